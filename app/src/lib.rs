@@ -1,0 +1,66 @@
+//! The hotnic web UI: the page shell, routes and pages, plus the server
+//! functions the pages call. Server functions are also a public API for
+//! scripts, under stable paths `/api/fn/<name>`.
+
+pub mod error;
+pub mod pages;
+pub mod server_fns;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes, A};
+use leptos_router::path;
+
+/// The HTML document around the app, rendered on the server.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/hotnic.css"/>
+        <Title text="hotnic"/>
+        <Router>
+            <div class="layout">
+                <nav class="sidebar" aria-label="Main">
+                    <div class="brand">"hotnic"</div>
+                    <A href="/clusters">"Clusters"</A>
+                </nav>
+                <main class="content">
+                    <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                        <Route path=path!("/") view=pages::clusters::ClustersPage/>
+                        <Route path=path!("/clusters") view=pages::clusters::ClustersPage/>
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}
+
+/// Effects run only in the browser, so this attribute appears once the
+/// page has hydrated; end-to-end tests wait for it before clicking.
+fn mark_hydrated() {
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

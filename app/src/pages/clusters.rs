@@ -1,0 +1,91 @@
+//! The Clusters page: the list, and a form that creates one.
+
+use crate::server_fns::clusters::{list_clusters, CreateCluster};
+use leptos::prelude::*;
+
+const DEFAULT_VERSION: &str = "4.7";
+const VERSIONS: &[&str] = &[
+    "4.7", "4.6", "4.5", "4.4", "4.3", "4.2", "4.1", "4.0", "3.6", "3.5", "3.4", "3.3", "3.2", "3.1", "3.0",
+];
+
+#[component]
+pub fn ClustersPage() -> impl IntoView {
+    let create = ServerAction::<CreateCluster>::new();
+    let clusters = Resource::new(move || create.version().get(), |_| list_clusters());
+    let name = RwSignal::new(String::new());
+    let version = RwSignal::new(DEFAULT_VERSION.to_owned());
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        create.dispatch(CreateCluster { name: name.get_untracked(), compatibility_version: version.get_untracked() });
+    };
+    // Clear the form once a cluster was created.
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            name.set(String::new());
+        }
+    });
+    let error = move || create.value().get().and_then(|r| r.err()).map(|e| e.reason().to_owned());
+
+    view! {
+        <h1>"Clusters"</h1>
+        <form class="inline-form" on:submit=submit aria-label="New cluster">
+            <label>
+                "Name"
+                <input name="name" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+            </label>
+            <label>
+                "Compatibility version"
+                <select name="compatibility_version" on:change=move |ev| version.set(event_target_value(&ev))>
+                    {VERSIONS
+                        .iter()
+                        .map(|v| view! { <option value=*v selected=*v == DEFAULT_VERSION>{*v}</option> })
+                        .collect_view()}
+                </select>
+            </label>
+            <button type="submit" disabled=move || create.pending().get()>"Create cluster"</button>
+        </form>
+        <Show when=move || error().is_some()>
+            <p class="error" role="alert">{error}</p>
+        </Show>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || {
+                clusters
+                    .get()
+                    .map(|result| match result {
+                        Err(e) => view! { <p class="error" role="alert">{e.reason().to_owned()}</p> }.into_any(),
+                        Ok(list) => view! { <ClusterTable clusters=list/> }.into_any(),
+                    })
+            }}
+        </Transition>
+    }
+}
+
+#[component]
+fn ClusterTable(clusters: Vec<hotnic_model::Cluster>) -> impl IntoView {
+    if clusters.is_empty() {
+        return view! { <p class="empty">"No clusters yet."</p> }.into_any();
+    }
+    view! {
+        <table class="grid" aria-label="Clusters">
+            <thead>
+                <tr>
+                    <th>"Name"</th>
+                    <th>"Compatibility version"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {clusters
+                    .into_iter()
+                    .map(|c| view! {
+                        <tr>
+                            <td>{c.name}</td>
+                            <td>{c.compatibility_version}</td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,11 @@
+//! Server functions: each a thin shell that takes the engine from context
+//! and calls one engine flow. Paths are stable: `/api/fn/<name>`, JSON in
+//! and out, listed in the README.
+
+pub mod clusters;
+
+#[cfg(feature = "ssr")]
+pub(crate) fn database() -> Result<hotnic_engine::Database, crate::error::FnError> {
+    leptos::prelude::use_context::<hotnic_engine::Database>()
+        .ok_or_else(|| crate::error::FnError(hotnic_model::ApiError::new("server is not connected to its database")))
+}

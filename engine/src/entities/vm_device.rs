@@ -1,0 +1,26 @@
+use sea_orm::entity::prelude::*;
+
+/// One row per NIC (device_id = the NIC's id): whether it is plugged and
+/// where the host put it. The address is cleared on unplug so the next plug
+/// gets a fresh one (no PCI collisions).
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "vm_device")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub device_id: Uuid,
+    pub vm_id: Uuid,
+    /// Always "interface" for NICs, as in oVirt.
+    pub r#type: String,
+    /// bridge | bridgeless | vnlink | sriov
+    pub device: String,
+    pub is_plugged: bool,
+    /// The PCI address as JSON, or None when the host has not placed it.
+    pub address: Option<String>,
+    pub alias: Option<String>,
+    pub spec_params: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,55 @@
+//! The engine's one error enum, and the one function that turns it into an
+//! HTTP status and a message a person understands.
+
+use hotnic_model::ApiError;
+use sea_orm::{DbErr, SqlErr};
+
+pub type EngineResult<T> = Result<T, EngineError>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// Input that cannot be accepted; `field` names the input at fault.
+    #[error("{reason}")]
+    Invalid { field: Option<&'static str>, reason: String },
+    /// The thing asked for does not exist.
+    #[error("{0}")]
+    NotFound(String),
+    /// The request clashes with the current state (name taken, VM running…).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error")]
+    Database(#[source] DbErr),
+}
+
+impl EngineError {
+    pub fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        EngineError::Invalid { field: Some(field), reason: reason.into() }
+    }
+
+    /// The HTTP status and body for this error. Internals (database text)
+    /// go to the log, not to the caller.
+    pub fn to_http(&self) -> (u16, ApiError) {
+        match self {
+            EngineError::Invalid { field, reason } => (
+                400,
+                ApiError { reason: reason.clone(), detail: None, field: field.map(str::to_owned) },
+            ),
+            EngineError::NotFound(reason) => (404, ApiError::new(reason)),
+            EngineError::Conflict(reason) => (409, ApiError::new(reason)),
+            EngineError::Database(err) => {
+                tracing::error!(error = %err, "database error");
+                (500, ApiError::new("internal database error; see the server log"))
+            }
+        }
+    }
+}
+
+impl From<DbErr> for EngineError {
+    fn from(err: DbErr) -> Self {
+        // A unique index caught a race the flow's own check did not see.
+        if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
+            return EngineError::Conflict("that name or address is already in use".into());
+        }
+        EngineError::Database(err)
+    }
+}

@@ -1,0 +1,29 @@
+//! The hotnic server: one axum router carrying the Leptos pages, the server
+//! functions (/api/fn/*) and the REST API (/api/*), all over one engine.
+
+pub mod rest;
+
+use axum::Router;
+use hotnic_app::{shell, App};
+use hotnic_engine::Database;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+
+/// The whole HTTP surface of the server.
+pub fn router(database: Database, leptos_options: LeptosOptions) -> Router {
+    let routes = generate_route_list(App);
+    let context_database = database.clone();
+    Router::new()
+        .nest("/api", rest::router(database))
+        .leptos_routes_with_context(
+            &leptos_options,
+            routes,
+            move || provide_context(context_database.clone()),
+            {
+                let leptos_options = leptos_options.clone();
+                move || shell(leptos_options.clone())
+            },
+        )
+        .fallback(leptos_axum::file_and_error_handler(shell))
+        .with_state(leptos_options)
+}
