@@ -32,6 +32,7 @@ impl IntoResponse for RestError {
     }
 }
 
-pub async fn unknown_path(uri: axum::http::Uri) -> RestError {
+/// `nest` strips "/api" from the URI; the caller should see the path it sent.
+pub async fn unknown_path(axum::extract::OriginalUri(uri): axum::extract::OriginalUri) -> RestError {
     RestError::new(StatusCode::NOT_FOUND, format!("no such API path: {}", uri.path()))
 }

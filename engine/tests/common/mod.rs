@@ -1,0 +1,96 @@
+//! Throw-away databases for flow tests: a SQLite file in a temp folder, or
+//! a fresh PostgreSQL database created through HOTNIC_TEST_PG_URL (which
+//! `make test` sets after starting a local PostgreSQL).
+
+#![allow(dead_code)]
+
+use hotnic_engine::Database;
+use sea_orm::{ConnectionTrait, Statement};
+
+pub struct TestDb {
+    pub database: Database,
+    cleanup: Cleanup,
+}
+
+enum Cleanup {
+    Sqlite(#[allow(unused)] tempfile::TempDir),
+    Postgres { admin_url: String, name: String },
+}
+
+impl TestDb {
+    /// A new empty SQLite database file; `migrate` applies the schema.
+    pub async fn sqlite(migrate: bool) -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+        let database = open(&url, migrate).await;
+        TestDb { database, cleanup: Cleanup::Sqlite(dir) }
+    }
+
+    /// A new empty PostgreSQL database; fails loudly when none is reachable,
+    /// so a run without PostgreSQL cannot pass by skipping.
+    pub async fn postgres(migrate: bool) -> TestDb {
+        let admin_url = std::env::var("HOTNIC_TEST_PG_URL").expect(
+            "HOTNIC_TEST_PG_URL is not set: run `make test`, or scripts/postgres-up.sh and export what it prints",
+        );
+        let name = format!("hotnic_t_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(&admin_url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot reach PostgreSQL at {admin_url}: {e}"));
+        admin
+            .conn
+            .execute_raw(Statement::from_string(admin.conn.get_database_backend(), format!("CREATE DATABASE {name}")))
+            .await
+            .expect("create test database");
+        admin.conn.close().await.ok();
+        let url = replace_database(&admin_url, &name);
+        let database = open(&url, migrate).await;
+        TestDb { database, cleanup: Cleanup::Postgres { admin_url, name } }
+    }
+
+    /// Drops a PostgreSQL test database (SQLite's folder goes with the value).
+    pub async fn finish(self) {
+        self.database.conn.close().await.ok();
+        if let Cleanup::Postgres { admin_url, name } = self.cleanup {
+            let admin = Database::connect(&admin_url).await.expect("reconnect");
+            let drop = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+            admin
+                .conn
+                .execute_raw(Statement::from_string(admin.conn.get_database_backend(), drop))
+                .await
+                .expect("drop test database");
+        }
+    }
+}
+
+async fn open(url: &str, migrate: bool) -> Database {
+    let result = if migrate { Database::open(url).await } else { Database::connect(url).await };
+    result.unwrap_or_else(|e| panic!("cannot open {url}: {e}"))
+}
+
+fn replace_database(url: &str, name: &str) -> String {
+    let (base, _) = url.rsplit_once('/').expect("URL with a database path");
+    format!("{base}/{name}")
+}
+
+/// Runs an async test body once on SQLite and once on PostgreSQL, each on
+/// a fresh, migrated database: `on_both_databases!(test_name, body_fn);`
+#[macro_export]
+macro_rules! on_both_databases {
+    ($name:ident, $body:ident) => {
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let db = $crate::common::TestDb::sqlite(true).await;
+                super::$body(&db.database).await;
+                db.finish().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                let db = $crate::common::TestDb::postgres(true).await;
+                super::$body(&db.database).await;
+                db.finish().await;
+            }
+        }
+    };
+}

@@ -1,0 +1,74 @@
+//! The schema goes up and down cleanly on SQLite and on PostgreSQL.
+
+mod common;
+
+use common::TestDb;
+use hotnic_engine::Database;
+use hotnic_migrations::{Migrator, MigratorTrait, SchemaManager};
+
+const TABLES: &[&str] =
+    &["clusters", "hosts", "networks", "vms", "vm_interfaces", "vm_device", "mac_pool", "audit_log"];
+
+async fn tables_present(database: &Database) -> Vec<&'static str> {
+    let manager = SchemaManager::new(&database.conn);
+    let mut present = Vec::new();
+    for table in TABLES {
+        if manager.has_table(*table).await.expect("has_table") {
+            present.push(*table);
+        }
+    }
+    present
+}
+
+async fn up_down_up(database: &Database) {
+    assert!(tables_present(database).await.is_empty(), "a new database has no tables");
+    assert_eq!(Migrator::get_pending_migrations(&database.conn).await.unwrap().len(), Migrator::migrations().len());
+
+    Migrator::up(&database.conn, None).await.expect("up");
+    assert_eq!(tables_present(database).await, TABLES);
+    assert!(Migrator::get_pending_migrations(&database.conn).await.unwrap().is_empty());
+    let health = hotnic_engine::health::health(database).await.unwrap();
+    assert_eq!(health.schema_version, "m20261125_000001_create_tables");
+    assert_eq!(health.migrations_applied, Migrator::migrations().len());
+
+    // The default MAC pool is seeded with oVirt's range.
+    use hotnic_engine::entities::mac_pool;
+    use sea_orm::EntityTrait;
+    let pools = mac_pool::Entity::find().all(&database.conn).await.unwrap();
+    assert_eq!(pools.len(), 1);
+    assert_eq!((pools[0].range_start.as_str(), pools[0].range_end.as_str()), ("00:1a:4a:16:01:51", "00:1a:4a:16:01:e6"));
+    assert!(!pools[0].allow_duplicates);
+
+    Migrator::down(&database.conn, None).await.expect("down");
+    assert!(tables_present(database).await.is_empty(), "down removes every table");
+
+    Migrator::up(&database.conn, None).await.expect("up again after down");
+    assert_eq!(tables_present(database).await, TABLES);
+}
+
+#[tokio::test]
+async fn up_down_up_on_sqlite() {
+    let db = TestDb::sqlite(false).await;
+    up_down_up(&db.database).await;
+    assert_eq!(db.database.kind(), "sqlite");
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn up_down_up_on_postgres() {
+    let db = TestDb::postgres(false).await;
+    up_down_up(&db.database).await;
+    assert_eq!(db.database.kind(), "postgres");
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn opening_twice_applies_nothing_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("twice.db").display());
+    let first = Database::open(&url).await.unwrap();
+    first.conn.close().await.unwrap();
+    let second = Database::open(&url).await.unwrap();
+    let health = hotnic_engine::health::health(&second).await.unwrap();
+    assert_eq!(health.migrations_applied, Migrator::migrations().len());
+}

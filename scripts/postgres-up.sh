@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Starts the local PostgreSQL (no systemd here) and makes sure the test role
+# exists; prints the admin URL tests use to create their own databases.
+set -euo pipefail
+version=$(ls /etc/postgresql | sort -V | tail -n 1)
+[[ -n $version ]] || { echo "postgres-up: no PostgreSQL cluster under /etc/postgresql" >&2; exit 1; }
+if ! pg_ctlcluster "$version" main status >/dev/null 2>&1; then
+  pg_ctlcluster "$version" main start
+fi
+for _ in $(seq 1 30); do
+  su postgres -c "psql -qtAc 'select 1'" >/dev/null 2>&1 && break
+  sleep 0.5
+done
+# Over TCP PostgreSQL asks for a password: a role with one, allowed to create
+# the throw-away databases each test makes.
+if ! su postgres -c "psql -qtAc \"select 1 from pg_roles where rolname = 'hotnic'\"" | grep -qx 1; then
+  su postgres -c "psql -qc \"create role hotnic login password 'hotnic' createdb\"" >/dev/null
+fi
+echo "postgres://hotnic:hotnic@127.0.0.1:5432/postgres"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# `make test`: installs what is missing, starts what the tests need (a local
+# PostgreSQL, libvirtd, test bridges, the test guest), then runs every test:
+# unit and integration (cargo test), then the browser suite against the
+# release build. Exits non-zero on any failure.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$HOTNIC_ROOT"
+
+scripts/deps.sh test
+HOTNIC_TEST_PG_URL=$(scripts/postgres-up.sh)
+export HOTNIC_TEST_PG_URL
+scripts/libvirt-up.sh
+scripts/bridge.sh hnbr0 hnbr1
+export HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest}
+scripts/build-guest.sh "$HOTNIC_GUEST_DIR"
+
+logs=$(mktemp -d /tmp/hotnic-test.XXXXXX)
+echo "== cargo test (unit, flows on SQLite and PostgreSQL, agent on libvirt); logs in $logs"
+cargo test --workspace --exclude hotnic-frontend 2>&1 | tee "$logs/cargo.log"
+
+echo "== Playwright in Chromium, against the release build"
+export DATABASE_URL="sqlite://$logs/e2e.db?mode=rwc"
+mkdir -p end2end/artifacts
+cargo leptos end-to-end --release 2>&1 | tee "$logs/e2e.log"
+
+# One closing line over both runners.
+passed=$(grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -hoE '[0-9]+ failed' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}')
+e2e_passed=$(grep -hoE '^ *[0-9]+ passed' "$logs/e2e.log" | tail -n 1 | awk '{print $1+0}')
+echo "hotnic: $((passed + e2e_passed)) passed, $failed failed"
