@@ -1,0 +1,185 @@
+//! `hotplugNic` / `hotunplugNic`: the NIC dictionary of the VDSM spec
+//! (DetailedHotPlugNic) plus `deviceId`, and the NIC as the host reports it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// A PCI address as VDSM writes it: every number a hex string, e.g.
+/// `{"type":"pci","domain":"0x0000","bus":"0x00","slot":"0x0c","function":"0x0"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PciAddressDict {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub domain: String,
+    pub bus: String,
+    pub slot: String,
+    pub function: String,
+}
+
+impl PciAddressDict {
+    /// The dictionary for `domain:bus:slot.function`, in VDSM's spelling.
+    pub fn pci(domain: u16, bus: u8, slot: u8, function: u8) -> Self {
+        PciAddressDict {
+            kind: "pci".into(),
+            domain: format!("{domain:#06x}"),
+            bus: format!("{bus:#04x}"),
+            slot: format!("{slot:#04x}"),
+            function: format!("{function:#x}"),
+        }
+    }
+}
+
+/// The `nic` dictionary of the spec. Strings stay strings on the wire; the
+/// agent parses every one of them (MAC, PCI numbers, network name, model)
+/// before anything reaches libvirt, and answers code 11 when one is wrong.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NicParams {
+    /// Always `"interface"`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// `bridge` | `sriov` | `vnlink` | `bridgeless`.
+    pub device: String,
+    /// The engine's id of the NIC. The libvirt alias is `ua-<deviceId>`.
+    pub device_id: Uuid,
+    /// The network, which is the name of the host's Linux bridge (for
+    /// `bridge`) or host device (for `vnlink`); absent for `bridgeless`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// Where to put the NIC; absent lets the hypervisor choose.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<PciAddressDict>,
+    /// `aa:bb:cc:dd:ee:ff`, unicast.
+    pub mac_addr: String,
+    /// Global boot order across all bootable devices, from 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_order: Option<u32>,
+    /// Port mirroring: the networks (bridges) whose traffic this NIC receives
+    /// a copy of, e.g. `["blue","red"]`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promisc: Vec<String>,
+    /// Device-specific parameters; this agent accepts none yet and refuses
+    /// unknown ones instead of ignoring them.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub spec_params: BTreeMap<String, serde_json::Value>,
+    /// `pv` (virtio) | `rtl8139` | `e1000`.
+    pub nic_model: String,
+}
+
+/// `hotplugNic` parameters: `{"vmId": …, "nic": {…}}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct HotplugNicParams {
+    pub vm_id: Uuid,
+    pub nic: NicParams,
+}
+
+/// `hotunplugNic` takes the same dictionary; the NIC is found by its alias
+/// `ua-<deviceId>` and must carry the given MAC.
+pub type HotunplugNicParams = HotplugNicParams;
+
+/// A NIC as the host sees it now (from the live domain XML).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NicInfo {
+    /// The libvirt alias, e.g. `ua-<deviceId>` (or `net0` for a NIC that
+    /// hotnic did not create).
+    pub alias: String,
+    /// The engine's NIC id, when the alias is `ua-<uuid>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device_id: Option<Uuid>,
+    pub mac_addr: String,
+    /// `pv` | `rtl8139` | `e1000`, or libvirt's model name for another model.
+    pub nic_model: String,
+    /// `bridge` | `bridgeless` | `vnlink` | `sriov`, or libvirt's interface type.
+    pub device: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<String>,
+    /// The host side (tap) device name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub address: Option<PciAddressDict>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub boot_order: Option<u32>,
+    /// Bridges mirrored to this NIC right now.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub promisc: Vec<String>,
+}
+
+/// `hotplugNic` result: the NIC as the host now sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HotplugNicResult {
+    pub vm_id: Uuid,
+    pub nic: NicInfo,
+}
+
+/// `hotunplugNic` result: the NIC is gone from the VM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HotunplugNicResult {
+    pub vm_id: Uuid,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn spec_example() -> serde_json::Value {
+        json!({
+            "vmId": "6d2a8e1c-3f4b-4a5c-9d8e-7f6a5b4c3d2e",
+            "nic": {
+                "type": "interface",
+                "device": "bridge",
+                "deviceId": "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9",
+                "network": "blue",
+                "address": {"type": "pci", "domain": "0x0000", "bus": "0x00", "slot": "0x0c", "function": "0x0"},
+                "macAddr": "52:54:00:12:34:56",
+                "bootOrder": 2,
+                "promisc": ["blue", "red"],
+                "specParams": {},
+                "nicModel": "pv"
+            }
+        })
+    }
+
+    #[test]
+    fn reads_the_spec_dictionary_and_writes_it_back() {
+        let params: HotplugNicParams = serde_json::from_value(spec_example()).unwrap();
+        assert_eq!(params.nic.address, Some(PciAddressDict::pci(0, 0, 0x0c, 0)));
+        assert_eq!(params.nic.promisc, ["blue", "red"]);
+        let mut again = serde_json::to_value(&params).unwrap();
+        again["nic"]["specParams"] = json!({});
+        assert_eq!(again, spec_example());
+    }
+
+    #[test]
+    fn refuses_unknown_or_missing_request_fields() {
+        let mut unknown = spec_example();
+        unknown["nic"]["portMirroring"] = json!(["blue"]);
+        let mut missing = spec_example();
+        missing["nic"].as_object_mut().unwrap().remove("macAddr");
+        let mut bad_address = spec_example();
+        bad_address["nic"]["address"]["controller"] = json!("0");
+        let mut top_level = spec_example();
+        top_level["force"] = json!(true);
+        for case in [unknown, missing, bad_address, top_level] {
+            assert!(serde_json::from_value::<HotplugNicParams>(case.clone()).is_err(), "{case}");
+        }
+    }
+
+    #[test]
+    fn nic_info_tolerates_unknown_fields() {
+        let info: NicInfo = serde_json::from_value(json!({
+            "alias": "ua-x", "macAddr": "52:54:00:00:00:01", "nicModel": "pv", "device": "bridge",
+            "linkState": "up"
+        }))
+        .unwrap();
+        assert_eq!(info.alias, "ua-x");
+    }
+}
