@@ -1,0 +1,206 @@
+//! The HTTP edge: one POST route per verb (`/api/v1/<verb>`), the bearer
+//! token check, request parsing into typed specs, and the one function that
+//! maps failures to VDSM codes and HTTP statuses. Handlers hold no logic.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{FromRequest, Request, State},
+    http::{header, StatusCode},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::post,
+    Json, Router,
+};
+use hotnic_agent_api::{
+    code, Caps, CreateParams, CreateResult, DestroyParams, DestroyResult, Envelope, GetAllVmStatsParams,
+    GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult, Status, Verb,
+    VmList, VmStats, API_VERSION,
+};
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::{
+    config::Token,
+    hypervisor::{Hypervisor, HypervisorError, VmState},
+    params::{NicSpec, ParamError, VmSpec},
+};
+
+pub struct AppState<H> {
+    pub hypervisor: H,
+    pub token: Token,
+}
+
+/// The agent's routes, all behind the token check.
+pub fn router<H: Hypervisor>(state: Arc<AppState<H>>) -> Router {
+    Router::new()
+        .route(&Verb::GetCaps.path(), post(get_caps::<H>))
+        .route(&Verb::Create.path(), post(create::<H>))
+        .route(&Verb::Destroy.path(), post(destroy::<H>))
+        .route(&Verb::GetAllVmStats.path(), post(get_all_vm_stats::<H>))
+        .route(&Verb::HotplugNic.path(), post(hotplug_nic::<H>))
+        .route(&Verb::HotunplugNic.path(), post(hotunplug_nic::<H>))
+        .layer(middleware::from_fn_with_state(state.clone(), require_token::<H>))
+        .with_state(state)
+}
+
+/// A failed verb: its status, sent in the envelope.
+#[derive(Debug)]
+pub struct Failure(pub Status);
+
+/// A verb's answer.
+type Answer<T> = Result<Json<Envelope<T>>, Failure>;
+
+fn done<T>(result: T) -> Answer<T> {
+    Ok(Json(Envelope::done(result)))
+}
+
+impl IntoResponse for Failure {
+    fn into_response(self) -> Response {
+        (http_status(self.0.code), Json(Envelope::<()>::failed(self.0))).into_response()
+    }
+}
+
+/// The HTTP status beside a VDSM code.
+pub fn http_status(status_code: i32) -> StatusCode {
+    match status_code {
+        code::DONE => StatusCode::OK,
+        code::NO_VM => StatusCode::NOT_FOUND,
+        code::INVALID_PARAMETER => StatusCode::BAD_REQUEST,
+        code::VM_EXISTS | code::MIGRATION_IN_PROGRESS => StatusCode::CONFLICT,
+        code::UNAUTHORIZED => StatusCode::UNAUTHORIZED,
+        _ => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
+/// The one place a hypervisor failure becomes a VDSM code and a message.
+pub fn failure_status(verb: Verb, err: &HypervisorError) -> Status {
+    let status = match err {
+        HypervisorError::NoSuchVm(_) => Status::new(code::NO_VM, err.to_string()),
+        HypervisorError::VmExists { .. } => Status::new(code::VM_EXISTS, err.to_string()),
+        _ => {
+            let (code, prefix) = match verb {
+                Verb::HotplugNic => (code::HOTPLUG_NIC_FAILED, "Failed to hotplug NIC"),
+                Verb::HotunplugNic => (code::HOTUNPLUG_NIC_FAILED, "Failed to hotunplug NIC"),
+                Verb::Create => (code::CREATE_FAILED, "Error creating the requested VM"),
+                _ => (code::UNEXPECTED, "Unexpected error"),
+            };
+            Status::new(code, format!("{prefix}: {err}"))
+        }
+    };
+    tracing::warn!(verb = verb.name(), code = status.code, message = %status.message, "verb failed");
+    status
+}
+
+fn invalid(prefix: &str, err: ParamError) -> Failure {
+    let field = if prefix.is_empty() { err.field } else { format!("{prefix}.{}", err.field) };
+    Failure(Status::new(code::INVALID_PARAMETER, format!("invalid parameter {field}: {}", err.reason)))
+}
+
+/// JSON parameters; anything unreadable is code 11 before any action.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
+    type Rejection = Failure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Failure> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Params(value)),
+            Err(rejection) => Err(Failure(Status::new(
+                code::INVALID_PARAMETER,
+                format!("invalid parameters: {}", rejection.body_text()),
+            ))),
+        }
+    }
+}
+
+async fn require_token<H: Hypervisor>(State(state): State<Arc<AppState<H>>>, req: Request, next: Next) -> Response {
+    let presented = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "));
+    if presented.is_some_and(|t| state.token.matches(t)) {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = %req.uri().path(), "refused a request without the right token");
+    let mut response = Failure(Status::new(code::UNAUTHORIZED, "missing or wrong bearer token")).into_response();
+    response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    response
+}
+
+fn to_stats(vm: VmState) -> VmStats {
+    VmStats {
+        vm_id: vm.id,
+        vm_name: vm.name,
+        status: vm.status.to_owned(),
+        nics: vm.nics.iter().map(|n| n.to_info()).collect(),
+    }
+}
+
+fn log_done<T: Serialize>(verb: Verb, detail: &str, answer: T) -> Answer<T> {
+    tracing::info!(verb = verb.name(), detail, "done");
+    done(answer)
+}
+
+async fn get_caps<H: Hypervisor>(State(s): State<Arc<AppState<H>>>, Params(p): Params<GetCapsParams>) -> Answer<Caps> {
+    let caps = s.hypervisor.caps(p.free_pci_slots_for).await.map_err(|e| Failure(failure_status(Verb::GetCaps, &e)))?;
+    done(Caps {
+        api_version: API_VERSION,
+        hostname: caps.hostname,
+        libvirt_version: caps.libvirt_version,
+        qemu_version: caps.qemu_version,
+        bridges: caps.bridges,
+        nic_devices: caps.nic_kinds.iter().map(|k| k.wire_name().to_owned()).collect(),
+        nic_models: crate::params::NicModel::ALL.iter().map(|m| m.wire_name().to_owned()).collect(),
+        free_pci_slots: caps
+            .free_pci_slots
+            .into_iter()
+            .map(|(vm, slots)| (vm, slots.into_iter().map(|a| a.to_dict()).collect()))
+            .collect(),
+    })
+}
+
+async fn create<H: Hypervisor>(State(s): State<Arc<AppState<H>>>, Params(p): Params<CreateParams>) -> Answer<CreateResult> {
+    let vm = VmSpec::try_from(&p).map_err(|e| invalid("", e))?;
+    let state = s.hypervisor.create_vm(vm).await.map_err(|e| Failure(failure_status(Verb::Create, &e)))?;
+    log_done(Verb::Create, &p.vm_id.to_string(), CreateResult { vm: to_stats(state) })
+}
+
+async fn destroy<H: Hypervisor>(State(s): State<Arc<AppState<H>>>, Params(p): Params<DestroyParams>) -> Answer<DestroyResult> {
+    s.hypervisor.destroy_vm(p.vm_id).await.map_err(|e| Failure(failure_status(Verb::Destroy, &e)))?;
+    log_done(Verb::Destroy, &p.vm_id.to_string(), DestroyResult {})
+}
+
+async fn get_all_vm_stats<H: Hypervisor>(
+    State(s): State<Arc<AppState<H>>>,
+    Params(_): Params<GetAllVmStatsParams>,
+) -> Answer<VmList> {
+    let vms = s.hypervisor.list_vms().await.map_err(|e| Failure(failure_status(Verb::GetAllVmStats, &e)))?;
+    done(VmList { stats_list: vms.into_iter().map(to_stats).collect() })
+}
+
+async fn hotplug_nic<H: Hypervisor>(
+    State(s): State<Arc<AppState<H>>>,
+    Params(p): Params<HotplugNicParams>,
+) -> Answer<HotplugNicResult> {
+    let nic = NicSpec::try_from(&p.nic).map_err(|e| invalid("nic", e))?;
+    let alias = nic.alias();
+    let plugged = s.hypervisor.hotplug_nic(p.vm_id, nic).await.map_err(|e| Failure(failure_status(Verb::HotplugNic, &e)))?;
+    log_done(Verb::HotplugNic, &alias, HotplugNicResult { vm_id: p.vm_id, nic: plugged.to_info() })
+}
+
+async fn hotunplug_nic<H: Hypervisor>(
+    State(s): State<Arc<AppState<H>>>,
+    Params(p): Params<HotunplugNicParams>,
+) -> Result<Response, Failure> {
+    let nic = NicSpec::try_from(&p.nic).map_err(|e| invalid("nic", e))?;
+    let alias = nic.alias();
+    let unplugged =
+        s.hypervisor.hotunplug_nic(p.vm_id, nic).await.map_err(|e| Failure(failure_status(Verb::HotunplugNic, &e)))?;
+    tracing::info!(verb = "hotunplugNic", detail = alias, "done");
+    let mut envelope = Envelope::done(HotunplugNicResult { vm_id: p.vm_id });
+    if let Some(warning) = unplugged.warning {
+        envelope.status.message = format!("Done; warning: {warning}");
+    }
+    Ok(Json(envelope).into_response())
+}

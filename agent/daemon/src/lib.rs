@@ -1,0 +1,94 @@
+//! hotnic-agent: the host agent (our VDSM). It runs transient VMs from what
+//! the engine sends and hot plugs/unplugs their NICs, over libvirt.
+//!
+//! Code map: `config` (arguments), `http` (routes, token, code mapping),
+//! `params` (typed parsing of every input), `xml` (libvirt XML written and
+//! read with quick-xml), `hypervisor` (the trait), `libvirt` (the real
+//! implementation), `mirror` (tc port mirroring), `hostnet` (bridges, `ip`).
+//!
+//! Invariants: only this crate links libvirt; nothing reaches XML or a
+//! command line without being parsed by `params`; an unplug reports success
+//! only once the NIC is gone from the live domain.
+
+pub mod config;
+pub mod hostnet;
+pub mod http;
+pub mod hypervisor;
+pub mod libvirt;
+pub mod mirror;
+pub mod params;
+pub mod xml;
+
+use std::{net::SocketAddr, sync::Arc};
+
+use tokio::{net::TcpListener, sync::oneshot, task::JoinHandle};
+
+pub use config::{Config, Token};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Bridge(#[from] hostnet::BridgeError),
+    #[error("cannot use libvirt: {0}")]
+    Libvirt(#[from] hypervisor::HypervisorError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// A running agent; stops when [`RunningAgent::stop`] is called or dropped.
+pub struct RunningAgent {
+    /// The address it listens on (the real port when 0 was asked for).
+    pub addr: SocketAddr,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningAgent {
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting requests and waits for the server to finish.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        self.shutdown.take().map(|tx| tx.send(()));
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningAgent {
+    fn drop(&mut self) {
+        self.shutdown.take().map(|tx| tx.send(()));
+    }
+}
+
+/// Ensures the configured bridges, connects to libvirt and serves the API.
+pub async fn start(config: Config) -> Result<RunningAgent, StartError> {
+    for network in &config.networks {
+        hostnet::ensure_bridge(network).await?;
+    }
+    let (uri, timeout) = (config.libvirt_uri.clone(), config.unplug_timeout);
+    let hypervisor = tokio::task::spawn_blocking(move || libvirt::Libvirt::connect(&uri, timeout))
+        .await
+        .map_err(|e| hypervisor::HypervisorError::Internal(e.to_string()))??;
+    let listener =
+        TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
+    let app = http::router(Arc::new(http::AppState { hypervisor, token: config.token }));
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, uri = %config.libvirt_uri, "hotnic-agent listening");
+    Ok(RunningAgent { addr, shutdown: Some(tx), task: Some(task) })
+}

@@ -1,0 +1,500 @@
+//! The real [`Hypervisor`]: libvirt through the `virt` crate. Blocking
+//! libvirt calls run on tokio's blocking pool. Hot unplug is two-phase: the
+//! asynchronous `virDomainDetachDeviceAlias`, then waiting for libvirt's
+//! device-removed event, with the live XML checked about every second, up
+//! to the unplug timeout.
+
+use std::{
+    collections::BTreeMap,
+    ffi::{c_char, c_int, c_void, CStr, CString},
+    ptr,
+    sync::{Arc, Mutex, OnceLock},
+    time::Duration,
+};
+
+use tokio::{sync::broadcast, time::Instant};
+use uuid::Uuid;
+use virt::{
+    connect::Connect,
+    domain::{Domain, DomainState},
+    enumutil::Enum,
+    error::ErrorNumber,
+    sys,
+};
+
+use crate::{
+    hostnet,
+    hypervisor::{HostCaps, Hypervisor, HypervisorError, NicState, Unplugged, VmState},
+    mirror::Mirrors,
+    params::{NicLink, NicSpec, PciAddress, VmSpec},
+    xml::{self, LiveDomain},
+};
+
+/// How often the live XML is checked while waiting for an unplug.
+const UNPLUG_POLL: Duration = Duration::from_secs(1);
+
+/// A device libvirt reports removed from a domain.
+#[derive(Debug, Clone)]
+struct DeviceRemoved {
+    vm: Uuid,
+    alias: String,
+}
+
+/// libvirt on one host.
+pub struct Libvirt {
+    uri: String,
+    unplug_timeout: Duration,
+    connection: Mutex<Option<Arc<Connection>>>,
+    removed: broadcast::Sender<DeviceRemoved>,
+    mirrors: Mirrors,
+}
+
+/// An open connection with our device-removed callback registered.
+struct Connection {
+    conn: Connect,
+    callback_id: c_int,
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // SAFETY: the connection is open; the id came from RegisterAny on it.
+        unsafe { sys::virConnectDomainEventDeregisterAny(self.conn.as_ptr(), self.callback_id) };
+    }
+}
+
+fn libvirt_error(action: &'static str) -> impl FnOnce(virt::error::Error) -> HypervisorError {
+    move |err| HypervisorError::Libvirt { action, message: err.message().to_owned() }
+}
+
+fn is_no_domain(err: &virt::error::Error) -> bool {
+    err.code() == Enum::Known(ErrorNumber::NoDomain)
+}
+
+impl Libvirt {
+    /// Connects now, so a wrong URI or a stopped libvirtd fails the start.
+    pub fn connect(uri: &str, unplug_timeout: Duration) -> Result<Self, HypervisorError> {
+        let (removed, _) = broadcast::channel(256);
+        let libvirt = Libvirt {
+            uri: uri.to_owned(),
+            unplug_timeout,
+            connection: Mutex::new(None),
+            removed,
+            mirrors: Mirrors::default(),
+        };
+        libvirt.connection()?;
+        Ok(libvirt)
+    }
+
+    /// The open connection, reopened when libvirtd went away.
+    fn connection(&self) -> Result<Arc<Connection>, HypervisorError> {
+        let mut slot = self.connection.lock().expect("connection lock");
+        if let Some(conn) = slot.as_ref() {
+            if conn.conn.is_alive().unwrap_or(false) {
+                return Ok(conn.clone());
+            }
+            tracing::warn!(uri = %self.uri, "libvirt connection lost; reconnecting");
+        }
+        start_event_loop()?;
+        let conn = Connect::open(Some(&self.uri)).map_err(libvirt_error("connecting to libvirt"))?;
+        let callback_id = register_device_removed(&conn, self.removed.clone())?;
+        let conn = Arc::new(Connection { conn, callback_id });
+        *slot = Some(conn.clone());
+        Ok(conn)
+    }
+
+    /// Runs blocking libvirt calls on the blocking pool.
+    async fn blocking<T, F>(&self, f: F) -> Result<T, HypervisorError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Connect) -> Result<T, HypervisorError> + Send + 'static,
+    {
+        let conn = self.connection()?;
+        tokio::task::spawn_blocking(move || f(&conn.conn))
+            .await
+            .map_err(|e| HypervisorError::Internal(format!("libvirt worker: {e}")))?
+    }
+
+    /// Asks the guest to release the device, then waits until it is gone.
+    async fn unplug(&self, vm: Uuid, alias: &str) -> Result<(), HypervisorError> {
+        let events = self.removed.subscribe();
+        let alias_owned = alias.to_owned();
+        self.blocking(move |conn| {
+            let dom = lookup(conn, vm)?;
+            detach_by_alias(&dom, &alias_owned).map_err(libvirt_error("detaching the NIC"))
+        })
+        .await?;
+        self.wait_until_released(vm, alias, events).await
+    }
+
+    /// Phase two of an unplug: the device-removed event, or the device gone
+    /// from the live XML (checked every [`UNPLUG_POLL`]), before the timeout.
+    async fn wait_until_released(
+        &self,
+        vm: Uuid,
+        alias: &str,
+        mut events: broadcast::Receiver<DeviceRemoved>,
+    ) -> Result<(), HypervisorError> {
+        let started = Instant::now();
+        let deadline = started + self.unplug_timeout;
+        loop {
+            if self.live(vm).await?.nic_by_alias(alias).is_none() {
+                tracing::debug!(%vm, alias, elapsed_ms = started.elapsed().as_millis() as u64, "device released");
+                return Ok(());
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(HypervisorError::NotReleased { alias: alias.to_owned(), waited: self.unplug_timeout });
+            }
+            let tick = UNPLUG_POLL.min(deadline - now);
+            tokio::select! {
+                () = removed_event(&mut events, vm, alias) => {}
+                () = tokio::time::sleep(tick) => {}
+            }
+        }
+    }
+
+    async fn live(&self, vm: Uuid) -> Result<LiveDomain, HypervisorError> {
+        self.blocking(move |conn| live_xml(&lookup(conn, vm)?)).await
+    }
+
+    fn check_nic_supported(nic: &NicSpec) -> Result<(), HypervisorError> {
+        let kind = nic.link.kind();
+        if let Some(reason) = hostnet::missing_support(kind) {
+            return Err(HypervisorError::Unsupported { kind, reason: reason.to_owned() });
+        }
+        match &nic.link {
+            NicLink::Bridge(bridge) if !hostnet::is_bridge(bridge.as_str()) => {
+                Err(HypervisorError::NoSuchNetwork(bridge.to_string()))
+            }
+            NicLink::Vnlink(dev) if !hostnet::device_exists(dev.as_str()) => {
+                Err(HypervisorError::NoSuchNetwork(dev.to_string()))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    async fn nic_states(&self, live: &LiveDomain) -> Vec<NicState> {
+        let mirrors = self.mirrors.current().await;
+        live.nics
+            .iter()
+            .map(|nic| NicState {
+                live: nic.clone(),
+                mirrored_from: nic
+                    .alias
+                    .as_deref()
+                    .and_then(crate::params::device_id_of)
+                    .map(|id| Mirrors::bridges_of(&mirrors, id))
+                    .unwrap_or_default(),
+            })
+            .collect()
+    }
+}
+
+impl Hypervisor for Libvirt {
+    async fn caps(&self, free_slots_for: Vec<Uuid>) -> Result<HostCaps, HypervisorError> {
+        let (hostname, libvirt_version, qemu_version, free_pci_slots) = self
+            .blocking(move |conn| {
+                let hostname = conn.hostname().map_err(libvirt_error("reading the hostname"))?;
+                let lib = conn.lib_version().map_err(libvirt_error("reading the libvirt version"))?;
+                let hyp = conn.hyp_version().map_err(libvirt_error("reading the QEMU version"))?;
+                let mut free = BTreeMap::new();
+                for vm in free_slots_for {
+                    free.insert(vm, free_root_slots(&live_xml(&lookup(conn, vm)?)?));
+                }
+                Ok((hostname, version(lib), version(hyp), free))
+            })
+            .await?;
+        Ok(HostCaps {
+            hostname,
+            libvirt_version,
+            qemu_version,
+            bridges: hostnet::bridges(),
+            nic_kinds: hostnet::supported_kinds(),
+            free_pci_slots,
+        })
+    }
+
+    async fn create_vm(&self, vm: VmSpec) -> Result<VmState, HypervisorError> {
+        for nic in &vm.nics {
+            Self::check_nic_supported(nic)?;
+        }
+        let domain_xml = xml::domain_xml(&vm).map_err(|e| HypervisorError::Unsupported {
+            kind: crate::params::DeviceKind::Sriov,
+            reason: e.to_string(),
+        })?;
+        let (id, name) = (vm.id, vm.name.as_str().to_owned());
+        let (live, status) = self
+            .blocking(move |conn| {
+                let exists = conn.lookup_domain_by_uuid_string(&id.to_string()).is_ok()
+                    || conn.lookup_domain_by_name(&name).is_ok();
+                if exists {
+                    return Err(HypervisorError::VmExists { id, name });
+                }
+                let dom = conn.create_domain_xml(&domain_xml, 0).map_err(libvirt_error("starting the VM"))?;
+                Ok((live_xml(&dom)?, vdsm_status(&dom)))
+            })
+            .await?;
+        for nic in vm.nics.iter().filter(|n| !n.mirror_from.is_empty()) {
+            let tap = live.nic_by_alias(&nic.alias()).and_then(|n| n.tap.clone()).unwrap_or_default();
+            if let Err(mirror) = self.mirrors.add(&nic.mirror_from, &tap, nic.device_id).await {
+                return Err(match self.destroy_vm(vm.id).await {
+                    Ok(()) => HypervisorError::MirroringRolledBack(mirror),
+                    Err(rollback) => HypervisorError::RollbackFailed { mirror, rollback: Box::new(rollback) },
+                });
+            }
+        }
+        let nics = self.nic_states(&live).await;
+        Ok(VmState { id: live.uuid, name: live.name, status, nics })
+    }
+
+    async fn destroy_vm(&self, id: Uuid) -> Result<(), HypervisorError> {
+        let live = self
+            .blocking(move |conn| {
+                let dom = lookup(conn, id)?;
+                let live = live_xml(&dom)?;
+                dom.destroy().map_err(|e| if is_no_domain(&e) { HypervisorError::NoSuchVm(id) } else { libvirt_error("destroying the VM")(e) })?;
+                Ok(live)
+            })
+            .await?;
+        for device_id in live.nics.iter().filter_map(|n| n.alias.as_deref().and_then(crate::params::device_id_of)) {
+            if let Err(err) = self.mirrors.remove(device_id).await {
+                tracing::warn!(vm = %id, %device_id, error = %err, "mirror left behind after destroy");
+            }
+        }
+        Ok(())
+    }
+
+    async fn list_vms(&self) -> Result<Vec<VmState>, HypervisorError> {
+        let domains = self
+            .blocking(|conn| {
+                let doms = conn
+                    .list_all_domains(sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+                    .map_err(libvirt_error("listing VMs"))?;
+                let mut found = Vec::new();
+                for dom in doms {
+                    let ours = dom.metadata(sys::VIR_DOMAIN_METADATA_ELEMENT as i32, Some(xml::METADATA_NS), 0).is_ok();
+                    if !ours {
+                        continue;
+                    }
+                    // A VM may vanish between listing and reading: skip it.
+                    if let Ok(live) = live_xml(&dom) {
+                        found.push((live, vdsm_status(&dom)));
+                    }
+                }
+                Ok(found)
+            })
+            .await?;
+        let mut vms = Vec::new();
+        for (live, status) in domains {
+            let nics = self.nic_states(&live).await;
+            vms.push(VmState { id: live.uuid, name: live.name, status, nics });
+        }
+        Ok(vms)
+    }
+
+    async fn hotplug_nic(&self, vm: Uuid, nic: NicSpec) -> Result<NicState, HypervisorError> {
+        Self::check_nic_supported(&nic)?;
+        let device_xml = xml::interface_xml(&nic)
+            .map_err(|e| HypervisorError::Unsupported { kind: nic.link.kind(), reason: e.to_string() })?;
+        let alias = nic.alias();
+        let alias_owned = alias.clone();
+        let live = self
+            .blocking(move |conn| {
+                let dom = lookup(conn, vm)?;
+                if live_xml(&dom)?.nic_by_alias(&alias_owned).is_some() {
+                    return Err(HypervisorError::NicExists(alias_owned));
+                }
+                dom.attach_device_flags(&device_xml, sys::VIR_DOMAIN_AFFECT_LIVE)
+                    .map_err(libvirt_error("attaching the NIC"))?;
+                live_xml(&dom)
+            })
+            .await?;
+        let plugged = live
+            .nic_by_alias(&alias)
+            .cloned()
+            .ok_or_else(|| HypervisorError::Internal(format!("{alias} attached but missing from the live XML")))?;
+        if !nic.mirror_from.is_empty() {
+            let tap = plugged.tap.clone().unwrap_or_default();
+            if let Err(mirror) = self.mirrors.add(&nic.mirror_from, &tap, nic.device_id).await {
+                return Err(match self.unplug(vm, &alias).await {
+                    Ok(()) => HypervisorError::MirroringRolledBack(mirror),
+                    Err(rollback) => HypervisorError::RollbackFailed { mirror, rollback: Box::new(rollback) },
+                });
+            }
+        }
+        let mirrored_from = nic.mirror_from.iter().map(ToString::to_string).collect();
+        Ok(NicState { live: plugged, mirrored_from })
+    }
+
+    async fn hotunplug_nic(&self, vm: Uuid, nic: NicSpec) -> Result<Unplugged, HypervisorError> {
+        let alias = nic.alias();
+        let live = self.live(vm).await?;
+        let present = live.nic_by_alias(&alias).ok_or_else(|| HypervisorError::NoSuchNic(alias.clone()))?;
+        let found = present.mac.clone().unwrap_or_default();
+        if !found.eq_ignore_ascii_case(&nic.mac.to_string()) {
+            return Err(HypervisorError::MacMismatch { alias, found, expected: nic.mac.to_string() });
+        }
+        self.unplug(vm, &alias).await?;
+        let warning = match self.mirrors.remove(nic.device_id).await {
+            Ok(_) => None,
+            Err(err) => {
+                tracing::warn!(%vm, %alias, error = %err, "mirror left behind after unplug");
+                Some(format!("the NIC is gone but {err}"))
+            }
+        };
+        Ok(Unplugged { warning })
+    }
+}
+
+fn lookup(conn: &Connect, vm: Uuid) -> Result<Domain, HypervisorError> {
+    conn.lookup_domain_by_uuid_string(&vm.to_string()).map_err(|err| {
+        if is_no_domain(&err) {
+            HypervisorError::NoSuchVm(vm)
+        } else {
+            libvirt_error("looking up the VM")(err)
+        }
+    })
+}
+
+fn live_xml(dom: &Domain) -> Result<LiveDomain, HypervisorError> {
+    let text = dom.xml_desc(0).map_err(libvirt_error("reading the live domain XML"))?;
+    Ok(xml::parse_live(&text)?)
+}
+
+fn vdsm_status(dom: &Domain) -> &'static str {
+    match dom.state().map(|(state, _)| state) {
+        Ok(Enum::Known(DomainState::Running | DomainState::Blocked)) => "Up",
+        Ok(Enum::Known(DomainState::Paused)) => "Paused",
+        Ok(Enum::Known(DomainState::Shutdown)) => "Powering down",
+        Ok(Enum::Known(DomainState::PMSuspended)) => "Suspended",
+        Ok(Enum::Known(DomainState::Shutoff | DomainState::Crashed)) => "Down",
+        _ => "Unknown",
+    }
+}
+
+/// libvirt's `major * 1_000_000 + minor * 1000 + release` as `major.minor.release`.
+fn version(n: u32) -> String {
+    format!("{}.{}.{}", n / 1_000_000, n / 1000 % 1000, n % 1000)
+}
+
+/// The free slots of the root PCI bus (slots 0 and 1 belong to the host
+/// bridge and the PIIX3 chipset of the `pc` machine).
+fn free_root_slots(live: &LiveDomain) -> Vec<PciAddress> {
+    (2..=PciAddress::MAX_SLOT)
+        .filter(|slot| !live.pci_addresses.iter().any(|a| a.domain == 0 && a.bus == 0 && a.slot == *slot))
+        .map(|slot| PciAddress { domain: 0, bus: 0, slot, function: 0 })
+        .collect()
+}
+
+/// `virDomainDetachDeviceAlias`, which `virt` 0.5 does not wrap: it returns
+/// once the guest was asked, without libvirt's own 5 s wait.
+fn detach_by_alias(dom: &Domain, alias: &str) -> Result<(), virt::error::Error> {
+    let alias = CString::new(alias).expect("aliases have no NUL");
+    // SAFETY: `dom` is a live domain handle and `alias` a valid C string for
+    // the duration of the call.
+    let ret = unsafe { sys::virDomainDetachDeviceAlias(dom.as_ptr(), alias.as_ptr(), sys::VIR_DOMAIN_AFFECT_LIVE) };
+    if ret < 0 {
+        return Err(virt::error::Error::last_error());
+    }
+    Ok(())
+}
+
+/// Resolves when the removal of `alias` from `vm` is reported (or when
+/// events were lost, so the caller looks at the live XML again).
+async fn removed_event(events: &mut broadcast::Receiver<DeviceRemoved>, vm: Uuid, alias: &str) {
+    loop {
+        match events.recv().await {
+            Ok(event) if event.vm == vm && event.alias == alias => return,
+            Ok(_) => {}
+            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
+        }
+    }
+}
+
+/// libvirt delivers events only with an event loop running: the default
+/// implementation, on a thread of its own, once per process.
+fn start_event_loop() -> Result<(), HypervisorError> {
+    static STARTED: OnceLock<Result<(), String>> = OnceLock::new();
+    STARTED
+        .get_or_init(|| {
+            // Errors reach callers as values; libvirt need not print them too.
+            virt::error::clear_error_callback();
+            virt::event::event_register_default_impl().map_err(|e| e.message().to_owned())?;
+            std::thread::Builder::new()
+                .name("libvirt-events".into())
+                .spawn(|| loop {
+                    if let Err(err) = virt::event::event_run_default_impl() {
+                        tracing::error!(error = %err, "libvirt event loop");
+                        std::thread::sleep(Duration::from_millis(100));
+                    }
+                })
+                .map(drop)
+                .map_err(|e| e.to_string())
+        })
+        .clone()
+        .map_err(|message| HypervisorError::Libvirt { action: "starting the libvirt event loop", message })
+}
+
+/// Registers the device-removed callback for all domains of `conn`.
+fn register_device_removed(
+    conn: &Connect,
+    sender: broadcast::Sender<DeviceRemoved>,
+) -> Result<c_int, HypervisorError> {
+    unsafe extern "C" fn on_removed(
+        _conn: sys::virConnectPtr,
+        dom: sys::virDomainPtr,
+        alias: *const c_char,
+        opaque: *mut c_void,
+    ) {
+        // SAFETY: opaque is the Box<Sender> registered below, alive until
+        // `free_sender`; libvirt passes a valid domain and alias string.
+        let sender = unsafe { &*(opaque as *const broadcast::Sender<DeviceRemoved>) };
+        let mut buf = [0 as c_char; sys::VIR_UUID_STRING_BUFLEN as usize];
+        if alias.is_null() || unsafe { sys::virDomainGetUUIDString(dom, buf.as_mut_ptr()) } != 0 {
+            return;
+        }
+        let uuid = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().ok().and_then(|s| Uuid::parse_str(s).ok());
+        let alias = unsafe { CStr::from_ptr(alias) }.to_string_lossy().into_owned();
+        if let Some(vm) = uuid {
+            let _ = sender.send(DeviceRemoved { vm, alias });
+        }
+    }
+    unsafe extern "C" fn free_sender(opaque: *mut c_void) {
+        // SAFETY: opaque came from Box::into_raw below and is freed once.
+        drop(unsafe { Box::from_raw(opaque as *mut broadcast::Sender<DeviceRemoved>) });
+    }
+
+    let opaque = Box::into_raw(Box::new(sender)) as *mut c_void;
+    let callback: sys::virConnectDomainEventDeviceRemovedCallback = Some(on_removed);
+    // SAFETY: libvirt calls the callback with the signature of the event id
+    // it was registered for; the generic type is only the C API's carrier.
+    let generic: sys::virConnectDomainEventGenericCallback = unsafe { std::mem::transmute(callback) };
+    let id = unsafe {
+        sys::virConnectDomainEventRegisterAny(
+            conn.as_ptr(),
+            ptr::null_mut(),
+            sys::VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED as c_int,
+            generic,
+            opaque,
+            Some(free_sender),
+        )
+    };
+    if id < 0 {
+        // SAFETY: libvirt did not take ownership on failure.
+        drop(unsafe { Box::from_raw(opaque as *mut broadcast::Sender<DeviceRemoved>) });
+        return Err(libvirt_error("subscribing to device-removed events")(virt::error::Error::last_error()));
+    }
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_libvirt_versions() {
+        assert_eq!(version(9_000_000), "9.0.0");
+        assert_eq!(version(7_002_022), "7.2.22");
+    }
+}

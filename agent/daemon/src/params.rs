@@ -1,0 +1,667 @@
+//! Typed values parsed once from the wire (MAC, PCI address, bridge name,
+//! NIC model and kind, paths), and the parsed NIC and VM specs. Nothing
+//! reaches libvirt XML or `tc` without passing through here.
+
+use std::{collections::HashSet, fmt, num::NonZeroU32};
+
+use hotnic_agent_api::{CreateParams, DriveParams, NicParams, PciAddressDict};
+use uuid::Uuid;
+
+/// A parameter that cannot be accepted (VDSM code 11): which one and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{field}: {reason}")]
+pub struct ParamError {
+    pub field: String,
+    pub reason: String,
+}
+
+impl ParamError {
+    pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        ParamError { field: field.into(), reason: reason.into() }
+    }
+
+    fn within(self, prefix: &str) -> Self {
+        ParamError { field: format!("{prefix}.{}", self.field), reason: self.reason }
+    }
+}
+
+/// A unicast Ethernet address, written `52:54:00:12:34:56`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MacAddr([u8; 6]);
+
+impl MacAddr {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = text.split(':').collect();
+        if parts.len() != 6 {
+            return Err(format!("'{}' is not a MAC address like 52:54:00:12:34:56", printable(text)));
+        }
+        let mut bytes = [0u8; 6];
+        for (byte, part) in bytes.iter_mut().zip(&parts) {
+            if part.len() != 2 || !part.chars().all(|c| c.is_ascii_hexdigit()) {
+                return Err(format!("'{}' is not a MAC address like 52:54:00:12:34:56", printable(text)));
+            }
+            *byte = u8::from_str_radix(part, 16).expect("two hex digits");
+        }
+        if bytes[0] & 1 == 1 {
+            return Err(format!("{text} is a multicast address; a NIC needs a unicast one"));
+        }
+        if bytes == [0; 6] {
+            return Err("00:00:00:00:00:00 is not a usable MAC address".into());
+        }
+        Ok(MacAddr(bytes))
+    }
+}
+
+impl fmt::Display for MacAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let b = self.0;
+        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
+    }
+}
+
+/// A PCI address `domain:bus:slot.function`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PciAddress {
+    pub domain: u16,
+    pub bus: u8,
+    pub slot: u8,
+    pub function: u8,
+}
+
+impl PciAddress {
+    pub const MAX_SLOT: u8 = 0x1f;
+    pub const MAX_FUNCTION: u8 = 7;
+
+    /// Parses VDSM's dictionary; numbers are `0x` hex (or plain decimal).
+    pub fn from_dict(dict: &PciAddressDict) -> Result<Self, ParamError> {
+        if dict.kind != "pci" {
+            return Err(ParamError::new("type", format!("'{}' is not a PCI address type; expected 'pci'", printable(&dict.kind))));
+        }
+        Self::from_parts(&dict.domain, &dict.bus, &dict.slot, &dict.function)
+    }
+
+    /// Parses the four numbers of libvirt's or VDSM's `<address type='pci'>`.
+    pub fn from_parts(domain: &str, bus: &str, slot: &str, function: &str) -> Result<Self, ParamError> {
+        Ok(PciAddress {
+            domain: number("domain", domain, 0xffff)? as u16,
+            bus: number("bus", bus, 0xff)? as u8,
+            slot: number("slot", slot, Self::MAX_SLOT.into())? as u8,
+            function: number("function", function, Self::MAX_FUNCTION.into())? as u8,
+        })
+    }
+
+    pub fn to_dict(self) -> PciAddressDict {
+        PciAddressDict::pci(self.domain, self.bus, self.slot, self.function)
+    }
+
+    /// As Linux names the device: `0000:00:0c.0`.
+    pub fn sysfs_name(self) -> String {
+        format!("{:04x}:{:02x}:{:02x}.{:x}", self.domain, self.bus, self.slot, self.function)
+    }
+}
+
+fn number(field: &str, text: &str, max: u32) -> Result<u32, ParamError> {
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) if !hex.is_empty() && hex.len() <= 8 && hex.chars().all(|c| c.is_ascii_hexdigit()) => {
+            u32::from_str_radix(hex, 16).ok()
+        }
+        Some(_) => None,
+        None if !text.is_empty() && text.len() <= 8 && text.chars().all(|c| c.is_ascii_digit()) => text.parse().ok(),
+        None => None,
+    };
+    match parsed {
+        Some(value) if value <= max => Ok(value),
+        Some(value) => Err(ParamError::new(field, format!("{value:#x} is out of range (at most {max:#x})"))),
+        None => Err(ParamError::new(field, format!("'{}' is not a number like 0x0c", printable(text)))),
+    }
+}
+
+/// A Linux network device name used as a network: a bridge, or the host
+/// device of a `vnlink` NIC. 1 to 15 characters (IFNAMSIZ) of letters,
+/// digits, '-', '_' and '.', starting with a letter or digit; so no
+/// whitespace, slash, quote or markup can ever reach XML or `tc`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct BridgeName(String);
+
+impl BridgeName {
+    pub const MAX_LEN: usize = 15;
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let first = text.chars().next().ok_or("the network name is empty")?;
+        if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || "-_.".contains(*c))) {
+            return Err(format!(
+                "'{}' is not a usable network name: '{}' is not allowed (letters, digits, '-', '_', '.')",
+                printable(text),
+                bad.escape_default()
+            ));
+        }
+        if text.len() > Self::MAX_LEN {
+            return Err(format!("'{text}' is longer than {} characters", Self::MAX_LEN));
+        }
+        if !first.is_ascii_alphanumeric() {
+            return Err(format!("'{text}' must start with a letter or a digit"));
+        }
+        Ok(BridgeName(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for BridgeName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The NIC models of the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NicModel {
+    /// `pv`: paravirtual, libvirt's `virtio`.
+    Virtio,
+    Rtl8139,
+    E1000,
+}
+
+impl NicModel {
+    pub const ALL: [NicModel; 3] = [NicModel::Virtio, NicModel::Rtl8139, NicModel::E1000];
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text {
+            "pv" => Ok(NicModel::Virtio),
+            "rtl8139" => Ok(NicModel::Rtl8139),
+            "e1000" => Ok(NicModel::E1000),
+            other => Err(format!("'{}' is not a NIC model; expected pv, rtl8139 or e1000", printable(other))),
+        }
+    }
+
+    /// The spec's name: `pv`, `rtl8139`, `e1000`.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            NicModel::Virtio => "pv",
+            NicModel::Rtl8139 => "rtl8139",
+            NicModel::E1000 => "e1000",
+        }
+    }
+
+    /// libvirt's `<model type>`.
+    pub fn libvirt_name(self) -> &'static str {
+        match self {
+            NicModel::Virtio => "virtio",
+            NicModel::Rtl8139 => "rtl8139",
+            NicModel::E1000 => "e1000",
+        }
+    }
+
+    pub fn from_libvirt(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|m| m.libvirt_name() == name)
+    }
+}
+
+/// The spec's `device` kinds, without their parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DeviceKind {
+    /// A tap on a Linux bridge: `<interface type='bridge'>`.
+    Bridge,
+    /// A tap on no bridge: `<interface type='ethernet'>`.
+    Bridgeless,
+    /// macvtap on a host device: `<interface type='direct'>`.
+    Vnlink,
+    /// SR-IOV virtual function passthrough.
+    Sriov,
+}
+
+impl DeviceKind {
+    pub const ALL: [DeviceKind; 4] = [DeviceKind::Bridge, DeviceKind::Bridgeless, DeviceKind::Vnlink, DeviceKind::Sriov];
+
+    pub fn parse(text: &str) -> Result<Self, String> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.wire_name() == text)
+            .ok_or_else(|| format!("'{}' is not a device kind; expected bridge, bridgeless, sriov or vnlink", printable(text)))
+    }
+
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            DeviceKind::Bridge => "bridge",
+            DeviceKind::Bridgeless => "bridgeless",
+            DeviceKind::Vnlink => "vnlink",
+            DeviceKind::Sriov => "sriov",
+        }
+    }
+}
+
+/// How a NIC reaches the host network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NicLink {
+    Bridge(BridgeName),
+    Bridgeless,
+    Vnlink(BridgeName),
+    Sriov,
+}
+
+impl NicLink {
+    pub fn kind(&self) -> DeviceKind {
+        match self {
+            NicLink::Bridge(_) => DeviceKind::Bridge,
+            NicLink::Bridgeless => DeviceKind::Bridgeless,
+            NicLink::Vnlink(_) => DeviceKind::Vnlink,
+            NicLink::Sriov => DeviceKind::Sriov,
+        }
+    }
+}
+
+/// The libvirt alias of a NIC hotnic created: `ua-<deviceId>`.
+pub fn alias_of(device_id: Uuid) -> String {
+    format!("ua-{device_id}")
+}
+
+/// The device id inside an alias `ua-<uuid>`.
+pub fn device_id_of(alias: &str) -> Option<Uuid> {
+    alias.strip_prefix("ua-").and_then(|id| Uuid::parse_str(id).ok())
+}
+
+/// The host-side tap name of a NIC: `hn` + the first 12 hex digits of its
+/// device id (14 characters, within IFNAMSIZ; never libvirt's `vnet` prefix).
+pub fn tap_name_of(device_id: Uuid) -> String {
+    format!("hn{}", &device_id.simple().to_string()[..12])
+}
+
+/// A NIC to plug, fully checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NicSpec {
+    pub device_id: Uuid,
+    pub link: NicLink,
+    pub mac: MacAddr,
+    pub model: NicModel,
+    pub address: Option<PciAddress>,
+    pub boot_order: Option<NonZeroU32>,
+    /// Bridges whose traffic is mirrored to this NIC.
+    pub mirror_from: Vec<BridgeName>,
+}
+
+impl NicSpec {
+    pub fn alias(&self) -> String {
+        alias_of(self.device_id)
+    }
+
+    pub fn tap_name(&self) -> String {
+        tap_name_of(self.device_id)
+    }
+}
+
+impl TryFrom<&NicParams> for NicSpec {
+    type Error = ParamError;
+
+    fn try_from(p: &NicParams) -> Result<Self, ParamError> {
+        if p.kind != "interface" {
+            return Err(ParamError::new("type", format!("'{}' is not 'interface'", printable(&p.kind))));
+        }
+        let kind = DeviceKind::parse(&p.device).map_err(|r| ParamError::new("device", r))?;
+        let network = p
+            .network
+            .as_deref()
+            .map(BridgeName::parse)
+            .transpose()
+            .map_err(|r| ParamError::new("network", r))?;
+        let link = match (kind, network) {
+            (DeviceKind::Bridge, Some(bridge)) => NicLink::Bridge(bridge),
+            (DeviceKind::Vnlink, Some(dev)) => NicLink::Vnlink(dev),
+            (DeviceKind::Bridge | DeviceKind::Vnlink, None) => {
+                return Err(ParamError::new("network", format!("a '{}' NIC needs a network", kind.wire_name())))
+            }
+            (DeviceKind::Bridgeless, None) => NicLink::Bridgeless,
+            (DeviceKind::Sriov, None) => NicLink::Sriov,
+            (DeviceKind::Bridgeless | DeviceKind::Sriov, Some(_)) => {
+                return Err(ParamError::new("network", format!("a '{}' NIC takes no network", kind.wire_name())))
+            }
+        };
+        let mac = MacAddr::parse(&p.mac_addr).map_err(|r| ParamError::new("macAddr", r))?;
+        let model = NicModel::parse(&p.nic_model).map_err(|r| ParamError::new("nicModel", r))?;
+        let address = p.address.as_ref().map(PciAddress::from_dict).transpose().map_err(|e| e.within("address"))?;
+        let boot_order = p
+            .boot_order
+            .map(|n| NonZeroU32::new(n).ok_or_else(|| ParamError::new("bootOrder", "boot order starts at 1")))
+            .transpose()?;
+        let mut mirror_from = Vec::new();
+        for (i, name) in p.promisc.iter().enumerate() {
+            let bridge = BridgeName::parse(name).map_err(|r| ParamError::new(format!("promisc[{i}]"), r))?;
+            if mirror_from.contains(&bridge) {
+                return Err(ParamError::new(format!("promisc[{i}]"), format!("'{bridge}' is listed twice")));
+            }
+            mirror_from.push(bridge);
+        }
+        if let Some(key) = p.spec_params.keys().next() {
+            return Err(ParamError::new(
+                format!("specParams.{}", printable(key)),
+                "this agent supports no specParams; refusing rather than ignoring it",
+            ));
+        }
+        Ok(NicSpec { device_id: p.device_id, link, mac, model, address, boot_order, mirror_from })
+    }
+}
+
+/// An absolute host path without control characters or `..`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostPath(String);
+
+impl HostPath {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        if !text.starts_with('/') {
+            return Err(format!("'{}' is not an absolute path", printable(text)));
+        }
+        if text.len() > 4096 || text.chars().any(char::is_control) || text.split('/').any(|part| part == "..") {
+            return Err(format!("'{}' is not an acceptable path", printable(text)));
+        }
+        Ok(HostPath(text.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A libvirt domain name: 1 to 64 letters, digits, '-', '_', '.', starting
+/// with a letter or digit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmName(String);
+
+impl VmName {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let ok = text.len() <= 64
+            && text.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+        if ok {
+            Ok(VmName(text.to_owned()))
+        } else {
+            Err(format!(
+                "'{}' is not a usable VM name (1 to 64 letters, digits, '-', '_', '.', starting with a letter or digit)",
+                printable(text)
+            ))
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiskFormat {
+    Raw,
+    Qcow2,
+}
+
+impl DiskFormat {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DiskFormat::Raw => "raw",
+            DiskFormat::Qcow2 => "qcow2",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DriveSpec {
+    pub path: HostPath,
+    pub format: DiskFormat,
+    pub boot_order: Option<NonZeroU32>,
+    pub readonly: bool,
+}
+
+impl TryFrom<&DriveParams> for DriveSpec {
+    type Error = ParamError;
+
+    fn try_from(p: &DriveParams) -> Result<Self, ParamError> {
+        let path = HostPath::parse(&p.path).map_err(|r| ParamError::new("path", r))?;
+        let format = match p.format.as_str() {
+            "raw" => DiskFormat::Raw,
+            "qcow2" => DiskFormat::Qcow2,
+            other => return Err(ParamError::new("format", format!("'{}' is not raw or qcow2", printable(other)))),
+        };
+        let boot_order = p
+            .boot_order
+            .map(|n| NonZeroU32::new(n).ok_or_else(|| ParamError::new("bootOrder", "boot order starts at 1")))
+            .transpose()?;
+        Ok(DriveSpec { path, format, boot_order, readonly: p.readonly })
+    }
+}
+
+/// A transient VM to start, fully checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VmSpec {
+    pub id: Uuid,
+    pub name: VmName,
+    pub memory_mib: u32,
+    pub vcpus: u32,
+    pub kernel: Option<HostPath>,
+    pub initrd: Option<HostPath>,
+    pub cmdline: Option<String>,
+    pub drives: Vec<DriveSpec>,
+    pub nics: Vec<NicSpec>,
+    pub serial_console: Option<HostPath>,
+}
+
+impl TryFrom<&CreateParams> for VmSpec {
+    type Error = ParamError;
+
+    fn try_from(p: &CreateParams) -> Result<Self, ParamError> {
+        let name = VmName::parse(&p.vm_name).map_err(|r| ParamError::new("vmName", r))?;
+        if !(16..=1 << 20).contains(&p.mem_size) {
+            return Err(ParamError::new("memSize", format!("{} MiB is outside 16 MiB..1 TiB", p.mem_size)));
+        }
+        if !(1..=64).contains(&p.smp) {
+            return Err(ParamError::new("smp", format!("{} vCPUs is outside 1..64", p.smp)));
+        }
+        let path = |field: &str, value: &Option<String>| {
+            value.as_deref().map(HostPath::parse).transpose().map_err(|r| ParamError::new(field, r))
+        };
+        let kernel = path("kernel", &p.kernel)?;
+        let initrd = path("initrd", &p.initrd)?;
+        let serial_console = path("serialConsole", &p.serial_console)?;
+        if kernel.is_none() && (initrd.is_some() || p.kernel_args.is_some()) {
+            return Err(ParamError::new("kernel", "initrd and kernelArgs need a kernel"));
+        }
+        let cmdline = match &p.kernel_args {
+            Some(args) if args.len() > 2048 || args.chars().any(char::is_control) => {
+                return Err(ParamError::new("kernelArgs", "longer than 2048 characters or holds control characters"))
+            }
+            other => other.clone(),
+        };
+        let drives = p
+            .drives
+            .iter()
+            .enumerate()
+            .map(|(i, d)| DriveSpec::try_from(d).map_err(|e| e.within(&format!("drives[{i}]"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let nics = p
+            .nics
+            .iter()
+            .enumerate()
+            .map(|(i, n)| NicSpec::try_from(n).map_err(|e| e.within(&format!("nics[{i}]"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        let (mut ids, mut macs, mut boots, mut slots) = (HashSet::new(), HashSet::new(), HashSet::new(), HashSet::new());
+        for (i, nic) in nics.iter().enumerate() {
+            let field = |f: &str| format!("nics[{i}].{f}");
+            if !ids.insert(nic.device_id) {
+                return Err(ParamError::new(field("deviceId"), "used by two NICs"));
+            }
+            if !macs.insert(nic.mac) {
+                return Err(ParamError::new(field("macAddr"), "used by two NICs"));
+            }
+            if nic.address.is_some_and(|a| !slots.insert(a)) {
+                return Err(ParamError::new(field("address"), "used by two NICs"));
+            }
+        }
+        let all_boots = drives.iter().map(|d| d.boot_order).chain(nics.iter().map(|n| n.boot_order));
+        for order in all_boots.flatten() {
+            if !boots.insert(order) {
+                return Err(ParamError::new("bootOrder", format!("boot order {order} is used twice")));
+            }
+        }
+        Ok(VmSpec {
+            id: p.vm_id,
+            name,
+            memory_mib: p.mem_size,
+            vcpus: p.smp,
+            kernel,
+            initrd,
+            cmdline,
+            drives,
+            nics,
+            serial_console,
+        })
+    }
+}
+
+/// The text, cut short and with control characters escaped, fit to quote
+/// back in a message.
+fn printable(text: &str) -> String {
+    let cut: String = text.chars().take(40).collect();
+    let mut out = cut.escape_default().to_string();
+    if text.chars().count() > 40 {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn nic() -> NicParams {
+        NicParams {
+            kind: "interface".into(),
+            device: "bridge".into(),
+            device_id: Uuid::from_u128(0x0b1c2d3e_4f50_4617_8293_a4b5c6d7e8f9),
+            network: Some("blue".into()),
+            address: Some(PciAddressDict::pci(0, 0, 0x0c, 0)),
+            mac_addr: "52:54:00:12:34:56".into(),
+            boot_order: Some(2),
+            promisc: vec!["red".into()],
+            spec_params: BTreeMap::new(),
+            nic_model: "pv".into(),
+        }
+    }
+
+    #[test]
+    fn parses_a_full_nic() {
+        let spec = NicSpec::try_from(&nic()).unwrap();
+        assert_eq!(spec.link, NicLink::Bridge(BridgeName::parse("blue").unwrap()));
+        assert_eq!(spec.mac.to_string(), "52:54:00:12:34:56");
+        assert_eq!(spec.model, NicModel::Virtio);
+        assert_eq!(spec.address, Some(PciAddress { domain: 0, bus: 0, slot: 0x0c, function: 0 }));
+        assert_eq!(spec.boot_order.map(NonZeroU32::get), Some(2));
+        assert_eq!(spec.mirror_from, [BridgeName::parse("red").unwrap()]);
+        assert_eq!(spec.alias(), "ua-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9");
+        assert_eq!(spec.tap_name(), "hn0b1c2d3e4f50");
+    }
+
+    #[test]
+    fn accepts_each_kind_and_model() {
+        let cases = [
+            (NicParams { device: "bridgeless".into(), network: None, ..nic() }, DeviceKind::Bridgeless, NicModel::Virtio),
+            (NicParams { device: "vnlink".into(), nic_model: "e1000".into(), ..nic() }, DeviceKind::Vnlink, NicModel::E1000),
+            (NicParams { device: "sriov".into(), network: None, ..nic() }, DeviceKind::Sriov, NicModel::Virtio),
+            (NicParams { nic_model: "rtl8139".into(), ..nic() }, DeviceKind::Bridge, NicModel::Rtl8139),
+        ];
+        for (params, kind, model) in cases {
+            let spec = NicSpec::try_from(&params).unwrap();
+            assert_eq!((spec.link.kind(), spec.model), (kind, model), "{params:?}");
+        }
+    }
+
+    #[test]
+    fn refuses_bad_nics_naming_the_field() {
+        let long = "a".repeat(16);
+        let cases: Vec<(NicParams, &str)> = vec![
+            (NicParams { kind: "disk".into(), ..nic() }, "type"),
+            (NicParams { device: "macvtap".into(), ..nic() }, "device"),
+            (NicParams { network: Some("x'/><hostdev".into()), ..nic() }, "network"),
+            (NicParams { network: Some("a b".into()), ..nic() }, "network"),
+            (NicParams { network: Some("a/b".into()), ..nic() }, "network"),
+            (NicParams { network: Some("a\"b".into()), ..nic() }, "network"),
+            (NicParams { network: Some(long), ..nic() }, "network"),
+            (NicParams { network: Some(String::new()), ..nic() }, "network"),
+            (NicParams { network: Some("-br".into()), ..nic() }, "network"),
+            (NicParams { network: None, ..nic() }, "network"),
+            (NicParams { device: "bridgeless".into(), ..nic() }, "network"),
+            (NicParams { mac_addr: "52:54:00:12:34".into(), ..nic() }, "macAddr"),
+            (NicParams { mac_addr: "52:54:00:12:34:5g".into(), ..nic() }, "macAddr"),
+            (NicParams { mac_addr: "52-54-00-12-34-56".into(), ..nic() }, "macAddr"),
+            (NicParams { mac_addr: "01:00:5e:00:00:01".into(), ..nic() }, "macAddr"),
+            (NicParams { mac_addr: "00:00:00:00:00:00".into(), ..nic() }, "macAddr"),
+            (NicParams { mac_addr: "52:54:00:12:34:566".into(), ..nic() }, "macAddr"),
+            (NicParams { nic_model: "virtio".into(), ..nic() }, "nicModel"),
+            (NicParams { nic_model: "ne2k_pci".into(), ..nic() }, "nicModel"),
+            (NicParams { address: Some(PciAddressDict { slot: "0x20".into(), ..PciAddressDict::pci(0, 0, 0, 0) }), ..nic() }, "address.slot"),
+            (NicParams { address: Some(PciAddressDict { slot: "zz".into(), ..PciAddressDict::pci(0, 0, 0, 0) }), ..nic() }, "address.slot"),
+            (NicParams { address: Some(PciAddressDict { slot: "0x".into(), ..PciAddressDict::pci(0, 0, 0, 0) }), ..nic() }, "address.slot"),
+            (NicParams { address: Some(PciAddressDict { function: "0x8".into(), ..PciAddressDict::pci(0, 0, 3, 0) }), ..nic() }, "address.function"),
+            (NicParams { address: Some(PciAddressDict { bus: "0x100".into(), ..PciAddressDict::pci(0, 0, 3, 0) }), ..nic() }, "address.bus"),
+            (NicParams { address: Some(PciAddressDict { domain: "-1".into(), ..PciAddressDict::pci(0, 0, 3, 0) }), ..nic() }, "address.domain"),
+            (NicParams { address: Some(PciAddressDict { kind: "usb".into(), ..PciAddressDict::pci(0, 0, 3, 0) }), ..nic() }, "address.type"),
+            (NicParams { boot_order: Some(0), ..nic() }, "bootOrder"),
+            (NicParams { promisc: vec!["red".into(), "red".into()], ..nic() }, "promisc[1]"),
+            (NicParams { promisc: vec!["<red>".into()], ..nic() }, "promisc[0]"),
+            (NicParams { spec_params: BTreeMap::from([("inbound".into(), serde_json::json!({}))]), ..nic() }, "specParams.inbound"),
+        ];
+        for (params, field) in cases {
+            let err = NicSpec::try_from(&params).expect_err(&format!("{params:?}"));
+            assert_eq!(err.field, field, "{params:?}: {err}");
+        }
+    }
+
+    #[test]
+    fn pci_numbers_take_hex_or_decimal() {
+        let cases = [("0x0c", Some(12)), ("0X1f", Some(31)), ("12", Some(12)), ("0x20", None), ("1e", None), ("", None), (" 3", None)];
+        for (text, expected) in cases {
+            assert_eq!(number("slot", text, 0x1f).ok(), expected, "{text:?}");
+        }
+        assert_eq!(PciAddress { domain: 0, bus: 0, slot: 0x0c, function: 0 }.sysfs_name(), "0000:00:0c.0");
+    }
+
+    fn create() -> CreateParams {
+        CreateParams {
+            vm_id: Uuid::from_u128(1),
+            vm_name: "vm-1".into(),
+            mem_size: 128,
+            smp: 1,
+            kernel: Some("/var/cache/hotnic/guest/vmlinuz".into()),
+            initrd: Some("/var/cache/hotnic/guest/initrd.img".into()),
+            kernel_args: Some("console=ttyS0".into()),
+            drives: vec![],
+            nics: vec![nic()],
+            serial_console: Some("/tmp/console.log".into()),
+        }
+    }
+
+    #[test]
+    fn parses_and_refuses_vms() {
+        assert_eq!(VmSpec::try_from(&create()).unwrap().nics.len(), 1);
+        let second = NicParams { device_id: Uuid::from_u128(9), mac_addr: "52:54:00:00:00:09".into(), address: None, boot_order: None, ..nic() };
+        let cases: Vec<(CreateParams, &str)> = vec![
+            (CreateParams { vm_name: "a b".into(), ..create() }, "vmName"),
+            (CreateParams { vm_name: "x'><devices".into(), ..create() }, "vmName"),
+            (CreateParams { mem_size: 1, ..create() }, "memSize"),
+            (CreateParams { smp: 0, ..create() }, "smp"),
+            (CreateParams { kernel: Some("vmlinuz".into()), ..create() }, "kernel"),
+            (CreateParams { kernel: None, ..create() }, "kernel"),
+            (CreateParams { initrd: Some("/a/../b".into()), ..create() }, "initrd"),
+            (CreateParams { serial_console: Some("/tmp/a\nb".into()), ..create() }, "serialConsole"),
+            (CreateParams { kernel_args: Some("a\u{7}".into()), ..create() }, "kernelArgs"),
+            (CreateParams { nics: vec![nic(), NicParams { device_id: Uuid::from_u128(9), ..nic() }], ..create() }, "nics[1].macAddr"),
+            (CreateParams { nics: vec![nic(), NicParams { mac_addr: "52:54:00:00:00:09".into(), ..nic() }], ..create() }, "nics[1].deviceId"),
+            (CreateParams { nics: vec![nic(), NicParams { address: nic().address, ..second.clone() }], ..create() }, "nics[1].address"),
+            (CreateParams { nics: vec![nic(), NicParams { boot_order: Some(2), ..second }], ..create() }, "bootOrder"),
+            (CreateParams { nics: vec![NicParams { mac_addr: "x".into(), ..nic() }], ..create() }, "nics[0].macAddr"),
+            (CreateParams { drives: vec![DriveParams { path: "/d.img".into(), format: "vmdk".into(), boot_order: None, readonly: false }], ..create() }, "drives[0].format"),
+        ];
+        for (params, field) in cases {
+            let err = VmSpec::try_from(&params).expect_err(&format!("{params:?}"));
+            assert_eq!(err.field, field, "{params:?}: {err}");
+        }
+    }
+}
