@@ -36,10 +36,19 @@ pub enum MirrorError {
     },
 }
 
-/// Serialises changes to tc state (choosing a free priority is read-then-write).
+/// Serialises changes to tc state (choosing a free priority is read-then-write)
+/// and remembers which device ids have mirrors, so that unplugging a NIC
+/// without any costs no `tc` call. The memory starts from a scan of every
+/// bridge (mirrors left by an earlier run of the agent).
 #[derive(Debug, Default)]
 pub struct Mirrors {
-    lock: Mutex<()>,
+    lock: Mutex<Known>,
+}
+
+#[derive(Debug, Default)]
+struct Known {
+    scanned: bool,
+    cookies: std::collections::BTreeSet<String>,
 }
 
 #[derive(Deserialize)]
@@ -83,10 +92,13 @@ impl Mirrors {
     /// Mirrors each bridge to `tap`, tagged with `device_id`. On failure the
     /// mirrors this call made are removed again.
     pub async fn add(&self, bridges: &[BridgeName], tap: &str, device_id: Uuid) -> Result<(), MirrorError> {
-        let _guard = self.lock.lock().await;
+        let mut known = self.lock.lock().await;
+        known.cookies.insert(cookie_of(device_id));
         for bridge in bridges {
             if let Err(err) = add_one(bridge.as_str(), tap, device_id).await {
-                drop(remove_locked(device_id).await);
+                if remove_locked(device_id).await.is_ok() {
+                    known.cookies.remove(&cookie_of(device_id));
+                }
                 return Err(err);
             }
         }
@@ -96,30 +108,44 @@ impl Mirrors {
     /// Removes every mirror tagged with `device_id`, on every bridge; returns
     /// the bridges it was removed from.
     pub async fn remove(&self, device_id: Uuid) -> Result<Vec<String>, MirrorError> {
-        let _guard = self.lock.lock().await;
-        remove_locked(device_id).await
+        let mut known = self.lock.lock().await;
+        if !known.scanned {
+            known.cookies.extend(scan().await.into_keys());
+            known.scanned = true;
+        }
+        if !known.cookies.contains(&cookie_of(device_id)) {
+            return Ok(vec![]);
+        }
+        let removed = remove_locked(device_id).await?;
+        known.cookies.remove(&cookie_of(device_id));
+        Ok(removed)
     }
 
     /// Which bridges are mirrored to which device id right now.
     pub async fn current(&self) -> BTreeMap<String, Vec<String>> {
-        let mut by_cookie: BTreeMap<String, Vec<String>> = BTreeMap::new();
-        for bridge in hostnet::bridges() {
-            for (_, cookie) in filters(&bridge, "ingress").await {
-                if let Some(cookie) = cookie {
-                    let bridges = by_cookie.entry(cookie).or_default();
-                    if !bridges.contains(&bridge) {
-                        bridges.push(bridge.clone());
-                    }
-                }
-            }
-        }
-        by_cookie
+        scan().await
     }
 
     /// The bridges mirrored to `device_id`, from [`Mirrors::current`].
     pub fn bridges_of(current: &BTreeMap<String, Vec<String>>, device_id: Uuid) -> Vec<String> {
         current.get(&cookie_of(device_id)).cloned().unwrap_or_default()
     }
+}
+
+/// Every bridge's mirrors, by cookie (device id).
+async fn scan() -> BTreeMap<String, Vec<String>> {
+    let mut by_cookie: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for bridge in hostnet::bridges() {
+        for (_, cookie) in filters(&bridge, "ingress").await {
+            if let Some(cookie) = cookie {
+                let bridges = by_cookie.entry(cookie).or_default();
+                if !bridges.contains(&bridge) {
+                    bridges.push(bridge.clone());
+                }
+            }
+        }
+    }
+    by_cookie
 }
 
 async fn add_one(bridge: &str, tap: &str, device_id: Uuid) -> Result<(), MirrorError> {
