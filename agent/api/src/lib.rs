@@ -14,6 +14,7 @@ pub mod caps;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod nic;
+pub mod openapi;
 pub mod status;
 pub mod vm;
 

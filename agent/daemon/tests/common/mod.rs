@@ -100,6 +100,11 @@ impl Drop for TestVm {
 }
 
 impl TestVm {
+    /// Names and ids for a VM the test will create itself.
+    pub fn new_unstarted(hint: &str) -> TestVm {
+        TestVm::new(hint)
+    }
+
     fn new(hint: &str) -> TestVm {
         let id = Uuid::new_v4();
         let name = format!("hotnic-t-{hint}-{}", &id.simple().to_string()[..8]);
