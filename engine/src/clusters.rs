@@ -40,3 +40,12 @@ pub async fn create_cluster(db: &impl ConnectionTrait, new: NewCluster) -> Engin
     .await?;
     Ok(row.into())
 }
+
+/// The cluster a new host, network or VM names; a wrong id is the caller's
+/// input error on `cluster_id`.
+pub async fn require_cluster(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<cluster::Model> {
+    cluster::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| EngineError::invalid("cluster_id", format!("no cluster with id {id}")))
+}

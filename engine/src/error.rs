@@ -17,6 +17,20 @@ pub enum EngineError {
     /// The request clashes with the current state (name taken, VM running…).
     #[error("{0}")]
     Conflict(String),
+    /// Another flow holds the VM's lock.
+    #[error("VM is busy with another operation; try again when it finishes")]
+    Busy,
+    /// The host answered and refused: the message says what failed and why
+    /// (e.g. "Failed to plug NIC nic1 into VM vm1: <host message>").
+    #[error("{0}")]
+    HostFailed(String),
+    /// The host's agent did not answer.
+    #[error("{reason}")]
+    HostUnreachable {
+        reason: String,
+        #[source]
+        source: hotnic_agent_api::client::ClientError,
+    },
     #[error("database error")]
     Database(#[source] DbErr),
 }
@@ -35,7 +49,11 @@ impl EngineError {
                 ApiError { reason: reason.clone(), detail: None, field: field.map(str::to_owned) },
             ),
             EngineError::NotFound(reason) => (404, ApiError::new(reason)),
-            EngineError::Conflict(reason) => (409, ApiError::new(reason)),
+            EngineError::Conflict(reason) | EngineError::HostFailed(reason) => (409, ApiError::new(reason)),
+            EngineError::Busy => (409, ApiError::new(self.to_string())),
+            EngineError::HostUnreachable { reason, source } => {
+                (502, ApiError { reason: reason.clone(), detail: Some(source.to_string()), field: None })
+            }
             EngineError::Database(err) => {
                 tracing::error!(error = %err, "database error");
                 (500, ApiError::new("internal database error; see the server log"))

@@ -1,12 +1,85 @@
-//! hotnic's engine: the owner of truth. Flows are plain async functions over
-//! a database connection or transaction; the REST API and the server
-//! functions both call them and add no logic of their own.
+//! hotnic's engine: the owner of truth. Flows are plain async functions; the
+//! REST API and the server functions both call them and add no logic of
+//! their own. The engine reaches hosts only through [`HostClient`].
 
+pub mod audit;
 pub mod clusters;
 pub mod db;
 pub mod entities;
 mod error;
 pub mod health;
+pub mod host_client;
+pub mod hosts;
+pub mod locks;
+mod mac_pool;
+pub mod monitoring;
+pub mod networks;
+pub mod nics;
+pub mod plug;
+pub mod run;
+pub mod state;
+pub mod vms;
 
 pub use db::Database;
 pub use error::{EngineError, EngineResult};
+pub use host_client::{AgentHosts, HostClient};
+
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+/// Something changed that a page may be showing: the VM (and its NICs), or
+/// anything else when `vm_id` is None.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub vm_id: Option<Uuid>,
+}
+
+/// Settings an operator may change.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// How often monitoring polls each host.
+    pub monitoring_period: Duration,
+    /// Where hosts write each VM's serial console (`<dir>/<vm id>.log`);
+    /// None leaves the console unconnected.
+    pub console_dir: Option<String>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        EngineConfig { monitoring_period: Duration::from_secs(2), console_dir: None }
+    }
+}
+
+/// Everything a flow needs: the database, the hosts, the VM locks and the
+/// change feed. Cheap to clone.
+#[derive(Clone)]
+pub struct Engine {
+    pub database: Database,
+    pub hosts: Arc<dyn HostClient>,
+    pub locks: locks::VmLocks,
+    pub config: EngineConfig,
+    changes: broadcast::Sender<Change>,
+}
+
+impl Engine {
+    pub fn new(database: Database, hosts: Arc<dyn HostClient>, config: EngineConfig) -> Self {
+        let (changes, _) = broadcast::channel(256);
+        Engine { database, hosts, locks: locks::VmLocks::default(), config, changes }
+    }
+
+    pub fn db(&self) -> &sea_orm::DatabaseConnection {
+        &self.database.conn
+    }
+
+    /// Subscribes to changes (for server push to pages).
+    pub fn subscribe(&self) -> broadcast::Receiver<Change> {
+        self.changes.subscribe()
+    }
+
+    pub(crate) fn changed(&self, vm_id: Option<Uuid>) {
+        // No subscriber is fine: nobody is looking.
+        let _ = self.changes.send(Change { vm_id });
+    }
+}

@@ -5,11 +5,23 @@
 mod cluster;
 mod compatibility;
 mod error;
+mod event;
 mod health;
+mod infra;
+mod mac;
 mod names;
+mod nic;
+mod pci;
+mod vm;
 
 pub use cluster::{Cluster, NewCluster};
 pub use compatibility::{CompatibilityVersion, NIC_HOTPLUG_MIN_VERSION};
 pub use error::ApiError;
+pub use event::Event;
 pub use health::Health;
+pub use infra::{Host, Network, NewHost, NewNetwork};
+pub use mac::MacAddr;
 pub use names::{EntityName, NameError};
+pub use nic::{NewNic, Nic, NicUpdate};
+pub use pci::PciAddress;
+pub use vm::{NewVm, Vm};

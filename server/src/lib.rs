@@ -5,20 +5,20 @@ pub mod rest;
 
 use axum::Router;
 use hotnic_app::{shell, App};
-use hotnic_engine::Database;
+use hotnic_engine::Engine;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 
 /// The whole HTTP surface of the server.
-pub fn router(database: Database, leptos_options: LeptosOptions) -> Router {
+pub fn router(engine: Engine, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
-    let context_database = database.clone();
+    let context_engine = engine.clone();
     Router::new()
-        .nest("/api", rest::router(database))
+        .nest("/api", rest::router(engine))
         .leptos_routes_with_context(
             &leptos_options,
             routes,
-            move || provide_context(context_database.clone()),
+            move || provide_context(context_engine.clone()),
             {
                 let leptos_options = leptos_options.clone();
                 move || shell(leptos_options.clone())

@@ -1,9 +1,11 @@
 //! `hotnic`: serves the UI and the API. Configuration comes from the
 //! environment: DATABASE_URL (default: a SQLite file under ./data) and
-//! LEPTOS_SITE_ADDR (default 127.0.0.1:3000).
+//! LEPTOS_SITE_ADDR (default 127.0.0.1:3000), HOTNIC_MONITORING_MS,
+//! HOTNIC_CONSOLE_DIR.
 
 use hotnic_engine::db::DEFAULT_DATABASE_URL;
-use hotnic_engine::Database;
+use hotnic_engine::{AgentHosts, Database, Engine, EngineConfig};
+use std::time::Duration;
 use leptos::config::get_configuration;
 use tracing_subscriber::EnvFilter;
 
@@ -35,11 +37,27 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let database = Database::open(&url).await?;
     tracing::info!(database = database.kind(), "database ready, schema up to date");
 
-    let app = hotnic::router(database, leptos_options);
+    let config = engine_config()?;
+    // A host call may wait for a guest's unplug (30 s at the agent): allow more.
+    let engine = Engine::new(database, AgentHosts::new(Duration::from_secs(45)), config);
+    let monitoring = hotnic_engine::monitoring::spawn(engine.clone());
+    let app = hotnic::router(engine, leptos_options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("hotnic listening on http://{addr}");
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    monitoring.abort();
     Ok(())
+}
+
+/// HOTNIC_MONITORING_MS (default 2000) and HOTNIC_CONSOLE_DIR (unset: no
+/// console files).
+fn engine_config() -> Result<EngineConfig, Box<dyn std::error::Error>> {
+    let mut config = EngineConfig::default();
+    if let Ok(ms) = std::env::var("HOTNIC_MONITORING_MS") {
+        config.monitoring_period = Duration::from_millis(ms.parse().map_err(|_| format!("HOTNIC_MONITORING_MS={ms} is not a number"))?);
+    }
+    config.console_dir = std::env::var("HOTNIC_CONSOLE_DIR").ok().filter(|d| !d.is_empty());
+    Ok(config)
 }
 
 async fn shutdown_signal() {

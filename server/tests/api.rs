@@ -17,8 +17,10 @@ async fn server() -> TestServer {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("api.db").display());
     let database = hotnic_engine::Database::open(&url).await.unwrap();
+    let hosts = hotnic_engine::AgentHosts::new(std::time::Duration::from_secs(5));
+    let engine = hotnic_engine::Engine::new(database, hosts, Default::default());
     let options = leptos::prelude::LeptosOptions::builder().output_name("hotnic").build();
-    TestServer { router: hotnic::router(database, options), _dir: dir }
+    TestServer { router: hotnic::router(engine, options), _dir: dir }
 }
 
 impl TestServer {

@@ -7,17 +7,17 @@ use leptos::server_fn::codec::Json;
 
 #[server(prefix = "/api/fn", endpoint = "list_clusters", input = Json)]
 pub async fn list_clusters() -> Result<Vec<Cluster>, FnError> {
-    let database = super::database()?;
-    hotnic_engine::clusters::list_clusters(&database.conn)
+    let engine = super::engine()?;
+    hotnic_engine::clusters::list_clusters(engine.db())
         .await
         .map_err(crate::error::from_engine)
 }
 
 #[server(prefix = "/api/fn", endpoint = "create_cluster", input = Json)]
 pub async fn create_cluster(name: String, compatibility_version: String) -> Result<Cluster, FnError> {
-    let database = super::database()?;
+    let engine = super::engine()?;
     let new = hotnic_model::NewCluster { name, compatibility_version };
-    hotnic_engine::clusters::create_cluster(&database.conn, new)
+    hotnic_engine::clusters::create_cluster(engine.db(), new)
         .await
         .map_err(crate::error::from_engine)
 }

@@ -5,7 +5,7 @@
 pub mod clusters;
 
 #[cfg(feature = "ssr")]
-pub(crate) fn database() -> Result<hotnic_engine::Database, crate::error::FnError> {
-    leptos::prelude::use_context::<hotnic_engine::Database>()
-        .ok_or_else(|| crate::error::FnError(hotnic_model::ApiError::new("server is not connected to its database")))
+pub(crate) fn engine() -> Result<hotnic_engine::Engine, crate::error::FnError> {
+    leptos::prelude::use_context::<hotnic_engine::Engine>()
+        .ok_or_else(|| crate::error::FnError(hotnic_model::ApiError::new("the server has no engine in context")))
 }

@@ -5,16 +5,16 @@ use super::RestError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use hotnic_engine::{clusters, Database};
+use hotnic_engine::{clusters, Engine};
 use hotnic_model::{Cluster, NewCluster};
 
-pub async fn list(State(database): State<Database>) -> Result<Json<Vec<Cluster>>, RestError> {
-    Ok(Json(clusters::list_clusters(&database.conn).await?))
+pub async fn list(State(engine): State<Engine>) -> Result<Json<Vec<Cluster>>, RestError> {
+    Ok(Json(clusters::list_clusters(engine.db()).await?))
 }
 
 pub async fn create(
-    State(database): State<Database>,
+    State(engine): State<Engine>,
     ApiJson(new): ApiJson<NewCluster>,
 ) -> Result<(StatusCode, Json<Cluster>), RestError> {
-    Ok((StatusCode::CREATED, Json(clusters::create_cluster(&database.conn, new).await?)))
+    Ok((StatusCode::CREATED, Json(clusters::create_cluster(engine.db(), new).await?)))
 }

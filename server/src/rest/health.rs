@@ -3,9 +3,9 @@
 use super::RestError;
 use axum::extract::State;
 use axum::Json;
-use hotnic_engine::Database;
+use hotnic_engine::Engine;
 use hotnic_model::Health;
 
-pub async fn health(State(database): State<Database>) -> Result<Json<Health>, RestError> {
-    Ok(Json(hotnic_engine::health::health(&database).await?))
+pub async fn health(State(engine): State<Engine>) -> Result<Json<Health>, RestError> {
+    Ok(Json(hotnic_engine::health::health(&engine.database).await?))
 }

@@ -31,3 +31,24 @@ fn rejection_reason(rejection: &JsonRejection) -> String {
         _ => rejection.body_text(),
     }
 }
+
+/// A path of UUIDs (`/vms/{vm}/nics/{nic}`) whose rejection is a JSON 400.
+pub struct Ids<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for Ids<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = RestError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(value)) => Ok(Ids(value)),
+            Err(rejection) => Err(RestError::new(
+                StatusCode::BAD_REQUEST,
+                format!("the path holds an id that is not a UUID: {}", rejection.body_text()),
+            )),
+        }
+    }
+}

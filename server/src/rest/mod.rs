@@ -3,19 +3,37 @@
 
 mod clusters;
 mod error;
+mod events;
 mod health;
+mod hosts;
 mod json;
+mod networks;
+mod nics;
+mod openapi;
+mod vms;
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
-use hotnic_engine::Database;
+use hotnic_engine::Engine;
 
 pub use error::RestError;
 
-pub fn router<S>(database: Database) -> Router<S> {
+pub fn router<S>(engine: Engine) -> Router<S> {
     Router::new()
         .route("/health", get(health::health))
+        .route("/openapi.json", get(openapi::document))
         .route("/clusters", get(clusters::list).post(clusters::create))
+        .route("/hosts", get(hosts::list).post(hosts::create))
+        .route("/networks", get(networks::list).post(networks::create))
+        .route("/vms", get(vms::list).post(vms::create))
+        .route("/vms/{vm}", get(vms::get).delete(vms::delete))
+        .route("/vms/{vm}/start", post(vms::start))
+        .route("/vms/{vm}/stop", post(vms::stop))
+        .route("/vms/{vm}/nics", get(nics::list).post(nics::add))
+        .route("/vms/{vm}/nics/{nic}", get(nics::get).put(nics::edit).delete(nics::remove))
+        .route("/vms/{vm}/nics/{nic}/plug", post(nics::plug))
+        .route("/vms/{vm}/nics/{nic}/unplug", post(nics::unplug))
+        .route("/events", get(events::list))
         .fallback(error::unknown_path)
-        .with_state(database)
+        .with_state(engine)
 }

@@ -1,0 +1,121 @@
+//! Every host call goes through here: the `HostClient` trait, whose real
+//! implementation talks to each host's hotnic-agent over HTTP. Agent errors
+//! become engine errors with messages people understand.
+
+use crate::entities::host;
+use crate::EngineError;
+use hotnic_agent_api::client::{AgentClient, ClientError};
+use hotnic_agent_api::{
+    code, Caps, CreateParams, CreateResult, GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams,
+    HotunplugNicResult, VmList,
+};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// Where a host's agent listens and how to prove who we are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct HostTarget {
+    pub name: String,
+    pub agent_url: String,
+    pub token: String,
+}
+
+impl From<&host::Model> for HostTarget {
+    fn from(row: &host::Model) -> Self {
+        HostTarget { name: row.name.clone(), agent_url: row.agent_url.clone(), token: row.token.clone() }
+    }
+}
+
+/// One method per agent verb the engine uses.
+#[async_trait::async_trait]
+pub trait HostClient: Send + Sync + 'static {
+    async fn get_caps(&self, host: &HostTarget) -> Result<Caps, ClientError>;
+    async fn create(&self, host: &HostTarget, params: &CreateParams) -> Result<CreateResult, ClientError>;
+    async fn destroy(&self, host: &HostTarget, vm_id: Uuid) -> Result<(), ClientError>;
+    async fn get_all_vm_stats(&self, host: &HostTarget) -> Result<VmList, ClientError>;
+    async fn hotplug_nic(&self, host: &HostTarget, params: &HotplugNicParams) -> Result<HotplugNicResult, ClientError>;
+    async fn hotunplug_nic(
+        &self,
+        host: &HostTarget,
+        params: &HotunplugNicParams,
+    ) -> Result<HotunplugNicResult, ClientError>;
+}
+
+/// The real hosts: hotnic-agent over HTTP, one reused client per host.
+#[derive(Debug)]
+pub struct AgentHosts {
+    timeout: Duration,
+    clients: Mutex<HashMap<HostTarget, AgentClient>>,
+}
+
+impl AgentHosts {
+    /// `timeout` bounds one call; it must exceed the agents' unplug timeout.
+    pub fn new(timeout: Duration) -> Arc<Self> {
+        Arc::new(AgentHosts { timeout, clients: Mutex::new(HashMap::new()) })
+    }
+
+    fn client(&self, host: &HostTarget) -> Result<AgentClient, ClientError> {
+        let mut clients = self.clients.lock().expect("client cache");
+        if let Some(client) = clients.get(host) {
+            return Ok(client.clone());
+        }
+        let client = AgentClient::new(&host.agent_url, &host.token, self.timeout)?;
+        clients.insert(host.clone(), client.clone());
+        Ok(client)
+    }
+}
+
+#[async_trait::async_trait]
+impl HostClient for AgentHosts {
+    async fn get_caps(&self, host: &HostTarget) -> Result<Caps, ClientError> {
+        self.client(host)?.get_caps(&GetCapsParams::default()).await
+    }
+
+    async fn create(&self, host: &HostTarget, params: &CreateParams) -> Result<CreateResult, ClientError> {
+        self.client(host)?.create(params).await
+    }
+
+    async fn destroy(&self, host: &HostTarget, vm_id: Uuid) -> Result<(), ClientError> {
+        self.client(host)?.destroy(vm_id).await.map(|_| ())
+    }
+
+    async fn get_all_vm_stats(&self, host: &HostTarget) -> Result<VmList, ClientError> {
+        self.client(host)?.get_all_vm_stats().await
+    }
+
+    async fn hotplug_nic(&self, host: &HostTarget, params: &HotplugNicParams) -> Result<HotplugNicResult, ClientError> {
+        self.client(host)?.hotplug_nic(params).await
+    }
+
+    async fn hotunplug_nic(
+        &self,
+        host: &HostTarget,
+        params: &HotunplugNicParams,
+    ) -> Result<HotunplugNicResult, ClientError> {
+        self.client(host)?.hotunplug_nic(params).await
+    }
+}
+
+/// Turns a failed host call into the engine's error. `failed` is what the
+/// user tried, e.g. "Failed to plug NIC nic1 into VM vm1".
+pub fn host_error(host: &HostTarget, failed: &str, err: ClientError) -> EngineError {
+    match &err {
+        ClientError::Agent(status) => match status.code {
+            code::NO_VM => EngineError::HostFailed(format!("{failed}: the VM is not running on host {}", host.name)),
+            code::MIGRATION_IN_PROGRESS => {
+                EngineError::HostFailed(format!("{failed}: the VM is migrating; try again when it has finished"))
+            }
+            _ => EngineError::HostFailed(format!("{failed}: {}", status.message)),
+        },
+        ClientError::Unauthorized => EngineError::HostFailed(format!(
+            "{failed}: host {} refused hotnic's token; re-register the host with the agent's token",
+            host.name
+        )),
+        ClientError::Transport(_) | ClientError::Malformed { .. } => EngineError::HostUnreachable {
+            reason: format!("Host {} did not answer. {failed}.", host.name),
+            source: err,
+        },
+    }
+}

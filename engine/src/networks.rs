@@ -1,0 +1,79 @@
+//! Networks of a cluster: what NICs attach to. A `bridge` network is a
+//! Linux bridge of the same name on each host.
+
+use crate::entities::network;
+use crate::state::NetworkKind;
+use crate::{EngineError, EngineResult};
+use hotnic_model::{Network, NewNetwork};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+/// Linux limits interface names to 15 characters; a bridge is named after
+/// its network, so the network name obeys the same rule.
+const MAX_NETWORK_NAME: usize = 15;
+
+impl From<network::Model> for Network {
+    fn from(row: network::Model) -> Self {
+        Network { id: row.id, name: row.name, cluster_id: row.cluster_id, kind: row.kind }
+    }
+}
+
+pub async fn list_networks(db: &impl ConnectionTrait, cluster_id: Option<Uuid>) -> EngineResult<Vec<Network>> {
+    let mut query = network::Entity::find().order_by_asc(network::Column::Name);
+    if let Some(cluster_id) = cluster_id {
+        query = query.filter(network::Column::ClusterId.eq(cluster_id));
+    }
+    Ok(query.all(db).await?.into_iter().map(Network::from).collect())
+}
+
+/// Parses a network name: what may become a Linux bridge name.
+pub fn parse_network_name(text: &str) -> EngineResult<String> {
+    let text = text.trim();
+    let ok_char = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    if text.is_empty() || text.len() > MAX_NETWORK_NAME || !text.chars().all(ok_char) {
+        return Err(EngineError::invalid(
+            "network",
+            format!(
+                "'{text}' is not a valid network name: 1 to {MAX_NETWORK_NAME} letters, digits, '-' or '_' (it names the host's bridge)"
+            ),
+        ));
+    }
+    Ok(text.to_owned())
+}
+
+pub async fn create_network(db: &impl ConnectionTrait, new: NewNetwork) -> EngineResult<Network> {
+    let name = parse_network_name(&new.name).map_err(|e| match e {
+        EngineError::Invalid { reason, .. } => EngineError::invalid("name", reason),
+        other => other,
+    })?;
+    let kind: NetworkKind = new.kind.parse().map_err(|e: String| EngineError::invalid("kind", e))?;
+    crate::clusters::require_cluster(db, new.cluster_id).await?;
+    let taken = network::Entity::find()
+        .filter(network::Column::ClusterId.eq(new.cluster_id))
+        .filter(network::Column::Name.eq(&name))
+        .one(db)
+        .await?;
+    if taken.is_some() {
+        return Err(EngineError::Conflict(format!("the cluster already has a network named '{name}'")));
+    }
+    let row = network::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name),
+        cluster_id: Set(new.cluster_id),
+        kind: Set(kind.to_string()),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    Ok(row.into())
+}
+
+/// The cluster's network of that name.
+pub async fn find_in_cluster(db: &impl ConnectionTrait, cluster_id: Uuid, name: &str) -> EngineResult<network::Model> {
+    network::Entity::find()
+        .filter(network::Column::ClusterId.eq(cluster_id))
+        .filter(network::Column::Name.eq(name.trim()))
+        .one(db)
+        .await?
+        .ok_or_else(|| EngineError::invalid("network", format!("the VM's cluster has no network named '{}'", name.trim())))
+}

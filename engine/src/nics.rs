@@ -1,0 +1,306 @@
+//! A VM's NICs: add (always unplugged), read, edit, remove. Plugging and
+//! unplugging live in `plug`.
+
+use crate::audit::{self, Severity, Subject};
+use crate::entities::{network, vm, vm_device, vm_interface};
+use crate::state::{NetworkKind, NicModel, VmStatus};
+use crate::{mac_pool, networks, plug, vms, Engine, EngineError, EngineResult};
+use hotnic_model::{EntityName, NewNic, Nic, NicUpdate, PciAddress};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set,
+    TransactionTrait,
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A NIC as stored: its interface row, its device row and its network.
+#[derive(Debug, Clone)]
+pub struct StoredNic {
+    pub interface: vm_interface::Model,
+    pub device: vm_device::Model,
+    pub network: Option<network::Model>,
+}
+
+impl StoredNic {
+    pub fn address(&self) -> Option<PciAddress> {
+        self.device.address.as_deref().and_then(|json| serde_json::from_str(json).ok())
+    }
+
+    pub fn model(&self) -> EngineResult<NicModel> {
+        crate::state::stored(&self.interface.model)
+    }
+
+    pub fn view(&self) -> Nic {
+        Nic {
+            id: self.interface.id,
+            vm_id: self.interface.vm_id,
+            name: self.interface.name.clone(),
+            network: self.network.as_ref().map(|n| n.name.clone()),
+            interface: self.interface.model.clone(),
+            mac: self.interface.mac.clone(),
+            plugged: self.device.is_plugged,
+            address: self.address(),
+            port_mirroring: self.interface.port_mirroring,
+            boot_order: self.interface.boot_order,
+        }
+    }
+}
+
+/// All NICs of a VM, by name.
+pub async fn stored_nics(db: &impl ConnectionTrait, vm_id: Uuid) -> EngineResult<Vec<StoredNic>> {
+    let interfaces = vm_interface::Entity::find()
+        .filter(vm_interface::Column::VmId.eq(vm_id))
+        .order_by_asc(vm_interface::Column::Name)
+        .all(db)
+        .await?;
+    let mut devices: HashMap<Uuid, vm_device::Model> = vm_device::Entity::find()
+        .filter(vm_device::Column::VmId.eq(vm_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.device_id, d))
+        .collect();
+    let networks: HashMap<Uuid, network::Model> =
+        network::Entity::find().all(db).await?.into_iter().map(|n| (n.id, n)).collect();
+    interfaces
+        .into_iter()
+        .map(|interface| {
+            let device = devices.remove(&interface.id).ok_or_else(|| {
+                EngineError::Database(sea_orm::DbErr::Custom(format!("NIC {} has no device row", interface.id)))
+            })?;
+            let network = interface.network_id.and_then(|id| networks.get(&id).cloned());
+            Ok(StoredNic { interface, device, network })
+        })
+        .collect()
+}
+
+pub async fn find_nic(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> EngineResult<StoredNic> {
+    vms::find_vm(db, vm_id).await?;
+    stored_nics(db, vm_id)
+        .await?
+        .into_iter()
+        .find(|n| n.interface.id == nic_id)
+        .ok_or_else(|| EngineError::NotFound(format!("the VM has no NIC with id {nic_id}")))
+}
+
+pub async fn list_nics(db: &impl ConnectionTrait, vm_id: Uuid) -> EngineResult<Vec<Nic>> {
+    vms::find_vm(db, vm_id).await?;
+    Ok(stored_nics(db, vm_id).await?.iter().map(StoredNic::view).collect())
+}
+
+pub async fn get_nic(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
+    Ok(find_nic(db, vm_id, nic_id).await?.view())
+}
+
+fn parse_nic_name(text: &str) -> EngineResult<String> {
+    EntityName::parse(text).map(|n| n.to_string()).map_err(|e| EngineError::invalid("name", format!("NIC {e}")))
+}
+
+fn parse_boot_order(value: Option<i32>) -> EngineResult<Option<i32>> {
+    match value {
+        Some(order) if !(1..=255).contains(&order) => {
+            Err(EngineError::invalid("boot_order", "boot order must be between 1 and 255, or empty"))
+        }
+        other => Ok(other),
+    }
+}
+
+async fn ensure_name_free(db: &impl ConnectionTrait, vm: &vm::Model, name: &str, except: Option<Uuid>) -> EngineResult<()> {
+    let mut query = vm_interface::Entity::find()
+        .filter(vm_interface::Column::VmId.eq(vm.id))
+        .filter(vm_interface::Column::Name.eq(name));
+    if let Some(id) = except {
+        query = query.filter(vm_interface::Column::Id.ne(id));
+    }
+    if query.one(db).await?.is_some() {
+        return Err(EngineError::Conflict(format!("VM {} already has a NIC named '{name}'", vm.name)));
+    }
+    Ok(())
+}
+
+/// Resolves a network name (None or "" for no network) in the VM's cluster.
+async fn resolve_network(db: &impl ConnectionTrait, vm: &vm::Model, name: Option<&str>) -> EngineResult<Option<network::Model>> {
+    match name.map(str::trim).filter(|n| !n.is_empty()) {
+        None => Ok(None),
+        Some(name) => Ok(Some(networks::find_in_cluster(db, vm.cluster_id, name).await?)),
+    }
+}
+
+/// Adds a NIC: the interface and device rows, unplugged and without an
+/// address, whatever the VM's state. Never plugs it.
+pub async fn add_nic(engine: &Engine, vm_id: Uuid, new: NewNic) -> EngineResult<Nic> {
+    let name = parse_nic_name(&new.name)?;
+    let model: NicModel = new.interface.parse().map_err(|e: String| EngineError::invalid("interface", e))?;
+    let boot_order = parse_boot_order(new.boot_order)?;
+    let txn = engine.db().begin().await?;
+    let vm = vms::find_vm(&txn, vm_id).await?;
+    ensure_name_free(&txn, &vm, &name, None).await?;
+    let network = resolve_network(&txn, &vm, new.network.as_deref()).await?;
+    let mac = match new.mac.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        Some(custom) => mac_pool::check_custom(&txn, custom, None).await?,
+        None => mac_pool::allocate(&txn).await?,
+    };
+    let id = Uuid::new_v4();
+    let interface = vm_interface::ActiveModel {
+        id: Set(id),
+        vm_id: Set(vm_id),
+        name: Set(name.clone()),
+        network_id: Set(network.as_ref().map(|n| n.id)),
+        mac: Set(mac.to_string()),
+        model: Set(model.to_string()),
+        port_mirroring: Set(new.port_mirroring),
+        boot_order: Set(boot_order),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(&txn)
+    .await?;
+    let device = vm_device::ActiveModel {
+        device_id: Set(id),
+        vm_id: Set(vm_id),
+        r#type: Set("interface".into()),
+        device: Set(device_kind(network.as_ref()).to_string()),
+        is_plugged: Set(false),
+        address: Set(None),
+        alias: Set(None),
+        spec_params: Set("{}".into()),
+    }
+    .insert(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        Severity::Normal,
+        "nic_added",
+        format!("NIC {name} (MAC {mac}) was added to VM {}, unplugged", vm.name),
+        Subject { vm_id: Some(vm_id), nic_id: Some(id), ..Default::default() },
+    )
+    .await?;
+    txn.commit().await?;
+    engine.changed(Some(vm_id));
+    Ok(StoredNic { interface, device, network }.view())
+}
+
+/// The VDSM `device` of a NIC: its network's kind, bridgeless without one.
+pub fn device_kind(network: Option<&network::Model>) -> NetworkKind {
+    network.and_then(|n| n.kind.parse().ok()).unwrap_or(NetworkKind::Bridgeless)
+}
+
+/// Edits a NIC. `plugged` in the update plugs or unplugs it (after the other
+/// fields are saved). On a NIC plugged into a running VM the device cannot
+/// change under the guest: model, MAC, network and port mirroring are
+/// refused ("unplug, edit, plug back"); name and boot order (used at the
+/// next boot) may change.
+pub async fn edit_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid, update: NicUpdate) -> EngineResult<Nic> {
+    let plugged = update.plugged;
+    let has_edits = update.name.is_some()
+        || update.network.is_some()
+        || update.interface.is_some()
+        || update.mac.is_some()
+        || update.port_mirroring.is_some()
+        || update.boot_order.is_some();
+    if has_edits {
+        let _guard = engine.locks.try_lock(vm_id)?;
+        apply_edits(engine, vm_id, nic_id, update).await?;
+    }
+    match plugged {
+        Some(true) => plug::plug_nic(engine, vm_id, nic_id).await,
+        Some(false) => plug::unplug_nic(engine, vm_id, nic_id).await,
+        None => get_nic(engine.db(), vm_id, nic_id).await,
+    }
+}
+
+async fn apply_edits(engine: &Engine, vm_id: Uuid, nic_id: Uuid, update: NicUpdate) -> EngineResult<()> {
+    let txn = engine.db().begin().await?;
+    let vm = vms::find_vm(&txn, vm_id).await?;
+    let nic = find_nic(&txn, vm_id, nic_id).await?;
+    let live = nic.device.is_plugged && vms::status_of(&vm)? != VmStatus::Down;
+
+    let mut interface = nic.interface.clone().into_active_model();
+    let mut device = nic.device.clone().into_active_model();
+    let mut refused = Vec::new();
+    if let Some(name) = &update.name {
+        let name = parse_nic_name(name)?;
+        ensure_name_free(&txn, &vm, &name, Some(nic_id)).await?;
+        interface.name = Set(name);
+    }
+    if let Some(model) = &update.interface {
+        let model: NicModel = model.parse().map_err(|e: String| EngineError::invalid("interface", e))?;
+        if model.as_str() != nic.interface.model {
+            refused.push("model");
+            interface.model = Set(model.to_string());
+        }
+    }
+    if let Some(mac) = update.mac.as_deref().map(str::trim).filter(|m| !m.is_empty()) {
+        let mac = mac_pool::check_custom(&txn, mac, Some(nic_id)).await?;
+        if mac.to_string() != nic.interface.mac {
+            refused.push("MAC");
+            interface.mac = Set(mac.to_string());
+        }
+    }
+    if let Some(name) = &update.network {
+        let network = resolve_network(&txn, &vm, Some(name)).await?;
+        if network.as_ref().map(|n| n.id) != nic.interface.network_id {
+            refused.push("network");
+            interface.network_id = Set(network.as_ref().map(|n| n.id));
+            device.device = Set(device_kind(network.as_ref()).to_string());
+        }
+    }
+    if let Some(mirroring) = update.port_mirroring {
+        if mirroring != nic.interface.port_mirroring {
+            refused.push("port mirroring");
+            interface.port_mirroring = Set(mirroring);
+        }
+    }
+    if let Some(order) = update.boot_order {
+        interface.boot_order = Set(parse_boot_order(order)?);
+    }
+    if live && !refused.is_empty() {
+        return Err(EngineError::Conflict(format!(
+            "NIC {} is plugged into running VM {}: its {} cannot change now; unplug, edit, plug back",
+            nic.interface.name,
+            vm.name,
+            refused.join(", ")
+        )));
+    }
+    let interface = interface.update(&txn).await?;
+    device.update(&txn).await?;
+    audit::record(
+        &txn,
+        Severity::Normal,
+        "nic_edited",
+        format!("NIC {} of VM {} was edited", interface.name, vm.name),
+        Subject { vm_id: Some(vm_id), nic_id: Some(nic_id), ..Default::default() },
+    )
+    .await?;
+    txn.commit().await?;
+    engine.changed(Some(vm_id));
+    Ok(())
+}
+
+/// Removes a NIC: refused while it is plugged into a running VM; otherwise
+/// deletes its device row (and address) and interface row, which frees its
+/// MAC for the pool.
+pub async fn remove_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid) -> EngineResult<()> {
+    let _guard = engine.locks.try_lock(vm_id)?;
+    let txn = engine.db().begin().await?;
+    let vm = vms::find_vm(&txn, vm_id).await?;
+    let nic = find_nic(&txn, vm_id, nic_id).await?;
+    if nic.device.is_plugged && vms::status_of(&vm)?.is_running() {
+        return Err(EngineError::Conflict(format!(
+            "NIC {} is plugged into running VM {}; unplug it first",
+            nic.interface.name, vm.name
+        )));
+    }
+    vm_device::Entity::delete_by_id(nic_id).exec(&txn).await?;
+    vm_interface::Entity::delete_by_id(nic_id).exec(&txn).await?;
+    audit::record(
+        &txn,
+        Severity::Normal,
+        "nic_removed",
+        format!("NIC {} (MAC {}) was removed from VM {}", nic.interface.name, nic.interface.mac, vm.name),
+        Subject { vm_id: Some(vm_id), nic_id: Some(nic_id), ..Default::default() },
+    )
+    .await?;
+    txn.commit().await?;
+    engine.changed(Some(vm_id));
+    Ok(())
+}

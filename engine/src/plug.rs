@@ -1,0 +1,248 @@
+//! Plug and unplug a NIC (the spec's plugUnplugNic). VM down: only the
+//! database flag changes. VM up: the host (un)plugs the device first, and
+//! the database follows only what the host did.
+
+use crate::audit::{self, Severity, Subject};
+use crate::entities::{cluster, host, vm, vm_device};
+use crate::host_client::{host_error, HostTarget};
+use crate::nics::{self, StoredNic};
+use crate::state::{NetworkKind, NicChangePath};
+use crate::{hosts, vms, Engine, EngineError, EngineResult};
+use hotnic_agent_api::{HotplugNicParams, NicParams, PciAddressDict};
+use hotnic_model::{CompatibilityVersion, Nic, PciAddress, NIC_HOTPLUG_MIN_VERSION};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Action {
+    Plug,
+    Unplug,
+}
+
+impl Action {
+    fn verb(self) -> &'static str {
+        match self {
+            Action::Plug => "plug",
+            Action::Unplug => "unplug",
+        }
+    }
+}
+
+pub async fn plug_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
+    set_plugged(engine, vm_id, nic_id, Action::Plug).await
+}
+
+pub async fn unplug_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
+    set_plugged(engine, vm_id, nic_id, Action::Unplug).await
+}
+
+async fn set_plugged(engine: &Engine, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
+    let _guard = engine.locks.try_lock(vm_id)?;
+    let db = engine.db();
+    let vm = vms::find_vm(db, vm_id).await?;
+    let nic = nics::find_nic(db, vm_id, nic_id).await?;
+    check_cluster_level(db, &vm).await?;
+    let wanted = action == Action::Plug;
+    if nic.device.is_plugged == wanted {
+        return Err(EngineError::Conflict(format!(
+            "NIC {} is already {}",
+            nic.interface.name,
+            if wanted { "plugged" } else { "unplugged" }
+        )));
+    }
+    let path = vms::status_of(&vm)?.nic_change_path(action.verb())?;
+    let result = match (path, action) {
+        (NicChangePath::DatabaseOnly, _) => store_plugged(db, &nic, wanted, None, None).await,
+        (NicChangePath::Host, Action::Plug) => hotplug(engine, &vm, &nic).await,
+        (NicChangePath::Host, Action::Unplug) => hotunplug(engine, &vm, &nic).await,
+    };
+    let subject = Subject { vm_id: Some(vm_id), nic_id: Some(nic_id), host_id: vm.host_id, ..Default::default() };
+    match &result {
+        Ok(_) => {
+            let how = if path == NicChangePath::Host { "running" } else { "stopped" };
+            let done = if wanted { "plugged into" } else { "unplugged from" };
+            let message = format!("NIC {} was {done} {how} VM {}", nic.interface.name, vm.name);
+            audit::record(db, Severity::Normal, if wanted { "nic_plugged" } else { "nic_unplugged" }, message, subject)
+                .await?;
+        }
+        Err(err) => {
+            let event = if wanted { "nic_plug_failed" } else { "nic_unplug_failed" };
+            audit::record(db, Severity::Error, event, err.to_string(), subject).await?;
+        }
+    }
+    engine.changed(Some(vm_id));
+    result
+}
+
+async fn check_cluster_level(db: &impl ConnectionTrait, vm: &vm::Model) -> EngineResult<()> {
+    let cluster = cluster::Entity::find_by_id(vm.cluster_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| EngineError::NotFound("the VM's cluster is gone".into()))?;
+    let level: CompatibilityVersion = crate::state::stored(&cluster.compatibility_version)?;
+    if !level.supports_nic_hotplug() {
+        return Err(EngineError::Conflict(format!(
+            "Plugging a NIC is only supported on clusters of compatibility version {NIC_HOTPLUG_MIN_VERSION} and above; cluster {} is {level}",
+            cluster.name
+        )));
+    }
+    Ok(())
+}
+
+/// Writes the plugged flag and what the host reported; unplugging always
+/// clears the address so the next plug gets a fresh slot.
+pub(crate) async fn store_plugged(
+    db: &impl ConnectionTrait,
+    nic: &StoredNic,
+    plugged: bool,
+    address: Option<PciAddress>,
+    alias: Option<String>,
+) -> EngineResult<Nic> {
+    let mut device = nic.device.clone().into_active_model();
+    device.is_plugged = Set(plugged);
+    if plugged {
+        if address.is_some() {
+            device.address = Set(address.map(|a| serde_json::to_string(&a).expect("address JSON")));
+        }
+        if alias.is_some() {
+            device.alias = Set(alias);
+        }
+    } else {
+        device.address = Set(None);
+        device.alias = Set(None);
+    }
+    let device: vm_device::Model = device.update(db).await?;
+    Ok(StoredNic { device, ..nic.clone() }.view())
+}
+
+async fn running_host(db: &impl ConnectionTrait, vm: &vm::Model) -> EngineResult<host::Model> {
+    let host_id = vm
+        .host_id
+        .ok_or_else(|| EngineError::Conflict(format!("VM {} is up but runs on no known host", vm.name)))?;
+    hosts::find_host(db, host_id).await
+}
+
+/// The spec's `nic` dictionary for a stored NIC.
+pub(crate) fn nic_params(nic: &StoredNic, address: Option<PciAddress>, mirror_networks: Vec<String>) -> EngineResult<NicParams> {
+    Ok(NicParams {
+        kind: "interface".into(),
+        device: nics::device_kind(nic.network.as_ref()).to_string(),
+        device_id: nic.interface.id,
+        network: nic.network.as_ref().filter(|n| n.kind != NetworkKind::Bridgeless.as_str()).map(|n| n.name.clone()),
+        address: address.map(to_wire_address),
+        mac_addr: nic.interface.mac.clone(),
+        boot_order: nic.interface.boot_order.map(|o| o as u32),
+        promisc: mirror_networks,
+        spec_params: Default::default(),
+        nic_model: nic.model()?.wire_name().into(),
+    })
+}
+
+/// Port mirroring copies the traffic of the NIC's own network to it.
+pub(crate) fn mirror_networks(nic: &StoredNic) -> Vec<String> {
+    match (&nic.network, nic.interface.port_mirroring) {
+        (Some(network), true) => vec![network.name.clone()],
+        _ => Vec::new(),
+    }
+}
+
+pub(crate) fn to_wire_address(a: PciAddress) -> PciAddressDict {
+    PciAddressDict::pci(a.domain, a.bus, a.slot, a.function)
+}
+
+pub(crate) fn from_wire_address(dict: &PciAddressDict) -> Option<PciAddress> {
+    let number = |text: &str| u32::from_str_radix(text.trim_start_matches("0x"), 16).ok();
+    if dict.kind != "pci" {
+        return None;
+    }
+    Some(PciAddress {
+        domain: u16::try_from(number(&dict.domain)?).ok()?,
+        bus: u8::try_from(number(&dict.bus)?).ok()?,
+        slot: u8::try_from(number(&dict.slot)?).ok()?,
+        function: u8::try_from(number(&dict.function)?).ok()?,
+    })
+}
+
+async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResult<Nic> {
+    let db = engine.db();
+    let host = running_host(db, vm).await?;
+    let target = HostTarget::from(&host);
+    let failed = format!("Failed to plug NIC {} into VM {}", nic.interface.name, vm.name);
+
+    // The network must be there on the host (a bridge of the same name).
+    if let Some(network) = nic.network.as_ref().filter(|n| n.kind == NetworkKind::Bridge.as_str()) {
+        let caps = engine.hosts.get_caps(&target).await.map_err(|e| host_error(&target, &failed, e))?;
+        if !caps.bridges.iter().any(|b| b == &network.name) {
+            return Err(EngineError::Conflict(format!(
+                "{failed}: network {} is not set up on host {}",
+                network.name, host.name
+            )));
+        }
+    }
+
+    // What the host runs now: no NIC there may hold this MAC, and the slot
+    // remembered from an earlier plug may have been taken (oVirt BZ1199782).
+    let stats = engine.hosts.get_all_vm_stats(&target).await.map_err(|e| host_error(&target, &failed, e))?;
+    let mac = nic.interface.mac.to_lowercase();
+    if let Some(holder) = stats
+        .stats_list
+        .iter()
+        .flat_map(|v| v.nics.iter().map(move |n| (v, n)))
+        .find(|(_, n)| n.mac_addr.to_lowercase() == mac && n.device_id != Some(nic.interface.id))
+    {
+        return Err(EngineError::Conflict(format!(
+            "{failed}: MAC address {} is already in use by a NIC of VM {} on host {}",
+            nic.interface.mac, holder.0.vm_name, host.name
+        )));
+    }
+    let mut address = nic.address();
+    if let Some(wanted) = address {
+        let taken_on_host = stats
+            .stats_list
+            .iter()
+            .filter(|v| v.vm_id == vm.id)
+            .flat_map(|v| v.nics.iter())
+            .filter_map(|n| n.address.as_ref().and_then(from_wire_address))
+            .any(|a| a == wanted);
+        let taken_in_db = nics::stored_nics(db, vm.id)
+            .await?
+            .iter()
+            .any(|other| other.interface.id != nic.interface.id && other.device.is_plugged && other.address() == Some(wanted));
+        if taken_on_host || taken_in_db {
+            tracing::info!(nic = %nic.interface.id, %wanted, "stored PCI address is taken; letting the host choose");
+            address = None;
+        }
+    }
+
+    let params = HotplugNicParams { vm_id: vm.id, nic: nic_params(nic, address, mirror_networks(nic))? };
+    let plugged = engine.hosts.hotplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;
+    let reported = plugged.nic.address.as_ref().and_then(from_wire_address);
+    store_plugged(db, nic, true, reported, Some(plugged.nic.alias)).await
+}
+
+async fn hotunplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResult<Nic> {
+    let db = engine.db();
+    let host = running_host(db, vm).await?;
+    let target = HostTarget::from(&host);
+    let failed = format!("Failed to unplug NIC {} from VM {}", nic.interface.name, vm.name);
+    let params = HotplugNicParams { vm_id: vm.id, nic: nic_params(nic, nic.address(), mirror_networks(nic))? };
+    engine.hosts.hotunplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;
+    store_plugged(db, nic, false, None, None).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_addresses_round_trip() {
+        let address = PciAddress { domain: 0, bus: 0, slot: 0x0c, function: 0 };
+        let dict = to_wire_address(address);
+        assert_eq!((dict.domain.as_str(), dict.slot.as_str()), ("0x0000", "0x0c"));
+        assert_eq!(from_wire_address(&dict), Some(address));
+        let bad = PciAddressDict { kind: "usb".into(), ..dict.clone() };
+        assert_eq!(from_wire_address(&bad), None);
+        let overflow = PciAddressDict { slot: "0x1ff".into(), ..dict };
+        assert_eq!(from_wire_address(&overflow), None);
+    }
+}

@@ -1,0 +1,147 @@
+//! Run and stop a VM. Run sends the host only the plugged NICs, with the
+//! addresses stored for them.
+
+use crate::audit::{self, Severity, Subject};
+use crate::entities::{host, vm};
+use crate::host_client::{host_error, HostTarget};
+use crate::nics::{self, StoredNic};
+use crate::plug::{from_wire_address, mirror_networks, nic_params, store_plugged};
+use crate::state::{HostStatus, NetworkKind, VmStatus};
+use crate::{vms, Engine, EngineError, EngineResult};
+use hotnic_agent_api::{CreateParams, DriveParams, VmStats};
+use hotnic_model::Vm;
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
+    let _guard = engine.locks.try_lock(vm_id)?;
+    let db = engine.db();
+    let vm = vms::find_vm(db, vm_id).await?;
+    if vms::status_of(&vm)? != VmStatus::Down {
+        return Err(EngineError::Conflict(format!("VM {} is {}; only a VM that is down can be run", vm.name, vm.status)));
+    }
+    let plugged: Vec<StoredNic> = nics::stored_nics(db, vm_id).await?.into_iter().filter(|n| n.device.is_plugged).collect();
+    let needed: Vec<String> = plugged
+        .iter()
+        .filter_map(|n| n.network.as_ref())
+        .filter(|n| n.kind == NetworkKind::Bridge.as_str())
+        .map(|n| n.name.clone())
+        .collect();
+    let host = choose_host(engine, &vm, &needed).await?;
+    let target = HostTarget::from(&host);
+    let failed = format!("Failed to run VM {}", vm.name);
+
+    let mut nic_list = Vec::with_capacity(plugged.len());
+    for nic in &plugged {
+        nic_list.push(nic_params(nic, nic.address(), mirror_networks(nic))?);
+    }
+    let params = CreateParams {
+        vm_id,
+        vm_name: vm.name.clone(),
+        mem_size: vm.memory_mib as u32,
+        smp: vm.vcpus as u32,
+        kernel: vm.kernel.clone(),
+        initrd: vm.initrd.clone(),
+        kernel_args: vm.cmdline.clone(),
+        drives: vm
+            .disk
+            .iter()
+            .map(|path| DriveParams { path: path.clone(), format: disk_format(path).into(), boot_order: None, readonly: false })
+            .collect(),
+        nics: nic_list,
+        serial_console: engine.config.console_dir.as_ref().map(|dir| format!("{dir}/{vm_id}.log")),
+    };
+    let subject = Subject { vm_id: Some(vm_id), host_id: Some(host.id), ..Default::default() };
+    let created = match engine.hosts.create(&target, &params).await {
+        Ok(created) => created,
+        Err(err) => {
+            let err = host_error(&target, &failed, err);
+            audit::record(db, Severity::Error, "vm_start_failed", err.to_string(), subject).await?;
+            return Err(err);
+        }
+    };
+    let mut row = vm.clone().into_active_model();
+    row.status = Set(VmStatus::PoweringUp.to_string());
+    row.host_id = Set(Some(host.id));
+    let row = row.update(db).await?;
+    store_reported_addresses(engine, &plugged, &created.vm).await?;
+    audit::record(db, Severity::Normal, "vm_started", format!("VM {} was started on host {}", vm.name, host.name), subject)
+        .await?;
+    engine.changed(Some(vm_id));
+    Ok(row.into())
+}
+
+fn disk_format(path: &str) -> &'static str {
+    if path.ends_with(".qcow2") { "qcow2" } else { "raw" }
+}
+
+/// The first up host of the VM's cluster that has every bridge needed.
+async fn choose_host(engine: &Engine, vm: &vm::Model, networks: &[String]) -> EngineResult<host::Model> {
+    let candidates = host::Entity::find()
+        .filter(host::Column::ClusterId.eq(vm.cluster_id))
+        .filter(host::Column::Status.eq(HostStatus::Up.as_str()))
+        .order_by_asc(host::Column::Name)
+        .all(engine.db())
+        .await?;
+    if candidates.is_empty() {
+        return Err(EngineError::Conflict(format!("VM {} cannot run: its cluster has no host that is up", vm.name)));
+    }
+    let mut reasons = Vec::new();
+    for host in candidates {
+        match engine.hosts.get_caps(&HostTarget::from(&host)).await {
+            Ok(caps) => match networks.iter().find(|n| !caps.bridges.contains(n)) {
+                None => return Ok(host),
+                Some(missing) => reasons.push(format!("host {} lacks network {missing}", host.name)),
+            },
+            Err(err) => reasons.push(format!("host {} did not answer ({err})", host.name)),
+        }
+    }
+    Err(EngineError::Conflict(format!("VM {} cannot run: {}", vm.name, reasons.join("; "))))
+}
+
+/// Stores the PCI addresses the host gave the NICs it just started.
+async fn store_reported_addresses(engine: &Engine, plugged: &[StoredNic], stats: &VmStats) -> EngineResult<()> {
+    for nic in plugged {
+        if let Some(info) = stats.nics.iter().find(|i| i.device_id == Some(nic.interface.id)) {
+            let address = info.address.as_ref().and_then(from_wire_address);
+            if address != nic.address() || nic.device.alias.as_deref() != Some(info.alias.as_str()) {
+                store_plugged(engine.db(), nic, true, address, Some(info.alias.clone())).await?;
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn stop_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
+    let _guard = engine.locks.try_lock(vm_id)?;
+    let db = engine.db();
+    let vm = vms::find_vm(db, vm_id).await?;
+    if vms::status_of(&vm)? == VmStatus::Down {
+        return Err(EngineError::Conflict(format!("VM {} is already down", vm.name)));
+    }
+    if let Some(host_id) = vm.host_id {
+        let host = crate::hosts::find_host(db, host_id).await?;
+        let target = HostTarget::from(&host);
+        let failed = format!("Failed to stop VM {}", vm.name);
+        match engine.hosts.destroy(&target, vm_id).await {
+            Ok(()) => {}
+            // Already gone from the host: stopping is done.
+            Err(hotnic_agent_api::client::ClientError::Agent(s)) if s.code == hotnic_agent_api::code::NO_VM => {}
+            Err(err) => return Err(host_error(&target, &failed, err)),
+        }
+    }
+    let mut row = vm.clone().into_active_model();
+    row.status = Set(VmStatus::Down.to_string());
+    row.host_id = Set(None);
+    let row = row.update(db).await?;
+    audit::record(
+        db,
+        Severity::Normal,
+        "vm_stopped",
+        format!("VM {} was stopped", vm.name),
+        Subject { vm_id: Some(vm_id), host_id: vm.host_id, ..Default::default() },
+    )
+    .await?;
+    engine.changed(Some(vm_id));
+    Ok(row.into())
+}

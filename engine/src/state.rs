@@ -1,0 +1,152 @@
+//! The words the engine stores for states and kinds, parsed into enums, and
+//! the one place that says which VM states allow which NIC action.
+
+use crate::{EngineError, EngineResult};
+use std::fmt;
+use std::str::FromStr;
+
+macro_rules! word_enum {
+    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident => $word:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $word),+ }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, String> {
+                match text {
+                    $($word => Ok($name::$variant),)+
+                    _ => {
+                        let known: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
+                        Err(format!("unknown {} '{}'; use one of: {}", $what, text, known.join(", ")))
+                    }
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
+        }
+    };
+}
+
+word_enum!(
+    /// A VM's status as the engine knows it.
+    VmStatus, "VM status" {
+        Down => "down",
+        PoweringUp => "powering_up",
+        Up => "up",
+        PoweringDown => "powering_down",
+        Paused => "paused",
+        Migrating => "migrating",
+        Unknown => "unknown",
+    }
+);
+
+word_enum!(
+    /// The emulated NIC model.
+    NicModel, "interface model" {
+        Virtio => "virtio",
+        Rtl8139 => "rtl8139",
+        E1000 => "e1000",
+    }
+);
+
+word_enum!(
+    /// How a network reaches the host (VDSM's NIC `device`).
+    NetworkKind, "network kind" {
+        Bridge => "bridge",
+        Bridgeless => "bridgeless",
+        Vnlink => "vnlink",
+        Sriov => "sriov",
+    }
+);
+
+word_enum!(
+    HostStatus, "host status" {
+        Up => "up",
+        NonResponsive => "non_responsive",
+        Maintenance => "maintenance",
+    }
+);
+
+impl NicModel {
+    /// VDSM's `nicModel` word.
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            NicModel::Virtio => "pv",
+            NicModel::Rtl8139 => "rtl8139",
+            NicModel::E1000 => "e1000",
+        }
+    }
+}
+
+/// What a NIC plug or unplug must do, given the VM's status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NicChangePath {
+    /// The VM does not run: only the database changes.
+    DatabaseOnly,
+    /// The VM runs: the host must (un)plug the device first.
+    Host,
+}
+
+impl VmStatus {
+    /// Plug and unplug are allowed on a VM that is down or up; any state in
+    /// between is refused, naming the state.
+    pub fn nic_change_path(self, action: &str) -> EngineResult<NicChangePath> {
+        match self {
+            VmStatus::Down => Ok(NicChangePath::DatabaseOnly),
+            VmStatus::Up => Ok(NicChangePath::Host),
+            other => Err(EngineError::Conflict(format!(
+                "cannot {action} a NIC while the VM is {}; wait until it is up or down",
+                other.as_str().replace('_', " ")
+            ))),
+        }
+    }
+
+    /// Whether the VM has a running process on a host.
+    pub fn is_running(self) -> bool {
+        !matches!(self, VmStatus::Down)
+    }
+}
+
+/// Parses a stored word; a bad one is a database fault, not the caller's.
+pub fn stored<T: FromStr<Err = String>>(word: &str) -> EngineResult<T> {
+    word.parse().map_err(|e: String| EngineError::Database(sea_orm::DbErr::Custom(format!("bad stored value: {e}"))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_round_trip() {
+        for status in VmStatus::ALL {
+            assert_eq!(status.as_str().parse::<VmStatus>().unwrap(), *status);
+        }
+        assert_eq!("e1000".parse::<NicModel>().unwrap(), NicModel::E1000);
+        assert_eq!(NicModel::Virtio.wire_name(), "pv");
+        let err = "ne2k".parse::<NicModel>().unwrap_err();
+        assert_eq!(err, "unknown interface model 'ne2k'; use one of: virtio, rtl8139, e1000");
+    }
+
+    #[test]
+    fn plug_is_allowed_only_on_down_or_up_vms() {
+        assert_eq!(VmStatus::Down.nic_change_path("plug").unwrap(), NicChangePath::DatabaseOnly);
+        assert_eq!(VmStatus::Up.nic_change_path("plug").unwrap(), NicChangePath::Host);
+        for status in [VmStatus::PoweringUp, VmStatus::PoweringDown, VmStatus::Paused, VmStatus::Migrating, VmStatus::Unknown] {
+            let err = status.nic_change_path("plug").unwrap_err();
+            assert!(matches!(&err, EngineError::Conflict(m) if m.contains("while the VM is")), "{status}: {err}");
+        }
+        let err = VmStatus::PoweringUp.nic_change_path("unplug").unwrap_err();
+        assert_eq!(err.to_string(), "cannot unplug a NIC while the VM is powering up; wait until it is up or down");
+    }
+}

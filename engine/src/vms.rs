@@ -1,0 +1,123 @@
+//! VMs: create, read, delete. Running and stopping live in `run`.
+
+use crate::audit::{self, Severity, Subject};
+use crate::entities::vm;
+use crate::state::{self, VmStatus};
+use crate::{Engine, EngineError, EngineResult};
+use hotnic_model::{EntityName, NewVm, Vm};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use uuid::Uuid;
+
+impl From<vm::Model> for Vm {
+    fn from(row: vm::Model) -> Self {
+        Vm {
+            id: row.id,
+            name: row.name,
+            cluster_id: row.cluster_id,
+            status: row.status,
+            host_id: row.host_id,
+            memory_mib: row.memory_mib,
+            vcpus: row.vcpus,
+            kernel: row.kernel,
+            initrd: row.initrd,
+            cmdline: row.cmdline,
+            disk: row.disk,
+        }
+    }
+}
+
+pub async fn list_vms(db: &impl ConnectionTrait) -> EngineResult<Vec<Vm>> {
+    Ok(vm::Entity::find().order_by_asc(vm::Column::Name).all(db).await?.into_iter().map(Vm::from).collect())
+}
+
+pub async fn find_vm(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<vm::Model> {
+    vm::Entity::find_by_id(id).one(db).await?.ok_or_else(|| EngineError::NotFound(format!("no VM with id {id}")))
+}
+
+pub async fn get_vm(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<Vm> {
+    Ok(find_vm(db, id).await?.into())
+}
+
+pub fn status_of(row: &vm::Model) -> EngineResult<VmStatus> {
+    state::stored(&row.status)
+}
+
+/// A host path for a kernel, initrd or disk: absolute, printable, no quotes.
+fn parse_host_path(field: &'static str, value: Option<String>) -> EngineResult<Option<String>> {
+    let Some(path) = value.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) else { return Ok(None) };
+    let bad = |c: char| c.is_control() || "\"'<>&".contains(c);
+    if !path.starts_with('/') || path.contains("/../") || path.chars().any(bad) || path.len() > 1024 {
+        return Err(EngineError::invalid(field, format!("'{path}' must be an absolute path on the host, without quotes or '..'")));
+    }
+    Ok(Some(path))
+}
+
+pub async fn create_vm(db: &impl ConnectionTrait, new: NewVm) -> EngineResult<Vm> {
+    let name = EntityName::parse(&new.name).map_err(|e| EngineError::invalid("name", format!("VM {e}")))?;
+    if !(64..=65536).contains(&new.memory_mib) {
+        return Err(EngineError::invalid("memory_mib", "memory must be between 64 and 65536 MiB"));
+    }
+    if !(1..=64).contains(&new.vcpus) {
+        return Err(EngineError::invalid("vcpus", "a VM has 1 to 64 virtual CPUs"));
+    }
+    let kernel = parse_host_path("kernel", new.kernel)?;
+    let initrd = parse_host_path("initrd", new.initrd)?;
+    let disk = parse_host_path("disk", new.disk)?;
+    let cmdline = new.cmdline.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+    if cmdline.as_deref().is_some_and(|c| c.chars().any(char::is_control) || c.len() > 1024) {
+        return Err(EngineError::invalid("cmdline", "the kernel command line must be one printable line"));
+    }
+    if kernel.is_none() && (initrd.is_some() || cmdline.is_some()) {
+        return Err(EngineError::invalid("kernel", "an initrd or command line needs a kernel"));
+    }
+    crate::clusters::require_cluster(db, new.cluster_id).await?;
+    if vm::Entity::find().filter(vm::Column::Name.eq(name.as_str())).one(db).await?.is_some() {
+        return Err(EngineError::Conflict(format!("a VM named '{name}' already exists")));
+    }
+    let row = vm::ActiveModel {
+        id: Set(Uuid::new_v4()),
+        name: Set(name.to_string()),
+        cluster_id: Set(new.cluster_id),
+        host_id: Set(None),
+        status: Set(VmStatus::Down.to_string()),
+        memory_mib: Set(new.memory_mib),
+        vcpus: Set(new.vcpus),
+        kernel: Set(kernel),
+        initrd: Set(initrd),
+        cmdline: Set(cmdline),
+        disk: Set(disk),
+        created_at: Set(chrono::Utc::now()),
+    }
+    .insert(db)
+    .await?;
+    audit::record(
+        db,
+        Severity::Normal,
+        "vm_added",
+        format!("VM {} was created", row.name),
+        Subject { cluster_id: Some(row.cluster_id), vm_id: Some(row.id), ..Default::default() },
+    )
+    .await?;
+    Ok(row.into())
+}
+
+/// Deletes a VM that is down, with its NICs (their MACs return to the pool).
+pub async fn delete_vm(engine: &Engine, id: Uuid) -> EngineResult<()> {
+    let _guard = engine.locks.try_lock(id)?;
+    let db = engine.db();
+    let row = find_vm(db, id).await?;
+    if status_of(&row)? != VmStatus::Down {
+        return Err(EngineError::Conflict(format!("VM {} is {}; stop it before deleting it", row.name, row.status)));
+    }
+    vm::Entity::delete_by_id(id).exec(db).await?;
+    audit::record(
+        db,
+        Severity::Normal,
+        "vm_removed",
+        format!("VM {} was removed", row.name),
+        Subject { cluster_id: Some(row.cluster_id), vm_id: Some(id), ..Default::default() },
+    )
+    .await?;
+    engine.changed(Some(id));
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! Virtual machines.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Vm {
+    pub id: Uuid,
+    pub name: String,
+    pub cluster_id: Uuid,
+    /// down | powering_up | up | powering_down | paused | migrating | unknown
+    pub status: String,
+    pub host_id: Option<Uuid>,
+    pub memory_mib: i32,
+    pub vcpus: i32,
+    /// Direct kernel boot: a kernel path on the host, with initrd and cmdline.
+    pub kernel: Option<String>,
+    pub initrd: Option<String>,
+    pub cmdline: Option<String>,
+    /// A disk image path on the host.
+    pub disk: Option<String>,
+}
+
+/// Creating a VM. A VM read from the API posts back unchanged (its boot
+/// fields have the same names).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewVm {
+    pub name: String,
+    pub cluster_id: Uuid,
+    #[serde(default = "default_memory")]
+    pub memory_mib: i32,
+    #[serde(default = "default_vcpus")]
+    pub vcpus: i32,
+    #[serde(default)]
+    pub kernel: Option<String>,
+    #[serde(default)]
+    pub initrd: Option<String>,
+    #[serde(default)]
+    pub cmdline: Option<String>,
+    #[serde(default)]
+    pub disk: Option<String>,
+}
+
+fn default_memory() -> i32 {
+    128
+}
+
+fn default_vcpus() -> i32 {
+    1
+}
