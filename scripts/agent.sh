@@ -12,6 +12,10 @@ mode=${1:-test}
 shift || true
 "$HERE/libvirt-up.sh"
 "$HERE/build-guest.sh" "$HOTNIC_GUEST_DIR"
+# Test VMs of an interrupted earlier run (the tests name theirs hotnic-t-*).
+virsh -q -c qemu:///system list --name | { grep '^hotnic-t-' || true; } | while read -r dom; do
+  virsh -q -c qemu:///system destroy "$dom" >/dev/null 2>&1 || true
+done
 cd "$HERE/.."
 case $mode in
   test) exec cargo test -p hotnic-agent -p hotnic-agent-api "$@" ;;

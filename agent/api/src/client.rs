@@ -7,9 +7,9 @@ use serde::{de::DeserializeOwned, Serialize};
 use uuid::Uuid;
 
 use crate::{
-    code, Caps, CreateParams, CreateResult, DestroyParams, DestroyResult, Envelope, GetAllVmStatsParams,
-    GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult, Status, Verb,
-    VmList,
+    code, Caps, CreateParams, CreateResult, DestroyParams, DestroyResult, Envelope,
+    GetAllVmStatsParams, GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams,
+    HotunplugNicResult, Status, Verb, VmList,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -51,8 +51,15 @@ impl AgentClient {
     /// `base_url` like `http://127.0.0.1:54321`. `timeout` bounds a whole
     /// call; give it more than the agent's unplug timeout.
     pub fn new(base_url: &str, token: &str, timeout: Duration) -> Result<Self, ClientError> {
-        let http = reqwest::Client::builder().timeout(timeout).build().map_err(ClientError::Transport)?;
-        Ok(AgentClient { http, base_url: base_url.trim_end_matches('/').to_owned(), token: token.to_owned() })
+        let http = reqwest::Client::builder()
+            .timeout(timeout)
+            .build()
+            .map_err(ClientError::Transport)?;
+        Ok(AgentClient {
+            http,
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            token: token.to_owned(),
+        })
     }
 
     pub async fn get_caps(&self, params: &GetCapsParams) -> Result<Caps, ClientError> {
@@ -68,14 +75,21 @@ impl AgentClient {
     }
 
     pub async fn get_all_vm_stats(&self) -> Result<VmList, ClientError> {
-        self.call(Verb::GetAllVmStats, &GetAllVmStatsParams {}).await
+        self.call(Verb::GetAllVmStats, &GetAllVmStatsParams {})
+            .await
     }
 
-    pub async fn hotplug_nic(&self, params: &HotplugNicParams) -> Result<HotplugNicResult, ClientError> {
+    pub async fn hotplug_nic(
+        &self,
+        params: &HotplugNicParams,
+    ) -> Result<HotplugNicResult, ClientError> {
         self.call(Verb::HotplugNic, params).await
     }
 
-    pub async fn hotunplug_nic(&self, params: &HotunplugNicParams) -> Result<HotunplugNicResult, ClientError> {
+    pub async fn hotunplug_nic(
+        &self,
+        params: &HotunplugNicParams,
+    ) -> Result<HotunplugNicResult, ClientError> {
         self.call(Verb::HotunplugNic, params).await
     }
 
@@ -116,10 +130,14 @@ impl AgentClient {
             return Err(ClientError::Unauthorized);
         }
         let body = response.bytes().await.map_err(ClientError::Transport)?;
-        let envelope = serde_json::from_slice::<Envelope<T>>(&body).map_err(|err| ClientError::Malformed {
-            http_status,
-            detail: format!("{err}: {}", String::from_utf8_lossy(&body[..body.len().min(200)])),
-        })?;
+        let envelope =
+            serde_json::from_slice::<Envelope<T>>(&body).map_err(|err| ClientError::Malformed {
+                http_status,
+                detail: format!(
+                    "{err}: {}",
+                    String::from_utf8_lossy(&body[..body.len().min(200)])
+                ),
+            })?;
         Ok((http_status, envelope))
     }
 }

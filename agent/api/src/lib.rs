@@ -19,9 +19,15 @@ pub mod status;
 pub mod vm;
 
 pub use caps::{Caps, GetCapsParams};
-pub use nic::{HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult, NicInfo, NicParams, PciAddressDict};
+pub use nic::{
+    HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult, NicInfo, NicParams,
+    PciAddressDict,
+};
 pub use status::{code, Envelope, Status};
-pub use vm::{CreateParams, CreateResult, DestroyParams, DestroyResult, DriveParams, GetAllVmStatsParams, VmList, VmStats};
+pub use vm::{
+    CreateParams, CreateResult, DestroyParams, DestroyResult, DriveParams, GetAllVmStatsParams,
+    VmList, VmStats,
+};
 
 /// The version of this wire format. It is part of every path
 /// ([`API_PREFIX`]) and reported by `getCaps`; a change that an older peer
@@ -43,8 +49,14 @@ pub enum Verb {
 }
 
 impl Verb {
-    pub const ALL: [Verb; 6] =
-        [Verb::GetCaps, Verb::Create, Verb::Destroy, Verb::GetAllVmStats, Verb::HotplugNic, Verb::HotunplugNic];
+    pub const ALL: [Verb; 6] = [
+        Verb::GetCaps,
+        Verb::Create,
+        Verb::Destroy,
+        Verb::GetAllVmStats,
+        Verb::HotplugNic,
+        Verb::HotunplugNic,
+    ];
 
     /// VDSM's name of the verb, e.g. `hotplugNic`.
     pub fn name(self) -> &'static str {

@@ -169,7 +169,10 @@ mod tests {
         let mut top_level = spec_example();
         top_level["force"] = json!(true);
         for case in [unknown, missing, bad_address, top_level] {
-            assert!(serde_json::from_value::<HotplugNicParams>(case.clone()).is_err(), "{case}");
+            assert!(
+                serde_json::from_value::<HotplugNicParams>(case.clone()).is_err(),
+                "{case}"
+            );
         }
     }
 

@@ -18,7 +18,13 @@ pub fn document() -> Value {
 /// mismatch with its JSON path.
 pub fn check(doc: &Value, schema: &str, value: &Value) -> Result<(), Vec<String>> {
     let mut errors = Vec::new();
-    check_at(doc, &serde_json::json!({ "$ref": format!("#/components/schemas/{schema}") }), value, "$", &mut errors);
+    check_at(
+        doc,
+        &serde_json::json!({ "$ref": format!("#/components/schemas/{schema}") }),
+        value,
+        "$",
+        &mut errors,
+    );
     if errors.is_empty() {
         Ok(())
     } else {
@@ -31,9 +37,14 @@ pub fn schema_of(doc: &Value, path: &str, http_status: Option<u16>) -> Option<St
     let op = &doc["paths"][path]["post"];
     let schema = match http_status {
         None => &op["requestBody"]["content"]["application/json"]["schema"]["$ref"],
-        Some(status) => &op["responses"][status.to_string()]["content"]["application/json"]["schema"]["$ref"],
+        Some(status) => {
+            &op["responses"][status.to_string()]["content"]["application/json"]["schema"]["$ref"]
+        }
     };
-    schema.as_str().and_then(|r| r.rsplit('/').next()).map(str::to_owned)
+    schema
+        .as_str()
+        .and_then(|r| r.rsplit('/').next())
+        .map(str::to_owned)
 }
 
 fn check_at(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
@@ -76,14 +87,22 @@ fn check_at(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut V
         }
     }
     if let Some(object) = value.as_object() {
-        for name in schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str) {
+        for name in schema["required"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+        {
             if !object.contains_key(name) {
                 errors.push(format!("{at}: missing required {name}"));
             }
         }
         for (name, field) in object {
             let path = format!("{at}.{name}");
-            match (schema["properties"].get(name), &schema["additionalProperties"]) {
+            match (
+                schema["properties"].get(name),
+                &schema["additionalProperties"],
+            ) {
                 (Some(property), _) => check_at(doc, property, field, &path, errors),
                 (None, Value::Bool(false)) => errors.push(format!("{path}: not allowed")),
                 (None, extra @ Value::Object(_)) => check_at(doc, extra, field, &path, errors),
@@ -101,25 +120,37 @@ fn check_at(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut V
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{CreateParams, DestroyParams, GetAllVmStatsParams, GetCapsParams, HotplugNicParams, Verb};
+    use crate::{
+        CreateParams, DestroyParams, GetAllVmStatsParams, GetCapsParams, HotplugNicParams, Verb,
+    };
 
     #[test]
     fn describes_every_verb_and_its_examples_parse_as_the_wire_types() {
         let doc = document();
         for verb in Verb::ALL {
             let path = verb.path();
-            let request = schema_of(&doc, &path, None).unwrap_or_else(|| panic!("{path} missing from openapi.json"));
+            let request = schema_of(&doc, &path, None)
+                .unwrap_or_else(|| panic!("{path} missing from openapi.json"));
             for status in [200, 400, 401, 404, 409, 500] {
-                assert!(schema_of(&doc, &path, Some(status)).is_some(), "{path} {status}");
+                assert!(
+                    schema_of(&doc, &path, Some(status)).is_some(),
+                    "{path} {status}"
+                );
             }
-            let example = doc["paths"][&path]["post"]["requestBody"]["content"]["application/json"]["example"].clone();
+            let example = doc["paths"][&path]["post"]["requestBody"]["content"]["application/json"]
+                ["example"]
+                .clone();
             check(&doc, &request, &example).unwrap_or_else(|e| panic!("{path} example: {e:?}"));
             let parsed = match verb {
                 Verb::GetCaps => serde_json::from_value::<GetCapsParams>(example).map(drop),
                 Verb::Create => serde_json::from_value::<CreateParams>(example).map(drop),
                 Verb::Destroy => serde_json::from_value::<DestroyParams>(example).map(drop),
-                Verb::GetAllVmStats => serde_json::from_value::<GetAllVmStatsParams>(example).map(drop),
-                Verb::HotplugNic | Verb::HotunplugNic => serde_json::from_value::<HotplugNicParams>(example).map(drop),
+                Verb::GetAllVmStats => {
+                    serde_json::from_value::<GetAllVmStatsParams>(example).map(drop)
+                }
+                Verb::HotplugNic | Verb::HotunplugNic => {
+                    serde_json::from_value::<HotplugNicParams>(example).map(drop)
+                }
             };
             parsed.unwrap_or_else(|e| panic!("{path} example does not parse: {e}"));
         }
@@ -132,8 +163,16 @@ mod tests {
             "macAddr": "52:54:00:00:00:01", "nicModel": "virtio", "bootOrder": 0, "extra": 1,
             "address": {"type": "pci", "domain": "0x0000", "bus": "0x00", "slot": 12, "function": "0x0"}}});
         let errors = check(&doc, "NicParams", &nic).unwrap_err();
-        for expected in ["$.nic.nicModel", "$.nic.bootOrder", "$.nic.extra: not allowed", "$.nic.address.slot: expected string"] {
-            assert!(errors.iter().any(|e| e.starts_with(expected)), "{expected} not in {errors:?}");
+        for expected in [
+            "$.nic.nicModel",
+            "$.nic.bootOrder",
+            "$.nic.extra: not allowed",
+            "$.nic.address.slot: expected string",
+        ] {
+            assert!(
+                errors.iter().any(|e| e.starts_with(expected)),
+                "{expected} not in {errors:?}"
+            );
         }
     }
 }

@@ -39,11 +39,17 @@ pub struct Status {
 
 impl Status {
     pub fn done() -> Self {
-        Status { code: code::DONE, message: "Done".into() }
+        Status {
+            code: code::DONE,
+            message: "Done".into(),
+        }
     }
 
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        Status { code, message: message.into() }
+        Status {
+            code,
+            message: message.into(),
+        }
     }
 
     pub fn is_done(&self) -> bool {
@@ -64,11 +70,17 @@ pub struct Envelope<T> {
 
 impl<T> Envelope<T> {
     pub fn done(result: T) -> Self {
-        Envelope { status: Status::done(), result: Some(result) }
+        Envelope {
+            status: Status::done(),
+            result: Some(result),
+        }
     }
 
     pub fn failed(status: Status) -> Self {
-        Envelope { status, result: None }
+        Envelope {
+            status,
+            result: None,
+        }
     }
 }
 
@@ -86,15 +98,24 @@ mod tests {
     #[test]
     fn flattens_the_result_beside_the_status() {
         let text = serde_json::to_value(Envelope::done(Payload { vm_id: "a".into() })).unwrap();
-        assert_eq!(text, json!({"status": {"code": 0, "message": "Done"}, "vmId": "a"}));
+        assert_eq!(
+            text,
+            json!({"status": {"code": 0, "message": "Done"}, "vmId": "a"})
+        );
         let failed: Envelope<Payload> = Envelope::failed(Status::new(code::NO_VM, "no such VM"));
-        assert_eq!(serde_json::to_value(failed).unwrap(), json!({"status": {"code": 1, "message": "no such VM"}}));
+        assert_eq!(
+            serde_json::to_value(failed).unwrap(),
+            json!({"status": {"code": 1, "message": "no such VM"}})
+        );
     }
 
     #[test]
     fn reads_answers_with_unknown_fields_and_without_result() {
         let cases = [
-            (json!({"status": {"code": 0, "message": "Done"}, "vmId": "a", "future": 1}), Some("a")),
+            (
+                json!({"status": {"code": 0, "message": "Done"}, "vmId": "a", "future": 1}),
+                Some("a"),
+            ),
             (json!({"status": {"code": 1, "message": "x"}}), None),
             (json!({"status": {"code": 49}, "unrelated": true}), None),
         ];

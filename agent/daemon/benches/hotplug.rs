@@ -43,16 +43,29 @@ impl Samples {
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
     // `cargo bench` passes --bench; nothing else to read.
-    let rounds: usize = std::env::var("HOTNIC_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let rounds: usize = std::env::var("HOTNIC_BENCH_ROUNDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
     let agent = Agent::start(Duration::from_secs(30)).await;
     let boot = Instant::now();
     let vm = TestVm::linux(&agent, "bench", vec![]).await;
-    eprintln!("guest {} ready in {:?}; {rounds} rounds per path", vm.name, boot.elapsed());
+    eprintln!(
+        "guest {} ready in {:?}; {rounds} rounds per path",
+        vm.name,
+        boot.elapsed()
+    );
 
     let conn = common::libvirt();
-    let dom = conn.lookup_domain_by_uuid_string(&vm.id.to_string()).unwrap();
-    let (mut raw_attach, mut raw_detach, mut api_attach, mut api_detach) =
-        (Samples::default(), Samples::default(), Samples::default(), Samples::default());
+    let dom = conn
+        .lookup_domain_by_uuid_string(&vm.id.to_string())
+        .unwrap();
+    let (mut raw_attach, mut raw_detach, mut api_attach, mut api_detach) = (
+        Samples::default(),
+        Samples::default(),
+        Samples::default(),
+        Samples::default(),
+    );
 
     for round in 0..rounds {
         // Raw libvirt.
@@ -60,30 +73,45 @@ async fn main() {
         let spec = NicSpec::try_from(&params).unwrap();
         let device_xml = xml::interface_xml(&spec).unwrap();
         let started = Instant::now();
-        dom.attach_device_flags(&device_xml, sys::VIR_DOMAIN_AFFECT_LIVE).expect("raw attach");
+        dom.attach_device_flags(&device_xml, sys::VIR_DOMAIN_AFFECT_LIVE)
+            .expect("raw attach");
         raw_attach.0.push(started.elapsed());
         let live = vm.live();
-        let address = live.nic_by_alias(&spec.alias()).and_then(|n| n.address).expect("raw NIC has an address");
+        let address = live
+            .nic_by_alias(&spec.alias())
+            .and_then(|n| n.address)
+            .expect("raw NIC has an address");
         let device = address.sysfs_name();
         vm.wait_guest_pci(&device, true).await;
         let started = Instant::now();
-        dom.detach_device_flags(&device_xml, sys::VIR_DOMAIN_AFFECT_LIVE).expect("raw detach");
+        dom.detach_device_flags(&device_xml, sys::VIR_DOMAIN_AFFECT_LIVE)
+            .expect("raw detach");
         while vm.live().nic_by_alias(&spec.alias()).is_some() {
-            assert!(started.elapsed() < Duration::from_secs(30), "raw detach: the guest kept the NIC");
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "raw detach: the guest kept the NIC"
+            );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
         raw_detach.0.push(started.elapsed());
         vm.wait_guest_pci(&device, false).await;
 
         // Through the agent's HTTP API.
-        let params = HotplugNicParams { vm_id: vm.id, nic: new_nic("bridge", Some(BRIDGE), "pv") };
+        let params = HotplugNicParams {
+            vm_id: vm.id,
+            nic: new_nic("bridge", Some(BRIDGE), "pv"),
+        };
         let started = Instant::now();
         let plugged = agent.client.hotplug_nic(&params).await.expect("hotplugNic");
         api_attach.0.push(started.elapsed());
         let device = sysfs_name(plugged.nic.address.as_ref().unwrap());
         vm.wait_guest_pci(&device, true).await;
         let started = Instant::now();
-        agent.client.hotunplug_nic(&params).await.expect("hotunplugNic");
+        agent
+            .client
+            .hotunplug_nic(&params)
+            .await
+            .expect("hotunplugNic");
         api_detach.0.push(started.elapsed());
         vm.wait_guest_pci(&device, false).await;
         eprint!("\rround {}/{rounds}", round + 1);
@@ -91,8 +119,14 @@ async fn main() {
     eprintln!();
 
     println!("NIC hot plug on one TCG test guest (virtio NIC on bridge {BRIDGE}), times in ms:");
-    println!("| {:<34} | {:>4} | {:>8} | {:>8} | {:>8} | {:>8} |", "operation", "n", "median", "p90", "min", "max");
-    println!("|{}|------|----------|----------|----------|----------|", "-".repeat(36));
+    println!(
+        "| {:<34} | {:>4} | {:>8} | {:>8} | {:>8} | {:>8} |",
+        "operation", "n", "median", "p90", "min", "max"
+    );
+    println!(
+        "|{}|------|----------|----------|----------|----------|",
+        "-".repeat(36)
+    );
     println!("{}", raw_attach.row("attach, virt crate"));
     println!("{}", api_attach.row("attach, agent HTTP hotplugNic"));
     println!("{}", raw_detach.row("detach until gone, virt crate"));

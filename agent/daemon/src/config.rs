@@ -6,7 +6,11 @@ use crate::params::BridgeName;
 
 /// `hotnic-agent`: the hotnic host agent.
 #[derive(Debug, clap::Parser)]
-#[command(name = "hotnic-agent", version, about = "hotnic host agent: VDSM-style HTTP API over libvirt")]
+#[command(
+    name = "hotnic-agent",
+    version,
+    about = "hotnic host agent: VDSM-style HTTP API over libvirt"
+)]
 pub struct Args {
     /// Address to listen on.
     #[arg(long, env = "HOTNIC_AGENT_LISTEN", default_value = "127.0.0.1:54321")]
@@ -39,7 +43,10 @@ impl Token {
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
         if text.len() < Self::MIN_LEN || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err(format!("the token must be at least {} characters without whitespace", Self::MIN_LEN));
+            return Err(format!(
+                "the token must be at least {} characters without whitespace",
+                Self::MIN_LEN
+            ));
         }
         Ok(Token(text.to_owned()))
     }
@@ -85,10 +92,11 @@ impl TryFrom<Args> for Config {
     fn try_from(args: Args) -> Result<Self, String> {
         let token_text = match (&args.token, &args.token_file) {
             (Some(token), None) => token.clone(),
-            (None, Some(path)) => {
-                std::fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?
+            (None, Some(path)) => std::fs::read_to_string(path)
+                .map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+            _ => {
+                return Err("give the token with --token/HOTNIC_AGENT_TOKEN or --token-file".into())
             }
-            _ => return Err("give the token with --token/HOTNIC_AGENT_TOKEN or --token-file".into()),
         };
         let networks = args
             .networks
@@ -117,12 +125,26 @@ mod tests {
     #[test]
     fn reads_arguments() {
         let args = Args::try_parse_from([
-            "hotnic-agent", "--token", "0123456789abcdef", "--network", "blue,red", "--network", "green",
-            "--unplug-timeout-secs", "3",
+            "hotnic-agent",
+            "--token",
+            "0123456789abcdef",
+            "--network",
+            "blue,red",
+            "--network",
+            "green",
+            "--unplug-timeout-secs",
+            "3",
         ])
         .unwrap();
         let config = Config::try_from(args).unwrap();
-        assert_eq!(config.networks.iter().map(|n| n.as_str()).collect::<Vec<_>>(), ["blue", "red", "green"]);
+        assert_eq!(
+            config
+                .networks
+                .iter()
+                .map(|n| n.as_str())
+                .collect::<Vec<_>>(),
+            ["blue", "red", "green"]
+        );
         assert_eq!(config.unplug_timeout, Duration::from_secs(3));
         assert_eq!(config.libvirt_uri, "qemu:///system");
         assert!(config.token.matches("0123456789abcdef"));
@@ -135,11 +157,25 @@ mod tests {
         let cases: [&[&str]; 4] = [
             &["hotnic-agent"],
             &["hotnic-agent", "--token", "short"],
-            &["hotnic-agent", "--token", "0123456789abcdef", "--network", "x'/><hostdev"],
-            &["hotnic-agent", "--token", "0123456789abcdef", "--unplug-timeout-secs", "0"],
+            &[
+                "hotnic-agent",
+                "--token",
+                "0123456789abcdef",
+                "--network",
+                "x'/><hostdev",
+            ],
+            &[
+                "hotnic-agent",
+                "--token",
+                "0123456789abcdef",
+                "--unplug-timeout-secs",
+                "0",
+            ],
         ];
         for argv in cases {
-            let parsed = Args::try_parse_from(argv).map_err(|e| e.to_string()).and_then(Config::try_from);
+            let parsed = Args::try_parse_from(argv)
+                .map_err(|e| e.to_string())
+                .and_then(Config::try_from);
             assert!(parsed.is_err(), "{argv:?}");
         }
     }

@@ -31,7 +31,10 @@ pub async fn run(program: &str, args: &[&str]) -> Result<String, CommandError> {
         .kill_on_drop(true)
         .output()
         .await
-        .map_err(|source| CommandError::Spawn { command: command.clone(), source })?;
+        .map_err(|source| CommandError::Spawn {
+            command: command.clone(),
+            source,
+        })?;
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
         return Err(CommandError::Failed { command, stderr });
@@ -52,7 +55,12 @@ pub fn device_exists(name: &str) -> bool {
 /// The Linux bridges present, sorted.
 pub fn bridges() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(SYS_NET)
-        .map(|dir| dir.flatten().filter_map(|e| e.file_name().into_string().ok()).filter(|n| is_bridge(n)).collect())
+        .map(|dir| {
+            dir.flatten()
+                .filter_map(|e| e.file_name().into_string().ok())
+                .filter(|n| is_bridge(n))
+                .collect()
+        })
         .unwrap_or_default();
     names.sort();
     names
@@ -81,13 +89,19 @@ pub async fn ensure_bridge(name: &BridgeName) -> Result<(), BridgeError> {
         if let Err(source) = run("ip", &["link", "add", "name", name_str, "type", "bridge"]).await {
             // Another agent (or test) may have made it in the meantime.
             if !is_bridge(name_str) {
-                return Err(BridgeError::Create { name: name_str.to_owned(), source });
+                return Err(BridgeError::Create {
+                    name: name_str.to_owned(),
+                    source,
+                });
             }
         }
     }
     run("ip", &["link", "set", "dev", name_str, "up"])
         .await
-        .map_err(|source| BridgeError::Create { name: name_str.to_owned(), source })?;
+        .map_err(|source| BridgeError::Create {
+            name: name_str.to_owned(),
+            source,
+        })?;
     Ok(())
 }
 
@@ -98,21 +112,28 @@ pub fn missing_support(kind: DeviceKind) -> Option<&'static str> {
         DeviceKind::Bridgeless if Path::new("/dev/net/tun").exists() => None,
         DeviceKind::Bridgeless => Some("the host has no /dev/net/tun, so no tap devices"),
         DeviceKind::Vnlink if macvtap_available() => None,
-        DeviceKind::Vnlink => Some("the host lacks macvtap (the macvtap kernel module is not available)"),
+        DeviceKind::Vnlink => {
+            Some("the host lacks macvtap (the macvtap kernel module is not available)")
+        }
         DeviceKind::Sriov => Some("SR-IOV VF passthrough is not implemented by this agent"),
     }
 }
 
 /// The NIC kinds this host can back.
 pub fn supported_kinds() -> Vec<DeviceKind> {
-    DeviceKind::ALL.into_iter().filter(|k| missing_support(*k).is_none()).collect()
+    DeviceKind::ALL
+        .into_iter()
+        .filter(|k| missing_support(*k).is_none())
+        .collect()
 }
 
 fn macvtap_available() -> bool {
     if Path::new("/sys/module/macvtap").exists() {
         return true;
     }
-    let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") else { return false };
+    let Ok(release) = std::fs::read_to_string("/proc/sys/kernel/osrelease") else {
+        return false;
+    };
     let modules = Path::new("/lib/modules").join(release.trim());
     ["modules.dep", "modules.builtin"].iter().any(|f| {
         std::fs::read_to_string(modules.join(f)).is_ok_and(|text| text.contains("/macvtap.ko"))

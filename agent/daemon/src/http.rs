@@ -13,9 +13,9 @@ use axum::{
     Json, Router,
 };
 use hotnic_agent_api::{
-    code, Caps, CreateParams, CreateResult, DestroyParams, DestroyResult, Envelope, GetAllVmStatsParams,
-    GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult, Status, Verb,
-    VmList, VmStats, API_VERSION,
+    code, Caps, CreateParams, CreateResult, DestroyParams, DestroyResult, Envelope,
+    GetAllVmStatsParams, GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams,
+    HotunplugNicResult, Status, Verb, VmList, VmStats, API_VERSION,
 };
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -39,7 +39,10 @@ pub fn router<H: Hypervisor>(state: Arc<AppState<H>>) -> Router {
         .route(&Verb::GetAllVmStats.path(), post(get_all_vm_stats::<H>))
         .route(&Verb::HotplugNic.path(), post(hotplug_nic::<H>))
         .route(&Verb::HotunplugNic.path(), post(hotunplug_nic::<H>))
-        .layer(middleware::from_fn_with_state(state.clone(), require_token::<H>))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            require_token::<H>,
+        ))
         .with_state(state)
 }
 
@@ -56,7 +59,11 @@ fn done<T>(result: T) -> Answer<T> {
 
 impl IntoResponse for Failure {
     fn into_response(self) -> Response {
-        (http_status(self.0.code), Json(Envelope::<()>::failed(self.0))).into_response()
+        (
+            http_status(self.0.code),
+            Json(Envelope::<()>::failed(self.0)),
+        )
+            .into_response()
     }
 }
 
@@ -92,8 +99,15 @@ pub fn failure_status(verb: Verb, err: &HypervisorError) -> Status {
 }
 
 fn invalid(prefix: &str, err: ParamError) -> Failure {
-    let field = if prefix.is_empty() { err.field } else { format!("{prefix}.{}", err.field) };
-    Failure(Status::new(code::INVALID_PARAMETER, format!("invalid parameter {field}: {}", err.reason)))
+    let field = if prefix.is_empty() {
+        err.field
+    } else {
+        format!("{prefix}.{}", err.field)
+    };
+    Failure(Status::new(
+        code::INVALID_PARAMETER,
+        format!("invalid parameter {field}: {}", err.reason),
+    ))
 }
 
 /// JSON parameters; anything unreadable is code 11 before any action.
@@ -113,7 +127,11 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
     }
 }
 
-async fn require_token<H: Hypervisor>(State(state): State<Arc<AppState<H>>>, req: Request, next: Next) -> Response {
+async fn require_token<H: Hypervisor>(
+    State(state): State<Arc<AppState<H>>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let presented = req
         .headers()
         .get(header::AUTHORIZATION)
@@ -123,8 +141,15 @@ async fn require_token<H: Hypervisor>(State(state): State<Arc<AppState<H>>>, req
         return next.run(req).await;
     }
     tracing::warn!(path = %req.uri().path(), "refused a request without the right token");
-    let mut response = Failure(Status::new(code::UNAUTHORIZED, "missing or wrong bearer token")).into_response();
-    response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
+    let mut response = Failure(Status::new(
+        code::UNAUTHORIZED,
+        "missing or wrong bearer token",
+    ))
+    .into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
     response
 }
 
@@ -142,16 +167,30 @@ fn log_done<T: Serialize>(verb: Verb, detail: &str, answer: T) -> Answer<T> {
     done(answer)
 }
 
-async fn get_caps<H: Hypervisor>(State(s): State<Arc<AppState<H>>>, Params(p): Params<GetCapsParams>) -> Answer<Caps> {
-    let caps = s.hypervisor.caps(p.free_pci_slots_for).await.map_err(|e| Failure(failure_status(Verb::GetCaps, &e)))?;
+async fn get_caps<H: Hypervisor>(
+    State(s): State<Arc<AppState<H>>>,
+    Params(p): Params<GetCapsParams>,
+) -> Answer<Caps> {
+    let caps = s
+        .hypervisor
+        .caps(p.free_pci_slots_for)
+        .await
+        .map_err(|e| Failure(failure_status(Verb::GetCaps, &e)))?;
     done(Caps {
         api_version: API_VERSION,
         hostname: caps.hostname,
         libvirt_version: caps.libvirt_version,
         qemu_version: caps.qemu_version,
         bridges: caps.bridges,
-        nic_devices: caps.nic_kinds.iter().map(|k| k.wire_name().to_owned()).collect(),
-        nic_models: crate::params::NicModel::ALL.iter().map(|m| m.wire_name().to_owned()).collect(),
+        nic_devices: caps
+            .nic_kinds
+            .iter()
+            .map(|k| k.wire_name().to_owned())
+            .collect(),
+        nic_models: crate::params::NicModel::ALL
+            .iter()
+            .map(|m| m.wire_name().to_owned())
+            .collect(),
         free_pci_slots: caps
             .free_pci_slots
             .into_iter()
@@ -160,14 +199,33 @@ async fn get_caps<H: Hypervisor>(State(s): State<Arc<AppState<H>>>, Params(p): P
     })
 }
 
-async fn create<H: Hypervisor>(State(s): State<Arc<AppState<H>>>, Params(p): Params<CreateParams>) -> Answer<CreateResult> {
+async fn create<H: Hypervisor>(
+    State(s): State<Arc<AppState<H>>>,
+    Params(p): Params<CreateParams>,
+) -> Answer<CreateResult> {
     let vm = VmSpec::try_from(&p).map_err(|e| invalid("", e))?;
-    let state = s.hypervisor.create_vm(vm).await.map_err(|e| Failure(failure_status(Verb::Create, &e)))?;
-    log_done(Verb::Create, &p.vm_id.to_string(), CreateResult { vm: to_stats(state) })
+    let state = s
+        .hypervisor
+        .create_vm(vm)
+        .await
+        .map_err(|e| Failure(failure_status(Verb::Create, &e)))?;
+    log_done(
+        Verb::Create,
+        &p.vm_id.to_string(),
+        CreateResult {
+            vm: to_stats(state),
+        },
+    )
 }
 
-async fn destroy<H: Hypervisor>(State(s): State<Arc<AppState<H>>>, Params(p): Params<DestroyParams>) -> Answer<DestroyResult> {
-    s.hypervisor.destroy_vm(p.vm_id).await.map_err(|e| Failure(failure_status(Verb::Destroy, &e)))?;
+async fn destroy<H: Hypervisor>(
+    State(s): State<Arc<AppState<H>>>,
+    Params(p): Params<DestroyParams>,
+) -> Answer<DestroyResult> {
+    s.hypervisor
+        .destroy_vm(p.vm_id)
+        .await
+        .map_err(|e| Failure(failure_status(Verb::Destroy, &e)))?;
     log_done(Verb::Destroy, &p.vm_id.to_string(), DestroyResult {})
 }
 
@@ -175,8 +233,14 @@ async fn get_all_vm_stats<H: Hypervisor>(
     State(s): State<Arc<AppState<H>>>,
     Params(_): Params<GetAllVmStatsParams>,
 ) -> Answer<VmList> {
-    let vms = s.hypervisor.list_vms().await.map_err(|e| Failure(failure_status(Verb::GetAllVmStats, &e)))?;
-    done(VmList { stats_list: vms.into_iter().map(to_stats).collect() })
+    let vms = s
+        .hypervisor
+        .list_vms()
+        .await
+        .map_err(|e| Failure(failure_status(Verb::GetAllVmStats, &e)))?;
+    done(VmList {
+        stats_list: vms.into_iter().map(to_stats).collect(),
+    })
 }
 
 async fn hotplug_nic<H: Hypervisor>(
@@ -185,8 +249,19 @@ async fn hotplug_nic<H: Hypervisor>(
 ) -> Answer<HotplugNicResult> {
     let nic = NicSpec::try_from(&p.nic).map_err(|e| invalid("nic", e))?;
     let alias = nic.alias();
-    let plugged = s.hypervisor.hotplug_nic(p.vm_id, nic).await.map_err(|e| Failure(failure_status(Verb::HotplugNic, &e)))?;
-    log_done(Verb::HotplugNic, &alias, HotplugNicResult { vm_id: p.vm_id, nic: plugged.to_info() })
+    let plugged = s
+        .hypervisor
+        .hotplug_nic(p.vm_id, nic)
+        .await
+        .map_err(|e| Failure(failure_status(Verb::HotplugNic, &e)))?;
+    log_done(
+        Verb::HotplugNic,
+        &alias,
+        HotplugNicResult {
+            vm_id: p.vm_id,
+            nic: plugged.to_info(),
+        },
+    )
 }
 
 async fn hotunplug_nic<H: Hypervisor>(
@@ -195,8 +270,11 @@ async fn hotunplug_nic<H: Hypervisor>(
 ) -> Result<Response, Failure> {
     let nic = NicSpec::try_from(&p.nic).map_err(|e| invalid("nic", e))?;
     let alias = nic.alias();
-    let unplugged =
-        s.hypervisor.hotunplug_nic(p.vm_id, nic).await.map_err(|e| Failure(failure_status(Verb::HotunplugNic, &e)))?;
+    let unplugged = s
+        .hypervisor
+        .hotunplug_nic(p.vm_id, nic)
+        .await
+        .map_err(|e| Failure(failure_status(Verb::HotunplugNic, &e)))?;
     tracing::info!(verb = "hotunplugNic", detail = alias, "done");
     let mut envelope = Envelope::done(HotunplugNicResult { vm_id: p.vm_id });
     if let Some(warning) = unplugged.warning {

@@ -98,7 +98,11 @@ pub enum HypervisorError {
     NicExists(String),
     /// The NIC found by alias is another one than the caller means.
     #[error("NIC {alias} has MAC {found}, not {expected}")]
-    MacMismatch { alias: String, found: String, expected: String },
+    MacMismatch {
+        alias: String,
+        found: String,
+        expected: String,
+    },
     /// The guest never completed the unplug: the NIC is still attached.
     #[error("guest did not release the device {alias} within {} s; it is still attached", waited.as_secs_f32())]
     NotReleased { alias: String, waited: Duration },
@@ -107,10 +111,16 @@ pub enum HypervisorError {
     MirroringRolledBack(#[source] MirrorError),
     /// Port mirroring failed and so did removing the NIC again.
     #[error("port mirroring failed ({mirror}) and rolling the plug back failed too: {rollback}")]
-    RollbackFailed { mirror: MirrorError, rollback: Box<HypervisorError> },
+    RollbackFailed {
+        mirror: MirrorError,
+        rollback: Box<HypervisorError>,
+    },
     /// libvirt refused; its own text.
     #[error("{action}: {message}")]
-    Libvirt { action: &'static str, message: String },
+    Libvirt {
+        action: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Xml(#[from] ReadError),
     #[error("internal error: {0}")]
@@ -120,16 +130,30 @@ pub enum HypervisorError {
 /// Runs VMs and plugs their NICs. Every method is one action.
 pub trait Hypervisor: Send + Sync + 'static {
     /// The host's facts; the free PCI slots of the named VMs.
-    fn caps(&self, free_slots_for: Vec<Uuid>) -> impl Future<Output = Result<HostCaps, HypervisorError>> + Send;
+    fn caps(
+        &self,
+        free_slots_for: Vec<Uuid>,
+    ) -> impl Future<Output = Result<HostCaps, HypervisorError>> + Send;
     /// Starts a transient VM.
-    fn create_vm(&self, vm: VmSpec) -> impl Future<Output = Result<VmState, HypervisorError>> + Send;
+    fn create_vm(
+        &self,
+        vm: VmSpec,
+    ) -> impl Future<Output = Result<VmState, HypervisorError>> + Send;
     /// Powers a VM off and forgets it.
     fn destroy_vm(&self, id: Uuid) -> impl Future<Output = Result<(), HypervisorError>> + Send;
     /// The VMs this agent started that run now.
     fn list_vms(&self) -> impl Future<Output = Result<Vec<VmState>, HypervisorError>> + Send;
     /// Plugs a NIC into a running VM and returns it as the host now sees it.
-    fn hotplug_nic(&self, vm: Uuid, nic: NicSpec) -> impl Future<Output = Result<NicState, HypervisorError>> + Send;
+    fn hotplug_nic(
+        &self,
+        vm: Uuid,
+        nic: NicSpec,
+    ) -> impl Future<Output = Result<NicState, HypervisorError>> + Send;
     /// Asks the guest to release a NIC and waits until it has, up to the
     /// configured timeout.
-    fn hotunplug_nic(&self, vm: Uuid, nic: NicSpec) -> impl Future<Output = Result<Unplugged, HypervisorError>> + Send;
+    fn hotunplug_nic(
+        &self,
+        vm: Uuid,
+        nic: NicSpec,
+    ) -> impl Future<Output = Result<Unplugged, HypervisorError>> + Send;
 }

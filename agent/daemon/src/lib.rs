@@ -77,10 +77,20 @@ pub async fn start(config: Config) -> Result<RunningAgent, StartError> {
     let hypervisor = tokio::task::spawn_blocking(move || libvirt::Libvirt::connect(&uri, timeout))
         .await
         .map_err(|e| hypervisor::HypervisorError::Internal(e.to_string()))??;
-    let listener =
-        TcpListener::bind(config.listen).await.map_err(|source| StartError::Listen { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Listen { addr: config.listen, source })?;
-    let app = http::router(Arc::new(http::AppState { hypervisor, token: config.token }));
+    let listener = TcpListener::bind(config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: config.listen,
+        source,
+    })?;
+    let app = http::router(Arc::new(http::AppState {
+        hypervisor,
+        token: config.token,
+    }));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, app)
@@ -90,5 +100,9 @@ pub async fn start(config: Config) -> Result<RunningAgent, StartError> {
             .await
     });
     tracing::info!(%addr, uri = %config.libvirt_uri, "hotnic-agent listening");
-    Ok(RunningAgent { addr, shutdown: Some(tx), task: Some(task) })
+    Ok(RunningAgent {
+        addr,
+        shutdown: Some(tx),
+        task: Some(task),
+    })
 }

@@ -63,7 +63,10 @@ impl Drop for Connection {
 }
 
 fn libvirt_error(action: &'static str) -> impl FnOnce(virt::error::Error) -> HypervisorError {
-    move |err| HypervisorError::Libvirt { action, message: err.message().to_owned() }
+    move |err| HypervisorError::Libvirt {
+        action,
+        message: err.message().to_owned(),
+    }
 }
 
 fn is_no_domain(err: &virt::error::Error) -> bool {
@@ -95,7 +98,8 @@ impl Libvirt {
             tracing::warn!(uri = %self.uri, "libvirt connection lost; reconnecting");
         }
         start_event_loop()?;
-        let conn = Connect::open(Some(&self.uri)).map_err(libvirt_error("connecting to libvirt"))?;
+        let conn =
+            Connect::open(Some(&self.uri)).map_err(libvirt_error("connecting to libvirt"))?;
         let callback_id = register_device_removed(&conn, self.removed.clone())?;
         let conn = Arc::new(Connection { conn, callback_id });
         *slot = Some(conn.clone());
@@ -143,7 +147,10 @@ impl Libvirt {
             }
             let now = Instant::now();
             if now >= deadline {
-                return Err(HypervisorError::NotReleased { alias: alias.to_owned(), waited: self.unplug_timeout });
+                return Err(HypervisorError::NotReleased {
+                    alias: alias.to_owned(),
+                    waited: self.unplug_timeout,
+                });
             }
             let tick = UNPLUG_POLL.min(deadline - now);
             tokio::select! {
@@ -154,13 +161,17 @@ impl Libvirt {
     }
 
     async fn live(&self, vm: Uuid) -> Result<LiveDomain, HypervisorError> {
-        self.blocking(move |conn| live_xml(&lookup(conn, vm)?)).await
+        self.blocking(move |conn| live_xml(&lookup(conn, vm)?))
+            .await
     }
 
     fn check_nic_supported(nic: &NicSpec) -> Result<(), HypervisorError> {
         let kind = nic.link.kind();
         if let Some(reason) = hostnet::missing_support(kind) {
-            return Err(HypervisorError::Unsupported { kind, reason: reason.to_owned() });
+            return Err(HypervisorError::Unsupported {
+                kind,
+                reason: reason.to_owned(),
+            });
         }
         match &nic.link {
             NicLink::Bridge(bridge) if !hostnet::is_bridge(bridge.as_str()) => {
@@ -194,9 +205,15 @@ impl Hypervisor for Libvirt {
     async fn caps(&self, free_slots_for: Vec<Uuid>) -> Result<HostCaps, HypervisorError> {
         let (hostname, libvirt_version, qemu_version, free_pci_slots) = self
             .blocking(move |conn| {
-                let hostname = conn.hostname().map_err(libvirt_error("reading the hostname"))?;
-                let lib = conn.lib_version().map_err(libvirt_error("reading the libvirt version"))?;
-                let hyp = conn.hyp_version().map_err(libvirt_error("reading the QEMU version"))?;
+                let hostname = conn
+                    .hostname()
+                    .map_err(libvirt_error("reading the hostname"))?;
+                let lib = conn
+                    .lib_version()
+                    .map_err(libvirt_error("reading the libvirt version"))?;
+                let hyp = conn
+                    .hyp_version()
+                    .map_err(libvirt_error("reading the QEMU version"))?;
                 let mut free = BTreeMap::new();
                 for vm in free_slots_for {
                     free.insert(vm, free_root_slots(&live_xml(&lookup(conn, vm)?)?));
@@ -230,21 +247,38 @@ impl Hypervisor for Libvirt {
                 if exists {
                     return Err(HypervisorError::VmExists { id, name });
                 }
-                let dom = conn.create_domain_xml(&domain_xml, 0).map_err(libvirt_error("starting the VM"))?;
+                let dom = conn
+                    .create_domain_xml(&domain_xml, 0)
+                    .map_err(libvirt_error("starting the VM"))?;
                 Ok((live_xml(&dom)?, vdsm_status(&dom)))
             })
             .await?;
         for nic in vm.nics.iter().filter(|n| !n.mirror_from.is_empty()) {
-            let tap = live.nic_by_alias(&nic.alias()).and_then(|n| n.tap.clone()).unwrap_or_default();
-            if let Err(mirror) = self.mirrors.add(&nic.mirror_from, &tap, nic.device_id).await {
+            let tap = live
+                .nic_by_alias(&nic.alias())
+                .and_then(|n| n.tap.clone())
+                .unwrap_or_default();
+            if let Err(mirror) = self
+                .mirrors
+                .add(&nic.mirror_from, &tap, nic.device_id)
+                .await
+            {
                 return Err(match self.destroy_vm(vm.id).await {
                     Ok(()) => HypervisorError::MirroringRolledBack(mirror),
-                    Err(rollback) => HypervisorError::RollbackFailed { mirror, rollback: Box::new(rollback) },
+                    Err(rollback) => HypervisorError::RollbackFailed {
+                        mirror,
+                        rollback: Box::new(rollback),
+                    },
                 });
             }
         }
         let nics = self.nic_states(&live).await;
-        Ok(VmState { id: live.uuid, name: live.name, status, nics })
+        Ok(VmState {
+            id: live.uuid,
+            name: live.name,
+            status,
+            nics,
+        })
     }
 
     async fn destroy_vm(&self, id: Uuid) -> Result<(), HypervisorError> {
@@ -252,11 +286,21 @@ impl Hypervisor for Libvirt {
             .blocking(move |conn| {
                 let dom = lookup(conn, id)?;
                 let live = live_xml(&dom)?;
-                dom.destroy().map_err(|e| if is_no_domain(&e) { HypervisorError::NoSuchVm(id) } else { libvirt_error("destroying the VM")(e) })?;
+                dom.destroy().map_err(|e| {
+                    if is_no_domain(&e) {
+                        HypervisorError::NoSuchVm(id)
+                    } else {
+                        libvirt_error("destroying the VM")(e)
+                    }
+                })?;
                 Ok(live)
             })
             .await?;
-        for device_id in live.nics.iter().filter_map(|n| n.alias.as_deref().and_then(crate::params::device_id_of)) {
+        for device_id in live
+            .nics
+            .iter()
+            .filter_map(|n| n.alias.as_deref().and_then(crate::params::device_id_of))
+        {
             if let Err(err) = self.mirrors.remove(device_id).await {
                 tracing::warn!(vm = %id, %device_id, error = %err, "mirror left behind after destroy");
             }
@@ -272,7 +316,13 @@ impl Hypervisor for Libvirt {
                     .map_err(libvirt_error("listing VMs"))?;
                 let mut found = Vec::new();
                 for dom in doms {
-                    let ours = dom.metadata(sys::VIR_DOMAIN_METADATA_ELEMENT as i32, Some(xml::METADATA_NS), 0).is_ok();
+                    let ours = dom
+                        .metadata(
+                            sys::VIR_DOMAIN_METADATA_ELEMENT as i32,
+                            Some(xml::METADATA_NS),
+                            0,
+                        )
+                        .is_ok();
                     if !ours {
                         continue;
                     }
@@ -287,15 +337,22 @@ impl Hypervisor for Libvirt {
         let mut vms = Vec::new();
         for (live, status) in domains {
             let nics = self.nic_states(&live).await;
-            vms.push(VmState { id: live.uuid, name: live.name, status, nics });
+            vms.push(VmState {
+                id: live.uuid,
+                name: live.name,
+                status,
+                nics,
+            });
         }
         Ok(vms)
     }
 
     async fn hotplug_nic(&self, vm: Uuid, nic: NicSpec) -> Result<NicState, HypervisorError> {
         Self::check_nic_supported(&nic)?;
-        let device_xml = xml::interface_xml(&nic)
-            .map_err(|e| HypervisorError::Unsupported { kind: nic.link.kind(), reason: e.to_string() })?;
+        let device_xml = xml::interface_xml(&nic).map_err(|e| HypervisorError::Unsupported {
+            kind: nic.link.kind(),
+            reason: e.to_string(),
+        })?;
         let alias = nic.alias();
         let alias_owned = alias.clone();
         let live = self
@@ -309,30 +366,45 @@ impl Hypervisor for Libvirt {
                 live_xml(&dom)
             })
             .await?;
-        let plugged = live
-            .nic_by_alias(&alias)
-            .cloned()
-            .ok_or_else(|| HypervisorError::Internal(format!("{alias} attached but missing from the live XML")))?;
+        let plugged = live.nic_by_alias(&alias).cloned().ok_or_else(|| {
+            HypervisorError::Internal(format!("{alias} attached but missing from the live XML"))
+        })?;
         if !nic.mirror_from.is_empty() {
             let tap = plugged.tap.clone().unwrap_or_default();
-            if let Err(mirror) = self.mirrors.add(&nic.mirror_from, &tap, nic.device_id).await {
+            if let Err(mirror) = self
+                .mirrors
+                .add(&nic.mirror_from, &tap, nic.device_id)
+                .await
+            {
                 return Err(match self.unplug(vm, &alias).await {
                     Ok(()) => HypervisorError::MirroringRolledBack(mirror),
-                    Err(rollback) => HypervisorError::RollbackFailed { mirror, rollback: Box::new(rollback) },
+                    Err(rollback) => HypervisorError::RollbackFailed {
+                        mirror,
+                        rollback: Box::new(rollback),
+                    },
                 });
             }
         }
         let mirrored_from = nic.mirror_from.iter().map(ToString::to_string).collect();
-        Ok(NicState { live: plugged, mirrored_from })
+        Ok(NicState {
+            live: plugged,
+            mirrored_from,
+        })
     }
 
     async fn hotunplug_nic(&self, vm: Uuid, nic: NicSpec) -> Result<Unplugged, HypervisorError> {
         let alias = nic.alias();
         let live = self.live(vm).await?;
-        let present = live.nic_by_alias(&alias).ok_or_else(|| HypervisorError::NoSuchNic(alias.clone()))?;
+        let present = live
+            .nic_by_alias(&alias)
+            .ok_or_else(|| HypervisorError::NoSuchNic(alias.clone()))?;
         let found = present.mac.clone().unwrap_or_default();
         if !found.eq_ignore_ascii_case(&nic.mac.to_string()) {
-            return Err(HypervisorError::MacMismatch { alias, found, expected: nic.mac.to_string() });
+            return Err(HypervisorError::MacMismatch {
+                alias,
+                found,
+                expected: nic.mac.to_string(),
+            });
         }
         self.unplug(vm, &alias).await?;
         let warning = match self.mirrors.remove(nic.device_id).await {
@@ -347,17 +419,20 @@ impl Hypervisor for Libvirt {
 }
 
 fn lookup(conn: &Connect, vm: Uuid) -> Result<Domain, HypervisorError> {
-    conn.lookup_domain_by_uuid_string(&vm.to_string()).map_err(|err| {
-        if is_no_domain(&err) {
-            HypervisorError::NoSuchVm(vm)
-        } else {
-            libvirt_error("looking up the VM")(err)
-        }
-    })
+    conn.lookup_domain_by_uuid_string(&vm.to_string())
+        .map_err(|err| {
+            if is_no_domain(&err) {
+                HypervisorError::NoSuchVm(vm)
+            } else {
+                libvirt_error("looking up the VM")(err)
+            }
+        })
 }
 
 fn live_xml(dom: &Domain) -> Result<LiveDomain, HypervisorError> {
-    let text = dom.xml_desc(0).map_err(libvirt_error("reading the live domain XML"))?;
+    let text = dom
+        .xml_desc(0)
+        .map_err(libvirt_error("reading the live domain XML"))?;
     Ok(xml::parse_live(&text)?)
 }
 
@@ -381,8 +456,18 @@ fn version(n: u32) -> String {
 /// bridge and the PIIX3 chipset of the `pc` machine).
 fn free_root_slots(live: &LiveDomain) -> Vec<PciAddress> {
     (2..=PciAddress::MAX_SLOT)
-        .filter(|slot| !live.pci_addresses.iter().any(|a| a.domain == 0 && a.bus == 0 && a.slot == *slot))
-        .map(|slot| PciAddress { domain: 0, bus: 0, slot, function: 0 })
+        .filter(|slot| {
+            !live
+                .pci_addresses
+                .iter()
+                .any(|a| a.domain == 0 && a.bus == 0 && a.slot == *slot)
+        })
+        .map(|slot| PciAddress {
+            domain: 0,
+            bus: 0,
+            slot,
+            function: 0,
+        })
         .collect()
 }
 
@@ -392,7 +477,9 @@ fn detach_by_alias(dom: &Domain, alias: &str) -> Result<(), virt::error::Error> 
     let alias = CString::new(alias).expect("aliases have no NUL");
     // SAFETY: `dom` is a live domain handle and `alias` a valid C string for
     // the duration of the call.
-    let ret = unsafe { sys::virDomainDetachDeviceAlias(dom.as_ptr(), alias.as_ptr(), sys::VIR_DOMAIN_AFFECT_LIVE) };
+    let ret = unsafe {
+        sys::virDomainDetachDeviceAlias(dom.as_ptr(), alias.as_ptr(), sys::VIR_DOMAIN_AFFECT_LIVE)
+    };
     if ret < 0 {
         return Err(virt::error::Error::last_error());
     }
@@ -433,7 +520,10 @@ fn start_event_loop() -> Result<(), HypervisorError> {
                 .map_err(|e| e.to_string())
         })
         .clone()
-        .map_err(|message| HypervisorError::Libvirt { action: "starting the libvirt event loop", message })
+        .map_err(|message| HypervisorError::Libvirt {
+            action: "starting the libvirt event loop",
+            message,
+        })
 }
 
 /// Registers the device-removed callback for all domains of `conn`.
@@ -454,8 +544,13 @@ fn register_device_removed(
         if alias.is_null() || unsafe { sys::virDomainGetUUIDString(dom, buf.as_mut_ptr()) } != 0 {
             return;
         }
-        let uuid = unsafe { CStr::from_ptr(buf.as_ptr()) }.to_str().ok().and_then(|s| Uuid::parse_str(s).ok());
-        let alias = unsafe { CStr::from_ptr(alias) }.to_string_lossy().into_owned();
+        let uuid = unsafe { CStr::from_ptr(buf.as_ptr()) }
+            .to_str()
+            .ok()
+            .and_then(|s| Uuid::parse_str(s).ok());
+        let alias = unsafe { CStr::from_ptr(alias) }
+            .to_string_lossy()
+            .into_owned();
         if let Some(vm) = uuid {
             let _ = sender.send(DeviceRemoved { vm, alias });
         }
@@ -469,7 +564,8 @@ fn register_device_removed(
     let callback: sys::virConnectDomainEventDeviceRemovedCallback = Some(on_removed);
     // SAFETY: libvirt calls the callback with the signature of the event id
     // it was registered for; the generic type is only the C API's carrier.
-    let generic: sys::virConnectDomainEventGenericCallback = unsafe { std::mem::transmute(callback) };
+    let generic: sys::virConnectDomainEventGenericCallback =
+        unsafe { std::mem::transmute(callback) };
     let id = unsafe {
         sys::virConnectDomainEventRegisterAny(
             conn.as_ptr(),
@@ -483,7 +579,9 @@ fn register_device_removed(
     if id < 0 {
         // SAFETY: libvirt did not take ownership on failure.
         drop(unsafe { Box::from_raw(opaque as *mut broadcast::Sender<DeviceRemoved>) });
-        return Err(libvirt_error("subscribing to device-removed events")(virt::error::Error::last_error()));
+        return Err(libvirt_error("subscribing to device-removed events")(
+            virt::error::Error::last_error(),
+        ));
     }
     Ok(id)
 }

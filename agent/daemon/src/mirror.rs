@@ -77,12 +77,16 @@ fn cookie_of(device_id: Uuid) -> String {
 /// The filters on one side of a bridge as (priority, cookie). A bridge
 /// without the clsact qdisc has none.
 async fn filters(bridge: &str, direction: &str) -> Vec<(u32, Option<String>)> {
-    let Ok(text) = run("tc", &["-j", "filter", "show", "dev", bridge, direction]).await else { return vec![] };
+    let Ok(text) = run("tc", &["-j", "filter", "show", "dev", bridge, direction]).await else {
+        return vec![];
+    };
     let parsed: Vec<Filter> = serde_json::from_str(text.trim()).unwrap_or_default();
     parsed
         .into_iter()
         .filter_map(|f| {
-            let cookie = f.options.and_then(|o| o.actions.into_iter().find_map(|a| a.cookie));
+            let cookie = f
+                .options
+                .and_then(|o| o.actions.into_iter().find_map(|a| a.cookie));
             f.pref.map(|p| (p, cookie))
         })
         .collect()
@@ -91,7 +95,12 @@ async fn filters(bridge: &str, direction: &str) -> Vec<(u32, Option<String>)> {
 impl Mirrors {
     /// Mirrors each bridge to `tap`, tagged with `device_id`. On failure the
     /// mirrors this call made are removed again.
-    pub async fn add(&self, bridges: &[BridgeName], tap: &str, device_id: Uuid) -> Result<(), MirrorError> {
+    pub async fn add(
+        &self,
+        bridges: &[BridgeName],
+        tap: &str,
+        device_id: Uuid,
+    ) -> Result<(), MirrorError> {
         let mut known = self.lock.lock().await;
         known.cookies.insert(cookie_of(device_id));
         for bridge in bridges {
@@ -128,7 +137,10 @@ impl Mirrors {
 
     /// The bridges mirrored to `device_id`, from [`Mirrors::current`].
     pub fn bridges_of(current: &BTreeMap<String, Vec<String>>, device_id: Uuid) -> Vec<String> {
-        current.get(&cookie_of(device_id)).cloned().unwrap_or_default()
+        current
+            .get(&cookie_of(device_id))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
@@ -149,16 +161,32 @@ async fn scan() -> BTreeMap<String, Vec<String>> {
 }
 
 async fn add_one(bridge: &str, tap: &str, device_id: Uuid) -> Result<(), MirrorError> {
-    let fail = |source| MirrorError::Add { bridge: bridge.to_owned(), tap: tap.to_owned(), source };
-    let qdiscs = run("tc", &["qdisc", "show", "dev", bridge]).await.map_err(fail)?;
+    let fail = |source| MirrorError::Add {
+        bridge: bridge.to_owned(),
+        tap: tap.to_owned(),
+        source,
+    };
+    let qdiscs = run("tc", &["qdisc", "show", "dev", bridge])
+        .await
+        .map_err(fail)?;
     if !qdiscs.contains("clsact") {
-        run("tc", &["qdisc", "add", "dev", bridge, "clsact"]).await.map_err(fail)?;
+        run("tc", &["qdisc", "add", "dev", bridge, "clsact"])
+            .await
+            .map_err(fail)?;
     }
     let mut used: Vec<u32> = Vec::new();
     for direction in DIRECTIONS {
-        used.extend(filters(bridge, direction).await.into_iter().map(|(pref, _)| pref));
+        used.extend(
+            filters(bridge, direction)
+                .await
+                .into_iter()
+                .map(|(pref, _)| pref),
+        );
     }
-    let pref = (FIRST_PREF..).find(|p| !used.contains(p)).expect("a free priority").to_string();
+    let pref = (FIRST_PREF..)
+        .find(|p| !used.contains(p))
+        .expect("a free priority")
+        .to_string();
     let cookie = cookie_of(device_id);
     for direction in DIRECTIONS {
         #[rustfmt::skip]
@@ -186,9 +214,15 @@ async fn remove_locked(device_id: Uuid) -> Result<Vec<String>, MirrorError> {
                 .collect();
             for pref in prefs {
                 let pref = pref.to_string();
-                run("tc", &["filter", "del", "dev", &bridge, direction, "pref", &pref])
-                    .await
-                    .map_err(|source| MirrorError::Remove { bridge: bridge.clone(), source })?;
+                run(
+                    "tc",
+                    &["filter", "del", "dev", &bridge, direction, "pref", &pref],
+                )
+                .await
+                .map_err(|source| MirrorError::Remove {
+                    bridge: bridge.clone(),
+                    source,
+                })?;
                 if !removed_from.contains(&bridge) {
                     removed_from.push(bridge.clone());
                 }

@@ -17,11 +17,17 @@ pub struct ParamError {
 
 impl ParamError {
     pub fn new(field: impl Into<String>, reason: impl Into<String>) -> Self {
-        ParamError { field: field.into(), reason: reason.into() }
+        ParamError {
+            field: field.into(),
+            reason: reason.into(),
+        }
     }
 
     fn within(self, prefix: &str) -> Self {
-        ParamError { field: format!("{prefix}.{}", self.field), reason: self.reason }
+        ParamError {
+            field: format!("{prefix}.{}", self.field),
+            reason: self.reason,
+        }
     }
 }
 
@@ -33,17 +39,25 @@ impl MacAddr {
     pub fn parse(text: &str) -> Result<Self, String> {
         let parts: Vec<&str> = text.split(':').collect();
         if parts.len() != 6 {
-            return Err(format!("'{}' is not a MAC address like 52:54:00:12:34:56", printable(text)));
+            return Err(format!(
+                "'{}' is not a MAC address like 52:54:00:12:34:56",
+                printable(text)
+            ));
         }
         let mut bytes = [0u8; 6];
         for (byte, part) in bytes.iter_mut().zip(&parts) {
             if part.len() != 2 || !part.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(format!("'{}' is not a MAC address like 52:54:00:12:34:56", printable(text)));
+                return Err(format!(
+                    "'{}' is not a MAC address like 52:54:00:12:34:56",
+                    printable(text)
+                ));
             }
             *byte = u8::from_str_radix(part, 16).expect("two hex digits");
         }
         if bytes[0] & 1 == 1 {
-            return Err(format!("{text} is a multicast address; a NIC needs a unicast one"));
+            return Err(format!(
+                "{text} is a multicast address; a NIC needs a unicast one"
+            ));
         }
         if bytes == [0; 6] {
             return Err("00:00:00:00:00:00 is not a usable MAC address".into());
@@ -55,7 +69,11 @@ impl MacAddr {
 impl fmt::Display for MacAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let b = self.0;
-        write!(f, "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}", b[0], b[1], b[2], b[3], b[4], b[5])
+        write!(
+            f,
+            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
+            b[0], b[1], b[2], b[3], b[4], b[5]
+        )
     }
 }
 
@@ -75,13 +93,24 @@ impl PciAddress {
     /// Parses VDSM's dictionary; numbers are `0x` hex (or plain decimal).
     pub fn from_dict(dict: &PciAddressDict) -> Result<Self, ParamError> {
         if dict.kind != "pci" {
-            return Err(ParamError::new("type", format!("'{}' is not a PCI address type; expected 'pci'", printable(&dict.kind))));
+            return Err(ParamError::new(
+                "type",
+                format!(
+                    "'{}' is not a PCI address type; expected 'pci'",
+                    printable(&dict.kind)
+                ),
+            ));
         }
         Self::from_parts(&dict.domain, &dict.bus, &dict.slot, &dict.function)
     }
 
     /// Parses the four numbers of libvirt's or VDSM's `<address type='pci'>`.
-    pub fn from_parts(domain: &str, bus: &str, slot: &str, function: &str) -> Result<Self, ParamError> {
+    pub fn from_parts(
+        domain: &str,
+        bus: &str,
+        slot: &str,
+        function: &str,
+    ) -> Result<Self, ParamError> {
         Ok(PciAddress {
             domain: number("domain", domain, 0xffff)? as u16,
             bus: number("bus", bus, 0xff)? as u8,
@@ -96,23 +125,36 @@ impl PciAddress {
 
     /// As Linux names the device: `0000:00:0c.0`.
     pub fn sysfs_name(self) -> String {
-        format!("{:04x}:{:02x}:{:02x}.{:x}", self.domain, self.bus, self.slot, self.function)
+        format!(
+            "{:04x}:{:02x}:{:02x}.{:x}",
+            self.domain, self.bus, self.slot, self.function
+        )
     }
 }
 
 fn number(field: &str, text: &str, max: u32) -> Result<u32, ParamError> {
     let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(hex) if !hex.is_empty() && hex.len() <= 8 && hex.chars().all(|c| c.is_ascii_hexdigit()) => {
+        Some(hex)
+            if !hex.is_empty() && hex.len() <= 8 && hex.chars().all(|c| c.is_ascii_hexdigit()) =>
+        {
             u32::from_str_radix(hex, 16).ok()
         }
         Some(_) => None,
-        None if !text.is_empty() && text.len() <= 8 && text.chars().all(|c| c.is_ascii_digit()) => text.parse().ok(),
+        None if !text.is_empty() && text.len() <= 8 && text.chars().all(|c| c.is_ascii_digit()) => {
+            text.parse().ok()
+        }
         None => None,
     };
     match parsed {
         Some(value) if value <= max => Ok(value),
-        Some(value) => Err(ParamError::new(field, format!("{value:#x} is out of range (at most {max:#x})"))),
-        None => Err(ParamError::new(field, format!("'{}' is not a number like 0x0c", printable(text)))),
+        Some(value) => Err(ParamError::new(
+            field,
+            format!("{value:#x} is out of range (at most {max:#x})"),
+        )),
+        None => Err(ParamError::new(
+            field,
+            format!("'{}' is not a number like 0x0c", printable(text)),
+        )),
     }
 }
 
@@ -128,7 +170,10 @@ impl BridgeName {
 
     pub fn parse(text: &str) -> Result<Self, String> {
         let first = text.chars().next().ok_or("the network name is empty")?;
-        if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || "-_.".contains(*c))) {
+        if let Some(bad) = text
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || "-_.".contains(*c)))
+        {
             return Err(format!(
                 "'{}' is not a usable network name: '{}' is not allowed (letters, digits, '-', '_', '.')",
                 printable(text),
@@ -136,7 +181,10 @@ impl BridgeName {
             ));
         }
         if text.len() > Self::MAX_LEN {
-            return Err(format!("'{text}' is longer than {} characters", Self::MAX_LEN));
+            return Err(format!(
+                "'{text}' is longer than {} characters",
+                Self::MAX_LEN
+            ));
         }
         if !first.is_ascii_alphanumeric() {
             return Err(format!("'{text}' must start with a letter or a digit"));
@@ -172,7 +220,10 @@ impl NicModel {
             "pv" => Ok(NicModel::Virtio),
             "rtl8139" => Ok(NicModel::Rtl8139),
             "e1000" => Ok(NicModel::E1000),
-            other => Err(format!("'{}' is not a NIC model; expected pv, rtl8139 or e1000", printable(other))),
+            other => Err(format!(
+                "'{}' is not a NIC model; expected pv, rtl8139 or e1000",
+                printable(other)
+            )),
         }
     }
 
@@ -213,13 +264,23 @@ pub enum DeviceKind {
 }
 
 impl DeviceKind {
-    pub const ALL: [DeviceKind; 4] = [DeviceKind::Bridge, DeviceKind::Bridgeless, DeviceKind::Vnlink, DeviceKind::Sriov];
+    pub const ALL: [DeviceKind; 4] = [
+        DeviceKind::Bridge,
+        DeviceKind::Bridgeless,
+        DeviceKind::Vnlink,
+        DeviceKind::Sriov,
+    ];
 
     pub fn parse(text: &str) -> Result<Self, String> {
         Self::ALL
             .into_iter()
             .find(|k| k.wire_name() == text)
-            .ok_or_else(|| format!("'{}' is not a device kind; expected bridge, bridgeless, sriov or vnlink", printable(text)))
+            .ok_or_else(|| {
+                format!(
+                    "'{}' is not a device kind; expected bridge, bridgeless, sriov or vnlink",
+                    printable(text)
+                )
+            })
     }
 
     pub fn wire_name(self) -> &'static str {
@@ -259,7 +320,9 @@ pub fn alias_of(device_id: Uuid) -> String {
 
 /// The device id inside an alias `ua-<uuid>`.
 pub fn device_id_of(alias: &str) -> Option<Uuid> {
-    alias.strip_prefix("ua-").and_then(|id| Uuid::parse_str(id).ok())
+    alias
+        .strip_prefix("ua-")
+        .and_then(|id| Uuid::parse_str(id).ok())
 }
 
 /// The host-side tap name of a NIC: `hn` + the first 12 hex digits of its
@@ -296,7 +359,10 @@ impl TryFrom<&NicParams> for NicSpec {
 
     fn try_from(p: &NicParams) -> Result<Self, ParamError> {
         if p.kind != "interface" {
-            return Err(ParamError::new("type", format!("'{}' is not 'interface'", printable(&p.kind))));
+            return Err(ParamError::new(
+                "type",
+                format!("'{}' is not 'interface'", printable(&p.kind)),
+            ));
         }
         let kind = DeviceKind::parse(&p.device).map_err(|r| ParamError::new("device", r))?;
         let network = p
@@ -309,26 +375,44 @@ impl TryFrom<&NicParams> for NicSpec {
             (DeviceKind::Bridge, Some(bridge)) => NicLink::Bridge(bridge),
             (DeviceKind::Vnlink, Some(dev)) => NicLink::Vnlink(dev),
             (DeviceKind::Bridge | DeviceKind::Vnlink, None) => {
-                return Err(ParamError::new("network", format!("a '{}' NIC needs a network", kind.wire_name())))
+                return Err(ParamError::new(
+                    "network",
+                    format!("a '{}' NIC needs a network", kind.wire_name()),
+                ))
             }
             (DeviceKind::Bridgeless, None) => NicLink::Bridgeless,
             (DeviceKind::Sriov, None) => NicLink::Sriov,
             (DeviceKind::Bridgeless | DeviceKind::Sriov, Some(_)) => {
-                return Err(ParamError::new("network", format!("a '{}' NIC takes no network", kind.wire_name())))
+                return Err(ParamError::new(
+                    "network",
+                    format!("a '{}' NIC takes no network", kind.wire_name()),
+                ))
             }
         };
         let mac = MacAddr::parse(&p.mac_addr).map_err(|r| ParamError::new("macAddr", r))?;
         let model = NicModel::parse(&p.nic_model).map_err(|r| ParamError::new("nicModel", r))?;
-        let address = p.address.as_ref().map(PciAddress::from_dict).transpose().map_err(|e| e.within("address"))?;
+        let address = p
+            .address
+            .as_ref()
+            .map(PciAddress::from_dict)
+            .transpose()
+            .map_err(|e| e.within("address"))?;
         let boot_order = p
             .boot_order
-            .map(|n| NonZeroU32::new(n).ok_or_else(|| ParamError::new("bootOrder", "boot order starts at 1")))
+            .map(|n| {
+                NonZeroU32::new(n)
+                    .ok_or_else(|| ParamError::new("bootOrder", "boot order starts at 1"))
+            })
             .transpose()?;
         let mut mirror_from = Vec::new();
         for (i, name) in p.promisc.iter().enumerate() {
-            let bridge = BridgeName::parse(name).map_err(|r| ParamError::new(format!("promisc[{i}]"), r))?;
+            let bridge =
+                BridgeName::parse(name).map_err(|r| ParamError::new(format!("promisc[{i}]"), r))?;
             if mirror_from.contains(&bridge) {
-                return Err(ParamError::new(format!("promisc[{i}]"), format!("'{bridge}' is listed twice")));
+                return Err(ParamError::new(
+                    format!("promisc[{i}]"),
+                    format!("'{bridge}' is listed twice"),
+                ));
             }
             mirror_from.push(bridge);
         }
@@ -338,7 +422,15 @@ impl TryFrom<&NicParams> for NicSpec {
                 "this agent supports no specParams; refusing rather than ignoring it",
             ));
         }
-        Ok(NicSpec { device_id: p.device_id, link, mac, model, address, boot_order, mirror_from })
+        Ok(NicSpec {
+            device_id: p.device_id,
+            link,
+            mac,
+            model,
+            address,
+            boot_order,
+            mirror_from,
+        })
     }
 }
 
@@ -351,7 +443,10 @@ impl HostPath {
         if !text.starts_with('/') {
             return Err(format!("'{}' is not an absolute path", printable(text)));
         }
-        if text.len() > 4096 || text.chars().any(char::is_control) || text.split('/').any(|part| part == "..") {
+        if text.len() > 4096
+            || text.chars().any(char::is_control)
+            || text.split('/').any(|part| part == "..")
+        {
             return Err(format!("'{}' is not an acceptable path", printable(text)));
         }
         Ok(HostPath(text.to_owned()))
@@ -371,7 +466,9 @@ impl VmName {
     pub fn parse(text: &str) -> Result<Self, String> {
         let ok = text.len() <= 64
             && text.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && text.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            && text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
         if ok {
             Ok(VmName(text.to_owned()))
         } else {
@@ -418,13 +515,26 @@ impl TryFrom<&DriveParams> for DriveSpec {
         let format = match p.format.as_str() {
             "raw" => DiskFormat::Raw,
             "qcow2" => DiskFormat::Qcow2,
-            other => return Err(ParamError::new("format", format!("'{}' is not raw or qcow2", printable(other)))),
+            other => {
+                return Err(ParamError::new(
+                    "format",
+                    format!("'{}' is not raw or qcow2", printable(other)),
+                ))
+            }
         };
         let boot_order = p
             .boot_order
-            .map(|n| NonZeroU32::new(n).ok_or_else(|| ParamError::new("bootOrder", "boot order starts at 1")))
+            .map(|n| {
+                NonZeroU32::new(n)
+                    .ok_or_else(|| ParamError::new("bootOrder", "boot order starts at 1"))
+            })
             .transpose()?;
-        Ok(DriveSpec { path, format, boot_order, readonly: p.readonly })
+        Ok(DriveSpec {
+            path,
+            format,
+            boot_order,
+            readonly: p.readonly,
+        })
     }
 }
 
@@ -449,23 +559,39 @@ impl TryFrom<&CreateParams> for VmSpec {
     fn try_from(p: &CreateParams) -> Result<Self, ParamError> {
         let name = VmName::parse(&p.vm_name).map_err(|r| ParamError::new("vmName", r))?;
         if !(16..=1 << 20).contains(&p.mem_size) {
-            return Err(ParamError::new("memSize", format!("{} MiB is outside 16 MiB..1 TiB", p.mem_size)));
+            return Err(ParamError::new(
+                "memSize",
+                format!("{} MiB is outside 16 MiB..1 TiB", p.mem_size),
+            ));
         }
         if !(1..=64).contains(&p.smp) {
-            return Err(ParamError::new("smp", format!("{} vCPUs is outside 1..64", p.smp)));
+            return Err(ParamError::new(
+                "smp",
+                format!("{} vCPUs is outside 1..64", p.smp),
+            ));
         }
         let path = |field: &str, value: &Option<String>| {
-            value.as_deref().map(HostPath::parse).transpose().map_err(|r| ParamError::new(field, r))
+            value
+                .as_deref()
+                .map(HostPath::parse)
+                .transpose()
+                .map_err(|r| ParamError::new(field, r))
         };
         let kernel = path("kernel", &p.kernel)?;
         let initrd = path("initrd", &p.initrd)?;
         let serial_console = path("serialConsole", &p.serial_console)?;
         if kernel.is_none() && (initrd.is_some() || p.kernel_args.is_some()) {
-            return Err(ParamError::new("kernel", "initrd and kernelArgs need a kernel"));
+            return Err(ParamError::new(
+                "kernel",
+                "initrd and kernelArgs need a kernel",
+            ));
         }
         let cmdline = match &p.kernel_args {
             Some(args) if args.len() > 2048 || args.chars().any(char::is_control) => {
-                return Err(ParamError::new("kernelArgs", "longer than 2048 characters or holds control characters"))
+                return Err(ParamError::new(
+                    "kernelArgs",
+                    "longer than 2048 characters or holds control characters",
+                ))
             }
             other => other.clone(),
         };
@@ -481,7 +607,12 @@ impl TryFrom<&CreateParams> for VmSpec {
             .enumerate()
             .map(|(i, n)| NicSpec::try_from(n).map_err(|e| e.within(&format!("nics[{i}]"))))
             .collect::<Result<Vec<_>, _>>()?;
-        let (mut ids, mut macs, mut boots, mut slots) = (HashSet::new(), HashSet::new(), HashSet::new(), HashSet::new());
+        let (mut ids, mut macs, mut boots, mut slots) = (
+            HashSet::new(),
+            HashSet::new(),
+            HashSet::new(),
+            HashSet::new(),
+        );
         for (i, nic) in nics.iter().enumerate() {
             let field = |f: &str| format!("nics[{i}].{f}");
             if !ids.insert(nic.device_id) {
@@ -494,10 +625,16 @@ impl TryFrom<&CreateParams> for VmSpec {
                 return Err(ParamError::new(field("address"), "used by two NICs"));
             }
         }
-        let all_boots = drives.iter().map(|d| d.boot_order).chain(nics.iter().map(|n| n.boot_order));
+        let all_boots = drives
+            .iter()
+            .map(|d| d.boot_order)
+            .chain(nics.iter().map(|n| n.boot_order));
         for order in all_boots.flatten() {
             if !boots.insert(order) {
-                return Err(ParamError::new("bootOrder", format!("boot order {order} is used twice")));
+                return Err(ParamError::new(
+                    "bootOrder",
+                    format!("boot order {order} is used twice"),
+                ));
             }
         }
         Ok(VmSpec {
@@ -549,10 +686,21 @@ mod tests {
     #[test]
     fn parses_a_full_nic() {
         let spec = NicSpec::try_from(&nic()).unwrap();
-        assert_eq!(spec.link, NicLink::Bridge(BridgeName::parse("blue").unwrap()));
+        assert_eq!(
+            spec.link,
+            NicLink::Bridge(BridgeName::parse("blue").unwrap())
+        );
         assert_eq!(spec.mac.to_string(), "52:54:00:12:34:56");
         assert_eq!(spec.model, NicModel::Virtio);
-        assert_eq!(spec.address, Some(PciAddress { domain: 0, bus: 0, slot: 0x0c, function: 0 }));
+        assert_eq!(
+            spec.address,
+            Some(PciAddress {
+                domain: 0,
+                bus: 0,
+                slot: 0x0c,
+                function: 0
+            })
+        );
         assert_eq!(spec.boot_order.map(NonZeroU32::get), Some(2));
         assert_eq!(spec.mirror_from, [BridgeName::parse("red").unwrap()]);
         assert_eq!(spec.alias(), "ua-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9");
@@ -562,10 +710,41 @@ mod tests {
     #[test]
     fn accepts_each_kind_and_model() {
         let cases = [
-            (NicParams { device: "bridgeless".into(), network: None, ..nic() }, DeviceKind::Bridgeless, NicModel::Virtio),
-            (NicParams { device: "vnlink".into(), nic_model: "e1000".into(), ..nic() }, DeviceKind::Vnlink, NicModel::E1000),
-            (NicParams { device: "sriov".into(), network: None, ..nic() }, DeviceKind::Sriov, NicModel::Virtio),
-            (NicParams { nic_model: "rtl8139".into(), ..nic() }, DeviceKind::Bridge, NicModel::Rtl8139),
+            (
+                NicParams {
+                    device: "bridgeless".into(),
+                    network: None,
+                    ..nic()
+                },
+                DeviceKind::Bridgeless,
+                NicModel::Virtio,
+            ),
+            (
+                NicParams {
+                    device: "vnlink".into(),
+                    nic_model: "e1000".into(),
+                    ..nic()
+                },
+                DeviceKind::Vnlink,
+                NicModel::E1000,
+            ),
+            (
+                NicParams {
+                    device: "sriov".into(),
+                    network: None,
+                    ..nic()
+                },
+                DeviceKind::Sriov,
+                NicModel::Virtio,
+            ),
+            (
+                NicParams {
+                    nic_model: "rtl8139".into(),
+                    ..nic()
+                },
+                DeviceKind::Bridge,
+                NicModel::Rtl8139,
+            ),
         ];
         for (params, kind, model) in cases {
             let spec = NicSpec::try_from(&params).unwrap();
@@ -577,36 +756,237 @@ mod tests {
     fn refuses_bad_nics_naming_the_field() {
         let long = "a".repeat(16);
         let cases: Vec<(NicParams, &str)> = vec![
-            (NicParams { kind: "disk".into(), ..nic() }, "type"),
-            (NicParams { device: "macvtap".into(), ..nic() }, "device"),
-            (NicParams { network: Some("x'/><hostdev".into()), ..nic() }, "network"),
-            (NicParams { network: Some("a b".into()), ..nic() }, "network"),
-            (NicParams { network: Some("a/b".into()), ..nic() }, "network"),
-            (NicParams { network: Some("a\"b".into()), ..nic() }, "network"),
-            (NicParams { network: Some(long), ..nic() }, "network"),
-            (NicParams { network: Some(String::new()), ..nic() }, "network"),
-            (NicParams { network: Some("-br".into()), ..nic() }, "network"),
-            (NicParams { network: None, ..nic() }, "network"),
-            (NicParams { device: "bridgeless".into(), ..nic() }, "network"),
-            (NicParams { mac_addr: "52:54:00:12:34".into(), ..nic() }, "macAddr"),
-            (NicParams { mac_addr: "52:54:00:12:34:5g".into(), ..nic() }, "macAddr"),
-            (NicParams { mac_addr: "52-54-00-12-34-56".into(), ..nic() }, "macAddr"),
-            (NicParams { mac_addr: "01:00:5e:00:00:01".into(), ..nic() }, "macAddr"),
-            (NicParams { mac_addr: "00:00:00:00:00:00".into(), ..nic() }, "macAddr"),
-            (NicParams { mac_addr: "52:54:00:12:34:566".into(), ..nic() }, "macAddr"),
-            (NicParams { nic_model: "virtio".into(), ..nic() }, "nicModel"),
-            (NicParams { nic_model: "ne2k_pci".into(), ..nic() }, "nicModel"),
-            (NicParams { address: Some(PciAddressDict { slot: "0x20".into(), ..PciAddressDict::pci(0, 0, 0, 0) }), ..nic() }, "address.slot"),
-            (NicParams { address: Some(PciAddressDict { slot: "zz".into(), ..PciAddressDict::pci(0, 0, 0, 0) }), ..nic() }, "address.slot"),
-            (NicParams { address: Some(PciAddressDict { slot: "0x".into(), ..PciAddressDict::pci(0, 0, 0, 0) }), ..nic() }, "address.slot"),
-            (NicParams { address: Some(PciAddressDict { function: "0x8".into(), ..PciAddressDict::pci(0, 0, 3, 0) }), ..nic() }, "address.function"),
-            (NicParams { address: Some(PciAddressDict { bus: "0x100".into(), ..PciAddressDict::pci(0, 0, 3, 0) }), ..nic() }, "address.bus"),
-            (NicParams { address: Some(PciAddressDict { domain: "-1".into(), ..PciAddressDict::pci(0, 0, 3, 0) }), ..nic() }, "address.domain"),
-            (NicParams { address: Some(PciAddressDict { kind: "usb".into(), ..PciAddressDict::pci(0, 0, 3, 0) }), ..nic() }, "address.type"),
-            (NicParams { boot_order: Some(0), ..nic() }, "bootOrder"),
-            (NicParams { promisc: vec!["red".into(), "red".into()], ..nic() }, "promisc[1]"),
-            (NicParams { promisc: vec!["<red>".into()], ..nic() }, "promisc[0]"),
-            (NicParams { spec_params: BTreeMap::from([("inbound".into(), serde_json::json!({}))]), ..nic() }, "specParams.inbound"),
+            (
+                NicParams {
+                    kind: "disk".into(),
+                    ..nic()
+                },
+                "type",
+            ),
+            (
+                NicParams {
+                    device: "macvtap".into(),
+                    ..nic()
+                },
+                "device",
+            ),
+            (
+                NicParams {
+                    network: Some("x'/><hostdev".into()),
+                    ..nic()
+                },
+                "network",
+            ),
+            (
+                NicParams {
+                    network: Some("a b".into()),
+                    ..nic()
+                },
+                "network",
+            ),
+            (
+                NicParams {
+                    network: Some("a/b".into()),
+                    ..nic()
+                },
+                "network",
+            ),
+            (
+                NicParams {
+                    network: Some("a\"b".into()),
+                    ..nic()
+                },
+                "network",
+            ),
+            (
+                NicParams {
+                    network: Some(long),
+                    ..nic()
+                },
+                "network",
+            ),
+            (
+                NicParams {
+                    network: Some(String::new()),
+                    ..nic()
+                },
+                "network",
+            ),
+            (
+                NicParams {
+                    network: Some("-br".into()),
+                    ..nic()
+                },
+                "network",
+            ),
+            (
+                NicParams {
+                    network: None,
+                    ..nic()
+                },
+                "network",
+            ),
+            (
+                NicParams {
+                    device: "bridgeless".into(),
+                    ..nic()
+                },
+                "network",
+            ),
+            (
+                NicParams {
+                    mac_addr: "52:54:00:12:34".into(),
+                    ..nic()
+                },
+                "macAddr",
+            ),
+            (
+                NicParams {
+                    mac_addr: "52:54:00:12:34:5g".into(),
+                    ..nic()
+                },
+                "macAddr",
+            ),
+            (
+                NicParams {
+                    mac_addr: "52-54-00-12-34-56".into(),
+                    ..nic()
+                },
+                "macAddr",
+            ),
+            (
+                NicParams {
+                    mac_addr: "01:00:5e:00:00:01".into(),
+                    ..nic()
+                },
+                "macAddr",
+            ),
+            (
+                NicParams {
+                    mac_addr: "00:00:00:00:00:00".into(),
+                    ..nic()
+                },
+                "macAddr",
+            ),
+            (
+                NicParams {
+                    mac_addr: "52:54:00:12:34:566".into(),
+                    ..nic()
+                },
+                "macAddr",
+            ),
+            (
+                NicParams {
+                    nic_model: "virtio".into(),
+                    ..nic()
+                },
+                "nicModel",
+            ),
+            (
+                NicParams {
+                    nic_model: "ne2k_pci".into(),
+                    ..nic()
+                },
+                "nicModel",
+            ),
+            (
+                NicParams {
+                    address: Some(PciAddressDict {
+                        slot: "0x20".into(),
+                        ..PciAddressDict::pci(0, 0, 0, 0)
+                    }),
+                    ..nic()
+                },
+                "address.slot",
+            ),
+            (
+                NicParams {
+                    address: Some(PciAddressDict {
+                        slot: "zz".into(),
+                        ..PciAddressDict::pci(0, 0, 0, 0)
+                    }),
+                    ..nic()
+                },
+                "address.slot",
+            ),
+            (
+                NicParams {
+                    address: Some(PciAddressDict {
+                        slot: "0x".into(),
+                        ..PciAddressDict::pci(0, 0, 0, 0)
+                    }),
+                    ..nic()
+                },
+                "address.slot",
+            ),
+            (
+                NicParams {
+                    address: Some(PciAddressDict {
+                        function: "0x8".into(),
+                        ..PciAddressDict::pci(0, 0, 3, 0)
+                    }),
+                    ..nic()
+                },
+                "address.function",
+            ),
+            (
+                NicParams {
+                    address: Some(PciAddressDict {
+                        bus: "0x100".into(),
+                        ..PciAddressDict::pci(0, 0, 3, 0)
+                    }),
+                    ..nic()
+                },
+                "address.bus",
+            ),
+            (
+                NicParams {
+                    address: Some(PciAddressDict {
+                        domain: "-1".into(),
+                        ..PciAddressDict::pci(0, 0, 3, 0)
+                    }),
+                    ..nic()
+                },
+                "address.domain",
+            ),
+            (
+                NicParams {
+                    address: Some(PciAddressDict {
+                        kind: "usb".into(),
+                        ..PciAddressDict::pci(0, 0, 3, 0)
+                    }),
+                    ..nic()
+                },
+                "address.type",
+            ),
+            (
+                NicParams {
+                    boot_order: Some(0),
+                    ..nic()
+                },
+                "bootOrder",
+            ),
+            (
+                NicParams {
+                    promisc: vec!["red".into(), "red".into()],
+                    ..nic()
+                },
+                "promisc[1]",
+            ),
+            (
+                NicParams {
+                    promisc: vec!["<red>".into()],
+                    ..nic()
+                },
+                "promisc[0]",
+            ),
+            (
+                NicParams {
+                    spec_params: BTreeMap::from([("inbound".into(), serde_json::json!({}))]),
+                    ..nic()
+                },
+                "specParams.inbound",
+            ),
         ];
         for (params, field) in cases {
             let err = NicSpec::try_from(&params).expect_err(&format!("{params:?}"));
@@ -616,11 +996,28 @@ mod tests {
 
     #[test]
     fn pci_numbers_take_hex_or_decimal() {
-        let cases = [("0x0c", Some(12)), ("0X1f", Some(31)), ("12", Some(12)), ("0x20", None), ("1e", None), ("", None), (" 3", None)];
+        let cases = [
+            ("0x0c", Some(12)),
+            ("0X1f", Some(31)),
+            ("12", Some(12)),
+            ("0x20", None),
+            ("1e", None),
+            ("", None),
+            (" 3", None),
+        ];
         for (text, expected) in cases {
             assert_eq!(number("slot", text, 0x1f).ok(), expected, "{text:?}");
         }
-        assert_eq!(PciAddress { domain: 0, bus: 0, slot: 0x0c, function: 0 }.sysfs_name(), "0000:00:0c.0");
+        assert_eq!(
+            PciAddress {
+                domain: 0,
+                bus: 0,
+                slot: 0x0c,
+                function: 0
+            }
+            .sysfs_name(),
+            "0000:00:0c.0"
+        );
     }
 
     fn create() -> CreateParams {
@@ -641,23 +1038,145 @@ mod tests {
     #[test]
     fn parses_and_refuses_vms() {
         assert_eq!(VmSpec::try_from(&create()).unwrap().nics.len(), 1);
-        let second = NicParams { device_id: Uuid::from_u128(9), mac_addr: "52:54:00:00:00:09".into(), address: None, boot_order: None, ..nic() };
+        let second = NicParams {
+            device_id: Uuid::from_u128(9),
+            mac_addr: "52:54:00:00:00:09".into(),
+            address: None,
+            boot_order: None,
+            ..nic()
+        };
         let cases: Vec<(CreateParams, &str)> = vec![
-            (CreateParams { vm_name: "a b".into(), ..create() }, "vmName"),
-            (CreateParams { vm_name: "x'><devices".into(), ..create() }, "vmName"),
-            (CreateParams { mem_size: 1, ..create() }, "memSize"),
+            (
+                CreateParams {
+                    vm_name: "a b".into(),
+                    ..create()
+                },
+                "vmName",
+            ),
+            (
+                CreateParams {
+                    vm_name: "x'><devices".into(),
+                    ..create()
+                },
+                "vmName",
+            ),
+            (
+                CreateParams {
+                    mem_size: 1,
+                    ..create()
+                },
+                "memSize",
+            ),
             (CreateParams { smp: 0, ..create() }, "smp"),
-            (CreateParams { kernel: Some("vmlinuz".into()), ..create() }, "kernel"),
-            (CreateParams { kernel: None, ..create() }, "kernel"),
-            (CreateParams { initrd: Some("/a/../b".into()), ..create() }, "initrd"),
-            (CreateParams { serial_console: Some("/tmp/a\nb".into()), ..create() }, "serialConsole"),
-            (CreateParams { kernel_args: Some("a\u{7}".into()), ..create() }, "kernelArgs"),
-            (CreateParams { nics: vec![nic(), NicParams { device_id: Uuid::from_u128(9), ..nic() }], ..create() }, "nics[1].macAddr"),
-            (CreateParams { nics: vec![nic(), NicParams { mac_addr: "52:54:00:00:00:09".into(), ..nic() }], ..create() }, "nics[1].deviceId"),
-            (CreateParams { nics: vec![nic(), NicParams { address: nic().address, ..second.clone() }], ..create() }, "nics[1].address"),
-            (CreateParams { nics: vec![nic(), NicParams { boot_order: Some(2), ..second }], ..create() }, "bootOrder"),
-            (CreateParams { nics: vec![NicParams { mac_addr: "x".into(), ..nic() }], ..create() }, "nics[0].macAddr"),
-            (CreateParams { drives: vec![DriveParams { path: "/d.img".into(), format: "vmdk".into(), boot_order: None, readonly: false }], ..create() }, "drives[0].format"),
+            (
+                CreateParams {
+                    kernel: Some("vmlinuz".into()),
+                    ..create()
+                },
+                "kernel",
+            ),
+            (
+                CreateParams {
+                    kernel: None,
+                    ..create()
+                },
+                "kernel",
+            ),
+            (
+                CreateParams {
+                    initrd: Some("/a/../b".into()),
+                    ..create()
+                },
+                "initrd",
+            ),
+            (
+                CreateParams {
+                    serial_console: Some("/tmp/a\nb".into()),
+                    ..create()
+                },
+                "serialConsole",
+            ),
+            (
+                CreateParams {
+                    kernel_args: Some("a\u{7}".into()),
+                    ..create()
+                },
+                "kernelArgs",
+            ),
+            (
+                CreateParams {
+                    nics: vec![
+                        nic(),
+                        NicParams {
+                            device_id: Uuid::from_u128(9),
+                            ..nic()
+                        },
+                    ],
+                    ..create()
+                },
+                "nics[1].macAddr",
+            ),
+            (
+                CreateParams {
+                    nics: vec![
+                        nic(),
+                        NicParams {
+                            mac_addr: "52:54:00:00:00:09".into(),
+                            ..nic()
+                        },
+                    ],
+                    ..create()
+                },
+                "nics[1].deviceId",
+            ),
+            (
+                CreateParams {
+                    nics: vec![
+                        nic(),
+                        NicParams {
+                            address: nic().address,
+                            ..second.clone()
+                        },
+                    ],
+                    ..create()
+                },
+                "nics[1].address",
+            ),
+            (
+                CreateParams {
+                    nics: vec![
+                        nic(),
+                        NicParams {
+                            boot_order: Some(2),
+                            ..second
+                        },
+                    ],
+                    ..create()
+                },
+                "bootOrder",
+            ),
+            (
+                CreateParams {
+                    nics: vec![NicParams {
+                        mac_addr: "x".into(),
+                        ..nic()
+                    }],
+                    ..create()
+                },
+                "nics[0].macAddr",
+            ),
+            (
+                CreateParams {
+                    drives: vec![DriveParams {
+                        path: "/d.img".into(),
+                        format: "vmdk".into(),
+                        boot_order: None,
+                        readonly: false,
+                    }],
+                    ..create()
+                },
+                "drives[0].format",
+            ),
         ];
         for (params, field) in cases {
             let err = VmSpec::try_from(&params).expect_err(&format!("{params:?}"));

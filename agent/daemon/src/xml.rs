@@ -74,30 +74,46 @@ pub fn domain_xml(vm: &VmSpec) -> Result<String, BuildError> {
                 w.create_element("acpi").write_empty()?;
                 Ok(())
             })?;
-            for (event, action) in [("on_poweroff", "destroy"), ("on_reboot", "destroy"), ("on_crash", "destroy")] {
+            for (event, action) in [
+                ("on_poweroff", "destroy"),
+                ("on_reboot", "destroy"),
+                ("on_crash", "destroy"),
+            ] {
                 text_element(w, event, action)?;
             }
             w.create_element("devices").write_inner_content(|w| {
-                w.create_element("controller").with_attributes([("type", "usb"), ("model", "none")]).write_empty()?;
+                w.create_element("controller")
+                    .with_attributes([("type", "usb"), ("model", "none")])
+                    .write_empty()?;
                 for (index, drive) in vm.drives.iter().enumerate() {
-                    w.create_element("disk").with_attributes([("type", "file"), ("device", "disk")]).write_inner_content(
-                        |w| {
+                    w.create_element("disk")
+                        .with_attributes([("type", "file"), ("device", "disk")])
+                        .write_inner_content(|w| {
                             w.create_element("driver")
-                                .with_attributes([("name", "qemu"), ("type", drive.format.as_str())])
+                                .with_attributes([
+                                    ("name", "qemu"),
+                                    ("type", drive.format.as_str()),
+                                ])
                                 .write_empty()?;
-                            w.create_element("source").with_attribute(("file", drive.path.as_str())).write_empty()?;
+                            w.create_element("source")
+                                .with_attribute(("file", drive.path.as_str()))
+                                .write_empty()?;
                             w.create_element("target")
-                                .with_attributes([("dev", disk_target(index).as_str()), ("bus", "virtio")])
+                                .with_attributes([
+                                    ("dev", disk_target(index).as_str()),
+                                    ("bus", "virtio"),
+                                ])
                                 .write_empty()?;
                             if let Some(order) = drive.boot_order {
-                                w.create_element("boot").with_attribute(("order", order.to_string().as_str())).write_empty()?;
+                                w.create_element("boot")
+                                    .with_attribute(("order", order.to_string().as_str()))
+                                    .write_empty()?;
                             }
                             if drive.readonly {
                                 w.create_element("readonly").write_empty()?;
                             }
                             Ok(())
-                        },
-                    )?;
+                        })?;
                 }
                 for nic in &vm.nics {
                     if let Err(err) = write_interface(w, nic) {
@@ -105,18 +121,32 @@ pub fn domain_xml(vm: &VmSpec) -> Result<String, BuildError> {
                     }
                 }
                 if let Some(path) = &vm.serial_console {
-                    w.create_element("serial").with_attribute(("type", "file")).write_inner_content(|w| {
-                        w.create_element("source").with_attribute(("path", path.as_str())).write_empty()?;
-                        w.create_element("target").with_attribute(("port", "0")).write_empty()?;
-                        Ok(())
-                    })?;
-                    w.create_element("console").with_attribute(("type", "file")).write_inner_content(|w| {
-                        w.create_element("source").with_attribute(("path", path.as_str())).write_empty()?;
-                        w.create_element("target").with_attributes([("type", "serial"), ("port", "0")]).write_empty()?;
-                        Ok(())
-                    })?;
+                    w.create_element("serial")
+                        .with_attribute(("type", "file"))
+                        .write_inner_content(|w| {
+                            w.create_element("source")
+                                .with_attribute(("path", path.as_str()))
+                                .write_empty()?;
+                            w.create_element("target")
+                                .with_attribute(("port", "0"))
+                                .write_empty()?;
+                            Ok(())
+                        })?;
+                    w.create_element("console")
+                        .with_attribute(("type", "file"))
+                        .write_inner_content(|w| {
+                            w.create_element("source")
+                                .with_attribute(("path", path.as_str()))
+                                .write_empty()?;
+                            w.create_element("target")
+                                .with_attributes([("type", "serial"), ("port", "0")])
+                                .write_empty()?;
+                            Ok(())
+                        })?;
                 }
-                w.create_element("memballoon").with_attribute(("model", "none")).write_empty()?;
+                w.create_element("memballoon")
+                    .with_attribute(("model", "none"))
+                    .write_empty()?;
                 Ok(())
             })?;
             Ok(())
@@ -138,24 +168,38 @@ fn write_interface(w: &mut XmlWriter, nic: &NicSpec) -> Result<(), BuildError> {
     w.create_element("interface")
         .with_attribute(("type", kind))
         .write_inner_content(|w| {
-            w.create_element("mac").with_attribute(("address", nic.mac.to_string().as_str())).write_empty()?;
+            w.create_element("mac")
+                .with_attribute(("address", nic.mac.to_string().as_str()))
+                .write_empty()?;
             match &nic.link {
                 NicLink::Bridge(bridge) => {
-                    w.create_element("source").with_attribute(("bridge", bridge.as_str())).write_empty()?;
+                    w.create_element("source")
+                        .with_attribute(("bridge", bridge.as_str()))
+                        .write_empty()?;
                 }
                 NicLink::Vnlink(dev) => {
-                    w.create_element("source").with_attributes([("dev", dev.as_str()), ("mode", "bridge")]).write_empty()?;
+                    w.create_element("source")
+                        .with_attributes([("dev", dev.as_str()), ("mode", "bridge")])
+                        .write_empty()?;
                 }
                 NicLink::Bridgeless | NicLink::Sriov => {}
             }
             if matches!(nic.link, NicLink::Bridge(_) | NicLink::Bridgeless) {
-                w.create_element("target").with_attribute(("dev", nic.tap_name().as_str())).write_empty()?;
+                w.create_element("target")
+                    .with_attribute(("dev", nic.tap_name().as_str()))
+                    .write_empty()?;
             }
-            w.create_element("model").with_attribute(("type", nic.model.libvirt_name())).write_empty()?;
+            w.create_element("model")
+                .with_attribute(("type", nic.model.libvirt_name()))
+                .write_empty()?;
             if let Some(order) = nic.boot_order {
-                w.create_element("boot").with_attribute(("order", order.to_string().as_str())).write_empty()?;
+                w.create_element("boot")
+                    .with_attribute(("order", order.to_string().as_str()))
+                    .write_empty()?;
             }
-            w.create_element("alias").with_attribute(("name", nic.alias().as_str())).write_empty()?;
+            w.create_element("alias")
+                .with_attribute(("name", nic.alias().as_str()))
+                .write_empty()?;
             if let Some(address) = nic.address {
                 write_pci_address(w, address)?;
             }
@@ -180,7 +224,8 @@ fn write_pci_address(w: &mut XmlWriter, a: PciAddress) -> io::Result<()> {
 }
 
 fn text_element(w: &mut XmlWriter, name: &str, text: &str) -> io::Result<()> {
-    w.create_element(name).write_text_content(BytesText::new(text))?;
+    w.create_element(name)
+        .write_text_content(BytesText::new(text))?;
     Ok(())
 }
 
@@ -324,14 +369,21 @@ impl AddressDoc {
             return None;
         }
         let part = |p: &Option<String>| p.clone().unwrap_or_else(|| "0".into());
-        PciAddress::from_parts(&part(&self.domain), &part(&self.bus), &part(&self.slot), &part(&self.function)).ok()
+        PciAddress::from_parts(
+            &part(&self.domain),
+            &part(&self.bus),
+            &part(&self.slot),
+            &part(&self.function),
+        )
+        .ok()
     }
 }
 
 /// Reads the live domain XML (`virsh dumpxml`).
 pub fn parse_live(xml: &str) -> Result<LiveDomain, ReadError> {
     let doc: DomainDoc = quick_xml::de::from_str(xml).map_err(|e| ReadError::Xml(e.to_string()))?;
-    let uuid = Uuid::parse_str(doc.uuid.trim()).map_err(|e| ReadError::Xml(format!("uuid: {e}")))?;
+    let uuid =
+        Uuid::parse_str(doc.uuid.trim()).map_err(|e| ReadError::Xml(format!("uuid: {e}")))?;
     let nics = doc
         .devices
         .interface
@@ -348,7 +400,12 @@ pub fn parse_live(xml: &str) -> Result<LiveDomain, ReadError> {
             address: i.address.as_ref().and_then(AddressDoc::pci),
         })
         .collect();
-    Ok(LiveDomain { name: doc.name, uuid, nics, pci_addresses: pci_addresses(xml)? })
+    Ok(LiveDomain {
+        name: doc.name,
+        uuid,
+        nics,
+        pci_addresses: pci_addresses(xml)?,
+    })
 }
 
 /// Every `<address type='pci'>` under `<devices>` (any device type).
@@ -357,7 +414,9 @@ fn pci_addresses(xml: &str) -> Result<Vec<PciAddress>, ReadError> {
     let mut depth_in_devices = 0usize;
     let mut found = Vec::new();
     loop {
-        let event = reader.read_event().map_err(|e| ReadError::Xml(e.to_string()))?;
+        let event = reader
+            .read_event()
+            .map_err(|e| ReadError::Xml(e.to_string()))?;
         match &event {
             Event::Start(e) if e.name().as_ref() == "devices" => depth_in_devices = 1,
             Event::Start(_) if depth_in_devices > 0 => depth_in_devices += 1,
@@ -369,9 +428,18 @@ fn pci_addresses(xml: &str) -> Result<Vec<PciAddress>, ReadError> {
             if e.name().as_ref() != "address" {
                 continue;
             }
-            let mut doc = AddressDoc { kind: String::new(), domain: None, bus: None, slot: None, function: None };
+            let mut doc = AddressDoc {
+                kind: String::new(),
+                domain: None,
+                bus: None,
+                slot: None,
+                function: None,
+            };
             for attr in e.attributes().flatten() {
-                let value = attr.normalized_value(quick_xml::XmlVersion::Implicit1_0).map_err(|e| ReadError::Xml(e.to_string()))?.into_owned();
+                let value = attr
+                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                    .map_err(|e| ReadError::Xml(e.to_string()))?
+                    .into_owned();
                 match attr.key.as_ref() {
                     "type" => doc.kind = value,
                     "domain" => doc.domain = Some(value),
@@ -412,25 +480,49 @@ mod tests {
     #[test]
     fn writes_each_kind_of_interface() {
         const ALIAS: &str = r#"<alias name="ua-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"/>"#;
-        let slot = Some(PciAddress { domain: 0, bus: 0, slot: 0x0c, function: 0 });
+        let slot = Some(PciAddress {
+            domain: 0,
+            bus: 0,
+            slot: 0x0c,
+            function: 0,
+        });
         let cases = [
             (
                 nic(),
-                format!(r#"<interface type="bridge"><mac address="52:54:00:12:34:56"/><source bridge="blue"/><target dev="hn0b1c2d3e4f50"/><model type="virtio"/>{ALIAS}</interface>"#),
+                format!(
+                    r#"<interface type="bridge"><mac address="52:54:00:12:34:56"/><source bridge="blue"/><target dev="hn0b1c2d3e4f50"/><model type="virtio"/>{ALIAS}</interface>"#
+                ),
             ),
             (
-                NicSpec { link: NicLink::Bridgeless, model: NicModel::Rtl8139, boot_order: NonZeroU32::new(3), ..nic() },
-                format!(r#"<interface type="ethernet"><mac address="52:54:00:12:34:56"/><target dev="hn0b1c2d3e4f50"/><model type="rtl8139"/><boot order="3"/>{ALIAS}</interface>"#),
+                NicSpec {
+                    link: NicLink::Bridgeless,
+                    model: NicModel::Rtl8139,
+                    boot_order: NonZeroU32::new(3),
+                    ..nic()
+                },
+                format!(
+                    r#"<interface type="ethernet"><mac address="52:54:00:12:34:56"/><target dev="hn0b1c2d3e4f50"/><model type="rtl8139"/><boot order="3"/>{ALIAS}</interface>"#
+                ),
             ),
             (
-                NicSpec { link: NicLink::Vnlink(BridgeName::parse("eth0").unwrap()), model: NicModel::E1000, address: slot, ..nic() },
-                format!(r#"<interface type="direct"><mac address="52:54:00:12:34:56"/><source dev="eth0" mode="bridge"/><model type="e1000"/>{ALIAS}<address type="pci" domain="0x0000" bus="0x00" slot="0x0c" function="0x0"/></interface>"#),
+                NicSpec {
+                    link: NicLink::Vnlink(BridgeName::parse("eth0").unwrap()),
+                    model: NicModel::E1000,
+                    address: slot,
+                    ..nic()
+                },
+                format!(
+                    r#"<interface type="direct"><mac address="52:54:00:12:34:56"/><source dev="eth0" mode="bridge"/><model type="e1000"/>{ALIAS}<address type="pci" domain="0x0000" bus="0x00" slot="0x0c" function="0x0"/></interface>"#
+                ),
             ),
         ];
         for (spec, expected) in cases {
             assert_eq!(squash(&interface_xml(&spec).unwrap()), expected, "{spec:?}");
         }
-        let sriov = NicSpec { link: NicLink::Sriov, ..nic() };
+        let sriov = NicSpec {
+            link: NicLink::Sriov,
+            ..nic()
+        };
         assert_eq!(interface_xml(&sriov), Err(BuildError::SriovNotImplemented));
     }
 
@@ -444,7 +536,15 @@ mod tests {
             initrd: Some(HostPath::parse("/guest/initrd.img").unwrap()),
             cmdline: Some("console=ttyS0 x='1' <y> & z".into()),
             drives: vec![],
-            nics: vec![NicSpec { address: Some(PciAddress { domain: 0, bus: 0, slot: 5, function: 0 }), ..nic() }],
+            nics: vec![NicSpec {
+                address: Some(PciAddress {
+                    domain: 0,
+                    bus: 0,
+                    slot: 5,
+                    function: 0,
+                }),
+                ..nic()
+            }],
             serial_console: Some(HostPath::parse("/tmp/a&b'c.log").unwrap()),
         }
     }
@@ -465,19 +565,46 @@ mod tests {
         ] {
             assert!(flat.contains(expected), "{expected} not in {xml}");
         }
-        let firmware_only = VmSpec { kernel: None, initrd: None, cmdline: None, serial_console: None, nics: vec![], ..vm() };
+        let firmware_only = VmSpec {
+            kernel: None,
+            initrd: None,
+            cmdline: None,
+            serial_console: None,
+            nics: vec![],
+            ..vm()
+        };
         let flat = squash(&domain_xml(&firmware_only).unwrap());
-        assert!(flat.contains(r#"<os><type arch="x86_64" machine="pc">hvm</type></os>"#), "{flat}");
+        assert!(
+            flat.contains(r#"<os><type arch="x86_64" machine="pc">hvm</type></os>"#),
+            "{flat}"
+        );
         assert!(!flat.contains("<serial"), "{flat}");
         // What we write, libvirt would give back: read our own XML.
         let live = parse_live(&domain_xml(&vm()).unwrap()).unwrap();
-        assert_eq!(live.nics[0].alias.as_deref(), Some("ua-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9"));
-        assert_eq!(live.pci_addresses, [PciAddress { domain: 0, bus: 0, slot: 5, function: 0 }]);
+        assert_eq!(
+            live.nics[0].alias.as_deref(),
+            Some("ua-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9")
+        );
+        assert_eq!(
+            live.pci_addresses,
+            [PciAddress {
+                domain: 0,
+                bus: 0,
+                slot: 5,
+                function: 0
+            }]
+        );
     }
 
     #[test]
     fn names_disks_like_libvirt() {
-        let cases = [(0, "vda"), (1, "vdb"), (25, "vdz"), (26, "vdaa"), (27, "vdab")];
+        let cases = [
+            (0, "vda"),
+            (1, "vdb"),
+            (25, "vdz"),
+            (26, "vdaa"),
+            (27, "vdab"),
+        ];
         for (index, name) in cases {
             assert_eq!(disk_target(index), name);
         }
@@ -517,8 +644,13 @@ mod tests {
     fn reads_interfaces_and_addresses_from_live_xml() {
         let live = parse_live(LIVE).unwrap();
         assert_eq!(live.name, "t1");
-        assert_eq!(live.uuid, Uuid::parse_str("6d2a8e1c-3f4b-4a5c-9d8e-7f6a5b4c3d2e").unwrap());
-        let first = live.nic_by_alias("ua-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9").unwrap();
+        assert_eq!(
+            live.uuid,
+            Uuid::parse_str("6d2a8e1c-3f4b-4a5c-9d8e-7f6a5b4c3d2e").unwrap()
+        );
+        let first = live
+            .nic_by_alias("ua-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9")
+            .unwrap();
         assert_eq!(
             first,
             &LiveNic {
@@ -530,7 +662,12 @@ mod tests {
                 source_dev: None,
                 tap: Some("hn0b1c2d3e4f50".into()),
                 boot_order: Some(2),
-                address: Some(PciAddress { domain: 0, bus: 0, slot: 0x0c, function: 0 }),
+                address: Some(PciAddress {
+                    domain: 0,
+                    bus: 0,
+                    slot: 0x0c,
+                    function: 0
+                }),
             }
         );
         // Interfaces are found even when other devices stand between them.

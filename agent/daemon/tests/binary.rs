@@ -11,7 +11,11 @@ use hotnic_agent_api::{client::AgentClient, client::ClientError, GetCapsParams};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn binary_serves_with_env_config_and_stops_on_sigterm() {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let token = "binary-test-token-0123456789";
     let mut child = Command::new(env!("CARGO_BIN_EXE_hotnic-agent"))
         .env("HOTNIC_AGENT_LISTEN", format!("127.0.0.1:{port}"))
@@ -29,7 +33,10 @@ async fn binary_serves_with_env_config_and_stops_on_sigterm() {
         match client.get_caps(&GetCapsParams::default()).await {
             Ok(caps) => break caps,
             Err(ClientError::Transport(_)) if started.elapsed() < Duration::from_secs(30) => {
-                assert!(child.try_wait().unwrap().is_none(), "hotnic-agent exited early (is libvirtd running?)");
+                assert!(
+                    child.try_wait().unwrap().is_none(),
+                    "hotnic-agent exited early (is libvirtd running?)"
+                );
                 tokio::time::sleep(Duration::from_millis(50)).await;
             }
             Err(err) => panic!("getCaps: {err}"),
@@ -38,18 +45,28 @@ async fn binary_serves_with_env_config_and_stops_on_sigterm() {
     assert_eq!(caps.api_version, hotnic_agent_api::API_VERSION);
     assert!(caps.bridges.iter().any(|b| b == "hntbr0"));
 
-    let stranger = AgentClient::new(&base, "not-the-token-0123456789", Duration::from_secs(10)).unwrap();
-    assert!(matches!(stranger.get_caps(&GetCapsParams::default()).await, Err(ClientError::Unauthorized)));
+    let stranger =
+        AgentClient::new(&base, "not-the-token-0123456789", Duration::from_secs(10)).unwrap();
+    assert!(matches!(
+        stranger.get_caps(&GetCapsParams::default()).await,
+        Err(ClientError::Unauthorized)
+    ));
 
     // SIGTERM via the `kill` program, aimed at our own child only.
-    let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
     assert!(status.success());
     let started = Instant::now();
     let exit = loop {
         if let Some(exit) = child.try_wait().unwrap() {
             break exit;
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "hotnic-agent ignored SIGTERM");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "hotnic-agent ignored SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(exit.success(), "{exit}");

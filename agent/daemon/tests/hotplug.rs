@@ -10,7 +10,10 @@ use common::*;
 use hotnic_agent_api::{code, HotplugNicParams, NicParams};
 
 fn plug(vm: &TestVm, nic: &NicParams) -> HotplugNicParams {
-    HotplugNicParams { vm_id: vm.id, nic: nic.clone() }
+    HotplugNicParams {
+        vm_id: vm.id,
+        nic: nic.clone(),
+    }
 }
 
 fn mirrors_of(filters: &str, nic: &NicParams) -> bool {
@@ -25,14 +28,24 @@ async fn plug_then_unplug_shows_in_live_xml_and_in_the_guest() {
     let vm = TestVm::linux(&agent, "plug", vec![]).await;
     let nic = new_nic("bridge", Some(BRIDGE), "pv");
 
-    let plugged = agent.client.hotplug_nic(&plug(&vm, &nic)).await.expect("hotplugNic");
+    let plugged = agent
+        .client
+        .hotplug_nic(&plug(&vm, &nic))
+        .await
+        .expect("hotplugNic");
     assert_eq!(plugged.nic.alias, alias(&nic));
     assert_eq!(plugged.nic.device_id, Some(nic.device_id));
     assert_eq!(plugged.nic.mac_addr, nic.mac_addr);
-    let address = plugged.nic.address.clone().expect("the plugged NIC has a PCI address");
+    let address = plugged
+        .nic
+        .address
+        .clone()
+        .expect("the plugged NIC has a PCI address");
 
     let live = vm.live();
-    let in_xml = live.nic_by_alias(&alias(&nic)).expect("NIC in the live XML");
+    let in_xml = live
+        .nic_by_alias(&alias(&nic))
+        .expect("NIC in the live XML");
     assert_eq!(in_xml.bridge.as_deref(), Some(BRIDGE));
     assert_eq!(in_xml.model.as_deref(), Some("virtio"));
     assert_eq!(in_xml.address.map(|a| a.to_dict()), Some(address.clone()));
@@ -40,18 +53,42 @@ async fn plug_then_unplug_shows_in_live_xml_and_in_the_guest() {
     vm.wait_guest_pci(&device, true).await;
 
     let stats = agent.client.get_all_vm_stats().await.unwrap();
-    let mine = stats.stats_list.iter().find(|s| s.vm_id == vm.id).expect("getAllVmStats lists the VM");
+    let mine = stats
+        .stats_list
+        .iter()
+        .find(|s| s.vm_id == vm.id)
+        .expect("getAllVmStats lists the VM");
     assert_eq!(mine.status, "Up");
-    assert_eq!(mine.nics.iter().map(|n| n.device_id).collect::<Vec<_>>(), [Some(nic.device_id)]);
+    assert_eq!(
+        mine.nics.iter().map(|n| n.device_id).collect::<Vec<_>>(),
+        [Some(nic.device_id)]
+    );
 
-    agent.client.hotunplug_nic(&plug(&vm, &nic)).await.expect("hotunplugNic");
-    assert!(vm.live().nic_by_alias(&alias(&nic)).is_none(), "NIC still in the live XML after a successful unplug");
+    agent
+        .client
+        .hotunplug_nic(&plug(&vm, &nic))
+        .await
+        .expect("hotunplugNic");
+    assert!(
+        vm.live().nic_by_alias(&alias(&nic)).is_none(),
+        "NIC still in the live XML after a successful unplug"
+    );
     vm.wait_guest_pci(&device, false).await;
     let stats = agent.client.get_all_vm_stats().await.unwrap();
-    assert!(stats.stats_list.iter().find(|s| s.vm_id == vm.id).unwrap().nics.is_empty());
+    assert!(stats
+        .stats_list
+        .iter()
+        .find(|s| s.vm_id == vm.id)
+        .unwrap()
+        .nics
+        .is_empty());
 
     // Unplugging it again: there is nothing to unplug.
-    let err = agent.client.hotunplug_nic(&plug(&vm, &nic)).await.unwrap_err();
+    let err = agent
+        .client
+        .hotunplug_nic(&plug(&vm, &nic))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(code::HOTUNPLUG_NIC_FAILED), "{err}");
 }
 
@@ -60,24 +97,66 @@ async fn plug_then_unplug_shows_in_live_xml_and_in_the_guest() {
 async fn plug_at_a_given_pci_slot_uses_that_slot() {
     let agent = Agent::start(Duration::from_secs(30)).await;
     let vm = TestVm::linux(&agent, "slot", vec![]).await;
-    let caps = agent.client.get_caps(&hotnic_agent_api::GetCapsParams { free_pci_slots_for: vec![vm.id] }).await.unwrap();
-    assert!(caps.free_pci_slots[&vm.id].contains(&slot(0x0c).unwrap()), "{:?}", caps.free_pci_slots);
+    let caps = agent
+        .client
+        .get_caps(&hotnic_agent_api::GetCapsParams {
+            free_pci_slots_for: vec![vm.id],
+        })
+        .await
+        .unwrap();
+    assert!(
+        caps.free_pci_slots[&vm.id].contains(&slot(0x0c).unwrap()),
+        "{:?}",
+        caps.free_pci_slots
+    );
 
-    let nic = NicParams { address: slot(0x0c), ..new_nic("bridge", Some(BRIDGE), "pv") };
-    let plugged = agent.client.hotplug_nic(&plug(&vm, &nic)).await.expect("hotplugNic");
+    let nic = NicParams {
+        address: slot(0x0c),
+        ..new_nic("bridge", Some(BRIDGE), "pv")
+    };
+    let plugged = agent
+        .client
+        .hotplug_nic(&plug(&vm, &nic))
+        .await
+        .expect("hotplugNic");
     assert_eq!(plugged.nic.address, slot(0x0c));
-    assert_eq!(vm.live().nic_by_alias(&alias(&nic)).unwrap().address.unwrap().slot, 0x0c);
+    assert_eq!(
+        vm.live()
+            .nic_by_alias(&alias(&nic))
+            .unwrap()
+            .address
+            .unwrap()
+            .slot,
+        0x0c
+    );
     vm.wait_guest_pci("0000:00:0c.0", true).await;
-    let caps = agent.client.get_caps(&hotnic_agent_api::GetCapsParams { free_pci_slots_for: vec![vm.id] }).await.unwrap();
+    let caps = agent
+        .client
+        .get_caps(&hotnic_agent_api::GetCapsParams {
+            free_pci_slots_for: vec![vm.id],
+        })
+        .await
+        .unwrap();
     assert!(!caps.free_pci_slots[&vm.id].contains(&slot(0x0c).unwrap()));
 
     // The slot is taken: a second NIC there is refused by libvirt, nothing changes.
-    let other = NicParams { address: slot(0x0c), ..new_nic("bridge", Some(BRIDGE), "e1000") };
-    let err = agent.client.hotplug_nic(&plug(&vm, &other)).await.unwrap_err();
+    let other = NicParams {
+        address: slot(0x0c),
+        ..new_nic("bridge", Some(BRIDGE), "e1000")
+    };
+    let err = agent
+        .client
+        .hotplug_nic(&plug(&vm, &other))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(code::HOTPLUG_NIC_FAILED), "{err}");
     assert_eq!(vm.live().nics.len(), 1);
 
-    agent.client.hotunplug_nic(&plug(&vm, &nic)).await.expect("hotunplugNic");
+    agent
+        .client
+        .hotunplug_nic(&plug(&vm, &nic))
+        .await
+        .expect("hotunplugNic");
     vm.wait_guest_pci("0000:00:0c.0", false).await;
 }
 
@@ -97,22 +176,48 @@ async fn each_model_plugs_bridged_and_bridgeless() {
     let mut plugged = Vec::new();
     for (model, libvirt_model, device, at) in cases {
         let network = (device == "bridge").then_some(BRIDGE);
-        let nic = NicParams { address: slot(at), ..new_nic(device, network, model) };
-        let answer = agent.client.hotplug_nic(&plug(&vm, &nic)).await.unwrap_or_else(|e| panic!("{model}/{device}: {e}"));
-        assert_eq!((answer.nic.nic_model.as_str(), answer.nic.device.as_str()), (model, device));
+        let nic = NicParams {
+            address: slot(at),
+            ..new_nic(device, network, model)
+        };
+        let answer = agent
+            .client
+            .hotplug_nic(&plug(&vm, &nic))
+            .await
+            .unwrap_or_else(|e| panic!("{model}/{device}: {e}"));
+        assert_eq!(
+            (answer.nic.nic_model.as_str(), answer.nic.device.as_str()),
+            (model, device)
+        );
         let live = vm.live();
         let in_xml = live.nic_by_alias(&alias(&nic)).unwrap();
-        let libvirt_kind = if device == "bridge" { "bridge" } else { "ethernet" };
-        assert_eq!((in_xml.kind.as_str(), in_xml.model.as_deref()), (libvirt_kind, Some(libvirt_model)));
+        let libvirt_kind = if device == "bridge" {
+            "bridge"
+        } else {
+            "ethernet"
+        };
+        assert_eq!(
+            (in_xml.kind.as_str(), in_xml.model.as_deref()),
+            (libvirt_kind, Some(libvirt_model))
+        );
         assert_eq!(in_xml.bridge.as_deref(), network);
         let tap = in_xml.tap.clone().unwrap();
-        assert!(std::path::Path::new("/sys/class/net").join(&tap).exists(), "tap {tap} exists");
-        vm.wait_guest_pci(&format!("0000:00:{at:02x}.0"), true).await;
+        assert!(
+            std::path::Path::new("/sys/class/net").join(&tap).exists(),
+            "tap {tap} exists"
+        );
+        vm.wait_guest_pci(&format!("0000:00:{at:02x}.0"), true)
+            .await;
         plugged.push((nic, at));
     }
     for (nic, at) in &plugged {
-        agent.client.hotunplug_nic(&plug(&vm, nic)).await.unwrap_or_else(|e| panic!("{}: {e}", nic.nic_model));
-        vm.wait_guest_pci(&format!("0000:00:{at:02x}.0"), false).await;
+        agent
+            .client
+            .hotunplug_nic(&plug(&vm, nic))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", nic.nic_model));
+        vm.wait_guest_pci(&format!("0000:00:{at:02x}.0"), false)
+            .await;
     }
     assert!(vm.live().nics.is_empty());
 }
@@ -126,46 +231,98 @@ async fn boot_order_and_port_mirroring_come_and_go() {
     // it adds <os><boot dev='hd'/>); as VDSM, the engine gives boot orders at
     // create. A VM without them refuses, with libvirt's own words.
     let plain = TestVm::firmware_only(&agent, "noboot").await;
-    let refused = NicParams { boot_order: Some(3), ..new_nic("bridge", Some(BRIDGE), "pv") };
-    let err = agent.client.hotplug_nic(&plug(&plain, &refused)).await.unwrap_err();
+    let refused = NicParams {
+        boot_order: Some(3),
+        ..new_nic("bridge", Some(BRIDGE), "pv")
+    };
+    let err = agent
+        .client
+        .hotplug_nic(&plug(&plain, &refused))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(code::HOTPLUG_NIC_FAILED), "{err}");
-    assert!(err.to_string().contains("per-device boot elements"), "{err}");
+    assert!(
+        err.to_string().contains("per-device boot elements"),
+        "{err}"
+    );
     assert!(plain.live().nics.is_empty());
 
-    let first = NicParams { boot_order: Some(1), ..new_nic("bridge", Some(BRIDGE), "pv") };
+    let first = NicParams {
+        boot_order: Some(1),
+        ..new_nic("bridge", Some(BRIDGE), "pv")
+    };
     let vm = TestVm::linux(&agent, "mirror", vec![first]).await;
-    let nic = NicParams { boot_order: Some(3), promisc: vec![MIRROR_BRIDGE.into()], ..new_nic("bridge", Some(BRIDGE), "pv") };
+    let nic = NicParams {
+        boot_order: Some(3),
+        promisc: vec![MIRROR_BRIDGE.into()],
+        ..new_nic("bridge", Some(BRIDGE), "pv")
+    };
 
-    let plugged = agent.client.hotplug_nic(&plug(&vm, &nic)).await.expect("hotplugNic");
+    let plugged = agent
+        .client
+        .hotplug_nic(&plug(&vm, &nic))
+        .await
+        .expect("hotplugNic");
     assert_eq!(plugged.nic.boot_order, Some(3));
     assert_eq!(plugged.nic.promisc, [MIRROR_BRIDGE]);
     let xml = vm.live_xml_text();
     assert!(xml.contains("<boot order='3'/>"), "{xml}");
-    let tap = vm.live().nic_by_alias(&alias(&nic)).unwrap().tap.clone().unwrap();
+    let tap = vm
+        .live()
+        .nic_by_alias(&alias(&nic))
+        .unwrap()
+        .tap
+        .clone()
+        .unwrap();
     for direction in ["ingress", "egress"] {
         let filters = tc_filters(MIRROR_BRIDGE, direction).await;
         assert!(mirrors_of(&filters, &nic), "{direction}: {filters}");
-        assert!(filters.contains(&format!("\"to_dev\":\"{tap}\"")), "{direction}: {filters}");
+        assert!(
+            filters.contains(&format!("\"to_dev\":\"{tap}\"")),
+            "{direction}: {filters}"
+        );
     }
     let stats = agent.client.get_all_vm_stats().await.unwrap();
     let mine = stats.stats_list.iter().find(|s| s.vm_id == vm.id).unwrap();
-    let reported = mine.nics.iter().find(|n| n.device_id == Some(nic.device_id)).unwrap();
+    let reported = mine
+        .nics
+        .iter()
+        .find(|n| n.device_id == Some(nic.device_id))
+        .unwrap();
     assert_eq!(reported.promisc, [MIRROR_BRIDGE]);
 
-    agent.client.hotunplug_nic(&plug(&vm, &nic)).await.expect("hotunplugNic");
+    agent
+        .client
+        .hotunplug_nic(&plug(&vm, &nic))
+        .await
+        .expect("hotunplugNic");
     assert!(!vm.live_xml_text().contains("<boot order='3'/>"));
     for direction in ["ingress", "egress"] {
         let filters = tc_filters(MIRROR_BRIDGE, direction).await;
-        assert!(!mirrors_of(&filters, &nic), "mirror left on {direction}: {filters}");
+        assert!(
+            !mirrors_of(&filters, &nic),
+            "mirror left on {direction}: {filters}"
+        );
     }
 
     // Mirroring from a bridge that does not exist fails after the attach:
     // the NIC is unplugged again and the answer says so.
-    let doomed = NicParams { address: slot(0x0d), promisc: vec!["hntnosuch0".into()], ..new_nic("bridge", Some(BRIDGE), "pv") };
-    let err = agent.client.hotplug_nic(&plug(&vm, &doomed)).await.unwrap_err();
+    let doomed = NicParams {
+        address: slot(0x0d),
+        promisc: vec!["hntnosuch0".into()],
+        ..new_nic("bridge", Some(BRIDGE), "pv")
+    };
+    let err = agent
+        .client
+        .hotplug_nic(&plug(&vm, &doomed))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(code::HOTPLUG_NIC_FAILED), "{err}");
     assert!(err.to_string().contains("rolled back"), "{err}");
-    assert!(vm.live().nic_by_alias(&alias(&doomed)).is_none(), "rolled-back NIC still in the live XML");
+    assert!(
+        vm.live().nic_by_alias(&alias(&doomed)).is_none(),
+        "rolled-back NIC still in the live XML"
+    );
     vm.wait_guest_pci("0000:00:0d.0", false).await;
 }
 
@@ -176,19 +333,42 @@ async fn firmware_only_guest_never_releases_the_nic() {
     let timeout = Duration::from_secs(3);
     let agent = Agent::start(timeout).await;
     let vm = TestVm::firmware_only(&agent, "fw").await;
-    let nic = NicParams { address: slot(0x0c), ..new_nic("bridge", Some(BRIDGE), "pv") };
-    agent.client.hotplug_nic(&plug(&vm, &nic)).await.expect("hotplugNic");
+    let nic = NicParams {
+        address: slot(0x0c),
+        ..new_nic("bridge", Some(BRIDGE), "pv")
+    };
+    agent
+        .client
+        .hotplug_nic(&plug(&vm, &nic))
+        .await
+        .expect("hotplugNic");
 
     let started = Instant::now();
-    let err = agent.client.hotunplug_nic(&plug(&vm, &nic)).await.unwrap_err();
+    let err = agent
+        .client
+        .hotunplug_nic(&plug(&vm, &nic))
+        .await
+        .unwrap_err();
     let took = started.elapsed();
     assert_eq!(err.code(), Some(code::HOTUNPLUG_NIC_FAILED), "{err}");
-    assert!(err.to_string().contains("guest did not release the device"), "{err}");
-    assert!(took >= timeout && took < timeout + Duration::from_secs(2), "answered after {took:?}");
-    assert!(vm.live().nic_by_alias(&alias(&nic)).is_some(), "the NIC must still be there");
+    assert!(
+        err.to_string().contains("guest did not release the device"),
+        "{err}"
+    );
+    assert!(
+        took >= timeout && took < timeout + Duration::from_secs(2),
+        "answered after {took:?}"
+    );
+    assert!(
+        vm.live().nic_by_alias(&alias(&nic)).is_some(),
+        "the NIC must still be there"
+    );
     let stats = agent.client.get_all_vm_stats().await.unwrap();
     let mine = stats.stats_list.iter().find(|s| s.vm_id == vm.id).unwrap();
-    assert_eq!(mine.nics.iter().map(|n| n.device_id).collect::<Vec<_>>(), [Some(nic.device_id)]);
+    assert_eq!(
+        mine.nics.iter().map(|n| n.device_id).collect::<Vec<_>>(),
+        [Some(nic.device_id)]
+    );
 }
 
 /// create with stored NICs keeps their addresses and boot order; destroy
@@ -207,17 +387,35 @@ async fn create_with_nics_keeps_addresses_and_boot_order() {
     vm.wait_guest_pci("0000:00:0b.0", true).await;
     let live = vm.live();
     let first = live.nic_by_alias(&alias(&stored)).unwrap();
-    assert_eq!((first.address.unwrap().slot, first.boot_order), (0x0b, Some(1)));
+    assert_eq!(
+        (first.address.unwrap().slot, first.boot_order),
+        (0x0b, Some(1))
+    );
     assert_eq!(live.nic_by_alias(&alias(&bare)).unwrap().kind, "ethernet");
-    assert!(mirrors_of(&tc_filters(MIRROR_BRIDGE, "ingress").await, &stored));
+    assert!(mirrors_of(
+        &tc_filters(MIRROR_BRIDGE, "ingress").await,
+        &stored
+    ));
 
     // The same id again is refused.
-    let err = agent.client.create(&vm.linux_params(vec![])).await.unwrap_err();
+    let err = agent
+        .client
+        .create(&vm.linux_params(vec![]))
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(code::VM_EXISTS), "{err}");
 
     agent.client.destroy(vm.id).await.expect("destroy");
-    assert!(libvirt().lookup_domain_by_uuid_string(&vm.id.to_string()).is_err(), "VM still runs");
-    assert!(!mirrors_of(&tc_filters(MIRROR_BRIDGE, "ingress").await, &stored), "mirror left after destroy");
+    assert!(
+        libvirt()
+            .lookup_domain_by_uuid_string(&vm.id.to_string())
+            .is_err(),
+        "VM still runs"
+    );
+    assert!(
+        !mirrors_of(&tc_filters(MIRROR_BRIDGE, "ingress").await, &stored),
+        "mirror left after destroy"
+    );
     let stats = agent.client.get_all_vm_stats().await.unwrap();
     assert!(stats.stats_list.iter().all(|s| s.vm_id != vm.id));
     let err = agent.client.destroy(vm.id).await.unwrap_err();
@@ -227,5 +425,11 @@ async fn create_with_nics_keeps_addresses_and_boot_order() {
 #[test]
 fn reads_pci_lines_and_skips_broken_ones() {
     let console = "boot\r\nPCI: 0000:00:00.0 0000:00:01.0\r\nPCI: 0000:00:00.0 0000:0[ 1.2] x\r\nPCI: 0000:00:00.0 0000:00:0c.0\r\nPCI: 0000:00:00.0 00";
-    assert_eq!(pci_snapshots(console), [vec!["0000:00:00.0", "0000:00:01.0"], vec!["0000:00:00.0", "0000:00:0c.0"]]);
+    assert_eq!(
+        pci_snapshots(console),
+        [
+            vec!["0000:00:00.0", "0000:00:01.0"],
+            vec!["0000:00:00.0", "0000:00:0c.0"]
+        ]
+    );
 }

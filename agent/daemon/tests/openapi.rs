@@ -14,7 +14,14 @@ use uuid::Uuid;
 /// the description gives for that verb and HTTP status.
 async fn call(agent: &Agent, verb: Verb, token: &str, body: &Value, expected_http: u16) -> Value {
     let doc = openapi::document();
-    let response = agent.http.post(agent.url(verb)).bearer_auth(token).json(body).send().await.unwrap();
+    let response = agent
+        .http
+        .post(agent.url(verb))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
     let http = response.status().as_u16();
     let answer: Value = response.json().await.unwrap();
     assert_eq!(http, expected_http, "{verb:?}: {answer}");
@@ -38,21 +45,50 @@ async fn every_answer_matches_the_description() {
     assert_eq!(created["vm"]["vmId"], json!(vm.id));
     vm.wait_ready().await;
     call(&agent, Verb::Create, &token, &create, 409).await;
-    call(&agent, Verb::GetCaps, &token, &json!({"freePciSlotsFor": [vm.id]}), 200).await;
+    call(
+        &agent,
+        Verb::GetCaps,
+        &token,
+        &json!({"freePciSlotsFor": [vm.id]}),
+        200,
+    )
+    .await;
 
     let plug = json!({"vmId": vm.id, "nic": nic});
     let plugged = call(&agent, Verb::HotplugNic, &token, &plug, 200).await;
     let stats = call(&agent, Verb::GetAllVmStats, &token, &json!({}), 200).await;
-    assert!(stats["statsList"].as_array().unwrap().iter().any(|s| s["vmId"] == json!(vm.id)));
-    vm.wait_guest_pci(&sysfs_name(&serde_json::from_value(plugged["nic"]["address"].clone()).unwrap()), true).await;
+    assert!(stats["statsList"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s["vmId"] == json!(vm.id)));
+    vm.wait_guest_pci(
+        &sysfs_name(&serde_json::from_value(plugged["nic"]["address"].clone()).unwrap()),
+        true,
+    )
+    .await;
     call(&agent, Verb::HotunplugNic, &token, &plug, 200).await;
     call(&agent, Verb::HotunplugNic, &token, &plug, 500).await;
 
     let mut bad = plug.clone();
     bad["nic"]["network"] = json!("x'/><hostdev");
     call(&agent, Verb::HotplugNic, &token, &bad, 400).await;
-    call(&agent, Verb::HotplugNic, "wrong-token-0123456789", &plug, 401).await;
-    call(&agent, Verb::HotplugNic, &token, &json!({"vmId": Uuid::new_v4(), "nic": nic}), 404).await;
+    call(
+        &agent,
+        Verb::HotplugNic,
+        "wrong-token-0123456789",
+        &plug,
+        401,
+    )
+    .await;
+    call(
+        &agent,
+        Verb::HotplugNic,
+        &token,
+        &json!({"vmId": Uuid::new_v4(), "nic": nic}),
+        404,
+    )
+    .await;
     call(&agent, Verb::Destroy, &token, &json!({"vmId": vm.id}), 200).await;
     call(&agent, Verb::Destroy, &token, &json!({"vmId": vm.id}), 404).await;
 }

@@ -37,11 +37,21 @@ async fn unknown_vm_is_code_1() {
     let unknown = Uuid::new_v4();
     for verb in [Verb::HotplugNic, Verb::HotunplugNic] {
         let (http, body) = agent.post_json(verb, &plug_json(unknown)).await;
-        assert_eq!((http, body["status"]["code"].as_i64()), (404, Some(code::NO_VM.into())), "{verb:?}: {body}");
+        assert_eq!(
+            (http, body["status"]["code"].as_i64()),
+            (404, Some(code::NO_VM.into())),
+            "{verb:?}: {body}"
+        );
     }
     let err = agent.client.destroy(unknown).await.unwrap_err();
     assert_eq!(err.code(), Some(code::NO_VM));
-    let err = agent.client.get_caps(&GetCapsParams { free_pci_slots_for: vec![unknown] }).await.unwrap_err();
+    let err = agent
+        .client
+        .get_caps(&GetCapsParams {
+            free_pci_slots_for: vec![unknown],
+        })
+        .await
+        .unwrap_err();
     assert_eq!(err.code(), Some(code::NO_VM));
 }
 
@@ -55,7 +65,11 @@ async fn invalid_params_are_code_11_and_attach_nothing() {
     let with = |pointer: &str, value: Value| {
         let mut body = good.clone();
         let (parent, key) = pointer.rsplit_once('/').unwrap();
-        body.pointer_mut(parent).unwrap().as_object_mut().unwrap().insert(key.into(), value);
+        body.pointer_mut(parent)
+            .unwrap()
+            .as_object_mut()
+            .unwrap()
+            .insert(key.into(), value);
         body
     };
     let without = |field: &str| {
@@ -64,37 +78,115 @@ async fn invalid_params_are_code_11_and_attach_nothing() {
         body
     };
     let cases = [
-        ("bad MAC", with("/nic/macAddr", json!("52:54:00:aa:bb")), "macAddr"),
-        ("multicast MAC", with("/nic/macAddr", json!("01:00:5e:00:00:01")), "macAddr"),
-        ("MAC with markup", with("/nic/macAddr", json!("52:54:00:aa:bb:cc'/><x")), "macAddr"),
-        ("slot out of range", with("/nic/address/slot", json!("0x20")), "slot"),
-        ("slot not a number", with("/nic/address/slot", json!("twelve")), "slot"),
+        (
+            "bad MAC",
+            with("/nic/macAddr", json!("52:54:00:aa:bb")),
+            "macAddr",
+        ),
+        (
+            "multicast MAC",
+            with("/nic/macAddr", json!("01:00:5e:00:00:01")),
+            "macAddr",
+        ),
+        (
+            "MAC with markup",
+            with("/nic/macAddr", json!("52:54:00:aa:bb:cc'/><x")),
+            "macAddr",
+        ),
+        (
+            "slot out of range",
+            with("/nic/address/slot", json!("0x20")),
+            "slot",
+        ),
+        (
+            "slot not a number",
+            with("/nic/address/slot", json!("twelve")),
+            "slot",
+        ),
         ("PCI type", with("/nic/address/type", json!("usb")), "type"),
-        ("PCI dict missing a field", with("/nic/address", json!({"type": "pci", "slot": "0x0c"})), "address"),
-        ("PCI dict with an extra field", with("/nic/address/controller", json!("0")), "controller"),
-        ("hostile network name", with("/nic/network", json!("x'/><hostdev")), "network"),
-        ("network with a space", with("/nic/network", json!("br 0")), "network"),
-        ("network too long", with("/nic/network", json!("abcdefghijklmnop")), "network"),
-        ("unknown model", with("/nic/nicModel", json!("ne2k_pci")), "nicModel"),
-        ("unknown device kind", with("/nic/device", json!("macvtap")), "device"),
-        ("hostile mirror bridge", with("/nic/promisc", json!(["red\"/>"])), "promisc"),
-        ("unknown specParams", with("/nic/specParams", json!({"inbound": {"average": 1}})), "specParams"),
-        ("boot order 0", with("/nic/bootOrder", json!(0)), "bootOrder"),
+        (
+            "PCI dict missing a field",
+            with("/nic/address", json!({"type": "pci", "slot": "0x0c"})),
+            "address",
+        ),
+        (
+            "PCI dict with an extra field",
+            with("/nic/address/controller", json!("0")),
+            "controller",
+        ),
+        (
+            "hostile network name",
+            with("/nic/network", json!("x'/><hostdev")),
+            "network",
+        ),
+        (
+            "network with a space",
+            with("/nic/network", json!("br 0")),
+            "network",
+        ),
+        (
+            "network too long",
+            with("/nic/network", json!("abcdefghijklmnop")),
+            "network",
+        ),
+        (
+            "unknown model",
+            with("/nic/nicModel", json!("ne2k_pci")),
+            "nicModel",
+        ),
+        (
+            "unknown device kind",
+            with("/nic/device", json!("macvtap")),
+            "device",
+        ),
+        (
+            "hostile mirror bridge",
+            with("/nic/promisc", json!(["red\"/>"])),
+            "promisc",
+        ),
+        (
+            "unknown specParams",
+            with("/nic/specParams", json!({"inbound": {"average": 1}})),
+            "specParams",
+        ),
+        (
+            "boot order 0",
+            with("/nic/bootOrder", json!(0)),
+            "bootOrder",
+        ),
         ("missing MAC", without("macAddr"), "macAddr"),
         ("unknown field", with("/force", json!(true)), "force"),
-        ("unknown NIC field", with("/nic/portMirroring", json!(["blue"])), "portMirroring"),
+        (
+            "unknown NIC field",
+            with("/nic/portMirroring", json!(["blue"])),
+            "portMirroring",
+        ),
         ("vmId not a UUID", with("/vmId", json!("vm-1")), "vmId"),
-        ("not an object", json!("hotplug please"), "invalid parameters"),
+        (
+            "not an object",
+            json!("hotplug please"),
+            "invalid parameters",
+        ),
     ];
     for (what, body, mentions) in cases {
         let (http, answer) = agent.post_json(Verb::HotplugNic, &body).await;
-        assert_eq!((http, answer["status"]["code"].as_i64()), (400, Some(code::INVALID_PARAMETER.into())), "{what}: {answer}");
+        assert_eq!(
+            (http, answer["status"]["code"].as_i64()),
+            (400, Some(code::INVALID_PARAMETER.into())),
+            "{what}: {answer}"
+        );
         let message = answer["status"]["message"].as_str().unwrap();
-        assert!(message.contains(mentions), "{what}: message should mention {mentions}: {message}");
+        assert!(
+            message.contains(mentions),
+            "{what}: message should mention {mentions}: {message}"
+        );
         assert!(vm.live().nics.is_empty(), "{what}: a NIC was attached");
     }
     let xml = vm.live_xml_text();
-    assert!(!xml.contains("hostdev") && !xml.contains("<interface"), "{xml}");
+    assert!(
+        !xml.contains("hostdev") && !xml.contains("<interface"),
+        "{xml}"
+    );
 }
 
 /// NIC kinds this host cannot back are refused with code 49 and a reason.
@@ -108,8 +200,20 @@ async fn unsupported_nic_kinds_are_code_49() {
         (new_nic("bridge", Some("hntnosuch0"), "pv"), "no bridge"),
     ];
     for (nic, reason) in cases {
-        let err = agent.client.hotplug_nic(&HotplugNicParams { vm_id: vm.id, nic: nic.clone() }).await.unwrap_err();
-        assert_eq!(err.code(), Some(code::HOTPLUG_NIC_FAILED), "{}: {err}", nic.device);
+        let err = agent
+            .client
+            .hotplug_nic(&HotplugNicParams {
+                vm_id: vm.id,
+                nic: nic.clone(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(
+            err.code(),
+            Some(code::HOTPLUG_NIC_FAILED),
+            "{}: {err}",
+            nic.device
+        );
         assert!(err.to_string().contains(reason), "{}: {err}", nic.device);
     }
     assert!(vm.live().nics.is_empty());
@@ -125,7 +229,10 @@ async fn missing_or_wrong_token_is_401_and_does_nothing() {
     let cases: [(&str, Option<String>); 5] = [
         ("no header", None),
         ("wrong token", Some(format!("Bearer {wrong}"))),
-        ("token prefix", Some(format!("Bearer {}", &agent.token[..agent.token.len() - 1]))),
+        (
+            "token prefix",
+            Some(format!("Bearer {}", &agent.token[..agent.token.len() - 1])),
+        ),
         ("empty bearer", Some("Bearer ".into())),
         ("basic scheme", Some(format!("Basic {}", agent.token))),
     ];
@@ -142,8 +249,16 @@ async fn missing_or_wrong_token_is_401_and_does_nothing() {
             assert_eq!(answer["status"]["code"], code::UNAUTHORIZED, "{what}");
         }
     }
-    assert!(vm.live().nics.is_empty(), "a NIC was attached without the token");
-    assert!(libvirt().lookup_domain_by_uuid_string(&vm.id.to_string()).is_ok(), "destroyed without the token");
+    assert!(
+        vm.live().nics.is_empty(),
+        "a NIC was attached without the token"
+    );
+    assert!(
+        libvirt()
+            .lookup_domain_by_uuid_string(&vm.id.to_string())
+            .is_ok(),
+        "destroyed without the token"
+    );
     // The right token works.
     let (http, _) = agent.post_json(Verb::GetCaps, &json!({})).await;
     assert_eq!(http, 200);
@@ -152,12 +267,25 @@ async fn missing_or_wrong_token_is_401_and_does_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn get_caps_reports_the_host() {
     let agent = Agent::start(Duration::from_secs(30)).await;
-    let caps = agent.client.get_caps(&GetCapsParams::default()).await.unwrap();
+    let caps = agent
+        .client
+        .get_caps(&GetCapsParams::default())
+        .await
+        .unwrap();
     assert_eq!(caps.api_version, hotnic_agent_api::API_VERSION);
     assert!(!caps.hostname.is_empty());
-    assert!(caps.libvirt_version.split('.').count() == 3 && caps.qemu_version.split('.').count() == 3, "{caps:?}");
-    assert!(caps.bridges.iter().any(|b| b == BRIDGE) && caps.bridges.iter().any(|b| b == MIRROR_BRIDGE), "{caps:?}");
-    assert!(caps.nic_devices.contains(&"bridge".to_string()) && caps.nic_devices.contains(&"bridgeless".to_string()));
+    assert!(
+        caps.libvirt_version.split('.').count() == 3 && caps.qemu_version.split('.').count() == 3,
+        "{caps:?}"
+    );
+    assert!(
+        caps.bridges.iter().any(|b| b == BRIDGE) && caps.bridges.iter().any(|b| b == MIRROR_BRIDGE),
+        "{caps:?}"
+    );
+    assert!(
+        caps.nic_devices.contains(&"bridge".to_string())
+            && caps.nic_devices.contains(&"bridgeless".to_string())
+    );
     assert!(!caps.nic_devices.contains(&"sriov".to_string()));
     assert_eq!(caps.nic_models, ["pv", "rtl8139", "e1000"]);
 }
@@ -167,8 +295,14 @@ async fn get_caps_reports_the_host() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn start_fails_when_a_network_cannot_have_its_bridge() {
     libvirt();
-    let mut config = hotnic_agent::Config::new("127.0.0.1:0".parse().unwrap(), hotnic_agent::Token::parse(&"t".repeat(32)).unwrap());
+    let mut config = hotnic_agent::Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        hotnic_agent::Token::parse(&"t".repeat(32)).unwrap(),
+    );
     config.networks = vec![hotnic_agent::params::BridgeName::parse("lo").unwrap()];
-    let err = hotnic_agent::start(config).await.err().expect("the start fails");
+    let err = hotnic_agent::start(config)
+        .await
+        .err()
+        .expect("the start fails");
     assert!(err.to_string().contains("not a bridge"), "{err}");
 }

@@ -29,7 +29,9 @@ pub const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 pub const GUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub fn guest_dir() -> PathBuf {
-    let dir = PathBuf::from(std::env::var("HOTNIC_GUEST_DIR").unwrap_or_else(|_| "/var/cache/hotnic/guest".into()));
+    let dir = PathBuf::from(
+        std::env::var("HOTNIC_GUEST_DIR").unwrap_or_else(|_| "/var/cache/hotnic/guest".into()),
+    );
     for file in ["vmlinuz", "initrd.img"] {
         assert!(
             dir.join(file).is_file(),
@@ -59,12 +61,24 @@ impl Agent {
     pub async fn start(unplug_timeout: Duration) -> Agent {
         libvirt();
         let token = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
-        let mut config = Config::new("127.0.0.1:0".parse().unwrap(), Token::parse(&token).unwrap());
+        let mut config = Config::new(
+            "127.0.0.1:0".parse().unwrap(),
+            Token::parse(&token).unwrap(),
+        );
         config.unplug_timeout = unplug_timeout;
-        config.networks = [BRIDGE, MIRROR_BRIDGE].iter().map(|b| hotnic_agent::params::BridgeName::parse(b).unwrap()).collect();
+        config.networks = [BRIDGE, MIRROR_BRIDGE]
+            .iter()
+            .map(|b| hotnic_agent::params::BridgeName::parse(b).unwrap())
+            .collect();
         let running = hotnic_agent::start(config).await.expect("agent starts");
-        let client = AgentClient::new(&running.base_url(), &token, Duration::from_secs(120)).unwrap();
-        Agent { running, client, token, http: reqwest::Client::new() }
+        let client =
+            AgentClient::new(&running.base_url(), &token, Duration::from_secs(120)).unwrap();
+        Agent {
+            running,
+            client,
+            token,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub fn url(&self, verb: hotnic_agent_api::Verb) -> String {
@@ -72,8 +86,19 @@ impl Agent {
     }
 
     /// POSTs raw JSON with the right token; returns HTTP status and body.
-    pub async fn post_json(&self, verb: hotnic_agent_api::Verb, body: &serde_json::Value) -> (u16, serde_json::Value) {
-        let response = self.http.post(self.url(verb)).bearer_auth(&self.token).json(body).send().await.unwrap();
+    pub async fn post_json(
+        &self,
+        verb: hotnic_agent_api::Verb,
+        body: &serde_json::Value,
+    ) -> (u16, serde_json::Value) {
+        let response = self
+            .http
+            .post(self.url(verb))
+            .bearer_auth(&self.token)
+            .json(body)
+            .send()
+            .await
+            .unwrap();
         let status = response.status().as_u16();
         (status, response.json().await.unwrap())
     }
@@ -133,7 +158,11 @@ impl TestVm {
     /// Boots a Linux guest through the agent and waits until its init runs.
     pub async fn linux(agent: &Agent, hint: &str, nics: Vec<NicParams>) -> TestVm {
         let vm = TestVm::new(hint);
-        agent.client.create(&vm.linux_params(nics)).await.expect("create a Linux guest");
+        agent
+            .client
+            .create(&vm.linux_params(nics))
+            .await
+            .expect("create a Linux guest");
         vm.wait_ready().await;
         vm
     }
@@ -141,8 +170,17 @@ impl TestVm {
     /// A VM with no OS: firmware only, so nobody answers ACPI.
     pub async fn firmware_only(agent: &Agent, hint: &str) -> TestVm {
         let vm = TestVm::new(hint);
-        let params = CreateParams { kernel: None, initrd: None, kernel_args: None, ..vm.linux_params(vec![]) };
-        agent.client.create(&params).await.expect("create a firmware-only VM");
+        let params = CreateParams {
+            kernel: None,
+            initrd: None,
+            kernel_args: None,
+            ..vm.linux_params(vec![])
+        };
+        agent
+            .client
+            .create(&params)
+            .await
+            .expect("create a firmware-only VM");
         vm
     }
 
@@ -162,19 +200,25 @@ impl TestVm {
     /// The live domain XML, read through libvirt directly.
     pub fn live(&self) -> LiveDomain {
         let conn = libvirt();
-        let dom = conn.lookup_domain_by_uuid_string(&self.id.to_string()).expect("the test VM runs");
+        let dom = conn
+            .lookup_domain_by_uuid_string(&self.id.to_string())
+            .expect("the test VM runs");
         parse_live(&dom.xml_desc(0).unwrap()).unwrap()
     }
 
     pub fn live_xml_text(&self) -> String {
         let conn = libvirt();
-        let dom = conn.lookup_domain_by_uuid_string(&self.id.to_string()).expect("the test VM runs");
+        let dom = conn
+            .lookup_domain_by_uuid_string(&self.id.to_string())
+            .expect("the test VM runs");
         dom.xml_desc(0).unwrap()
     }
 
     /// The PCI devices the guest listed last on its console.
     pub fn guest_pci(&self) -> Vec<String> {
-        pci_snapshots(&console_text(&self.console)).pop().unwrap_or_default()
+        pci_snapshots(&console_text(&self.console))
+            .pop()
+            .unwrap_or_default()
     }
 
     /// Waits until the guest lists (or no longer lists) a PCI device.
@@ -188,7 +232,11 @@ impl TestVm {
                 started.elapsed() < GUEST_TIMEOUT,
                 "guest {} {} {device} after {GUEST_TIMEOUT:?}; last PCI list: {:?}",
                 self.name,
-                if present { "never listed" } else { "still lists" },
+                if present {
+                    "never listed"
+                } else {
+                    "still lists"
+                },
                 self.guest_pci()
             );
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -197,7 +245,9 @@ impl TestVm {
 }
 
 pub fn console_text(path: &Path) -> String {
-    std::fs::read(path).map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default()
+    std::fs::read(path)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
 }
 
 /// The complete `PCI: …` lines of a console, oldest first. A line that a
@@ -212,7 +262,9 @@ pub fn pci_snapshots(console: &str) -> Vec<Vec<String>> {
         .split('\n')
         .filter_map(|line| line.trim_end_matches('\r').strip_prefix("PCI: "))
         .map(|rest| rest.split(' ').map(str::to_owned).collect::<Vec<_>>())
-        .filter(|words| words.iter().all(|w| is_pci_name(w)) && words.iter().any(|w| w == "0000:00:00.0"))
+        .filter(|words| {
+            words.iter().all(|w| is_pci_name(w)) && words.iter().any(|w| w == "0000:00:00.0")
+        })
         .collect()
 }
 
@@ -222,7 +274,9 @@ fn is_pci_name(word: &str) -> bool {
         && b[4] == b':'
         && b[7] == b':'
         && b[10] == b'.'
-        && b.iter().enumerate().all(|(i, c)| [4, 7, 10].contains(&i) || c.is_ascii_hexdigit())
+        && b.iter()
+            .enumerate()
+            .all(|(i, c)| [4, 7, 10].contains(&i) || c.is_ascii_hexdigit())
 }
 
 /// A NIC dictionary with a fresh device id and MAC.
@@ -254,7 +308,13 @@ pub fn alias(nic: &NicParams) -> String {
 /// `0000:00:0c.0` from the agent's PCI dictionary.
 pub fn sysfs_name(address: &PciAddressDict) -> String {
     let n = |s: &str| u32::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
-    format!("{:04x}:{:02x}:{:02x}.{:x}", n(&address.domain), n(&address.bus), n(&address.slot), n(&address.function))
+    format!(
+        "{:04x}:{:02x}:{:02x}.{:x}",
+        n(&address.domain),
+        n(&address.bus),
+        n(&address.slot),
+        n(&address.function)
+    )
 }
 
 /// The tc filters on one side of a bridge, as tc prints them in JSON.
