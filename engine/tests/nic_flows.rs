@@ -1,0 +1,252 @@
+//! The NIC flows that need no host (VM down, refusals), on SQLite and
+//! PostgreSQL. Running-VM paths are tested against a real agent and guest in
+//! server/tests/fullstack.rs.
+
+mod common;
+
+use hotnic_engine::entities::{mac_pool, vm, vm_device};
+use hotnic_engine::{audit, clusters, networks, nics, plug, run, vms, AgentHosts, Database, Engine, EngineError};
+use hotnic_model::{NewCluster, NewNetwork, NewNic, NewVm, NicUpdate, PciAddress};
+use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+use std::time::Duration;
+use uuid::Uuid;
+
+/// An engine whose host client reaches nothing: these flows must not call
+/// a host, and would fail with "did not answer" if they did.
+fn engine(database: &Database) -> Engine {
+    Engine::new(database.clone(), AgentHosts::new(Duration::from_secs(2)), Default::default())
+}
+
+async fn setup(engine: &Engine, level: &str) -> (Uuid, Uuid) {
+    let db = engine.db();
+    let cluster = clusters::create_cluster(db, NewCluster { name: format!("c{}", level.replace('.', "")), compatibility_version: level.into() })
+        .await
+        .unwrap();
+    networks::create_network(db, NewNetwork { name: "ovirtmgmt".into(), cluster_id: cluster.id, kind: "bridge".into() })
+        .await
+        .unwrap();
+    let vm = vms::create_vm(
+        db,
+        NewVm {
+            name: format!("vm{}", level.replace('.', "")),
+            cluster_id: cluster.id,
+            memory_mib: 128,
+            vcpus: 1,
+            kernel: None,
+            initrd: None,
+            cmdline: None,
+            disk: None,
+        },
+    )
+    .await
+    .unwrap();
+    (cluster.id, vm.id)
+}
+
+fn nic(name: &str) -> NewNic {
+    NewNic {
+        name: name.into(),
+        network: Some("ovirtmgmt".into()),
+        interface: "virtio".into(),
+        mac: None,
+        port_mirroring: false,
+        boot_order: None,
+    }
+}
+
+async fn set_vm_status(engine: &Engine, vm_id: Uuid, status: &str) {
+    let row = vm::Entity::find_by_id(vm_id).one(engine.db()).await.unwrap().unwrap();
+    let mut row = row.into_active_model();
+    row.status = Set(status.into());
+    row.update(engine.db()).await.unwrap();
+}
+
+async fn store_address(engine: &Engine, nic_id: Uuid, address: PciAddress) {
+    let row = vm_device::Entity::find_by_id(nic_id).one(engine.db()).await.unwrap().unwrap();
+    let mut row = row.into_active_model();
+    row.address = Set(Some(serde_json::to_string(&address).unwrap()));
+    row.update(engine.db()).await.unwrap();
+}
+
+async fn add_is_unplugged_with_pool_macs(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "4.7").await;
+    let first = nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
+    let second = nics::add_nic(&engine, vm_id, nic("nic2")).await.unwrap();
+    assert!(!first.plugged && first.address.is_none());
+    assert_eq!(first.mac, "00:1a:4a:16:01:51");
+    assert_eq!(second.mac, "00:1a:4a:16:01:52");
+    assert_eq!(first.network.as_deref(), Some("ovirtmgmt"));
+    assert_eq!(nics::list_nics(engine.db(), vm_id).await.unwrap(), vec![first.clone(), second]);
+
+    // Adding to a running VM does not plug it either.
+    set_vm_status(&engine, vm_id, "up").await;
+    let third = nics::add_nic(&engine, vm_id, nic("nic3")).await.unwrap();
+    assert!(!third.plugged && third.address.is_none());
+    let events = audit::list_events(engine.db(), Some(vm_id), 10).await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.event == "nic_added").count(), 3);
+}
+on_both_databases!(add_is_unplugged_with_pool_macs_db, add_is_unplugged_with_pool_macs);
+
+async fn add_refuses_bad_input_and_changes_nothing(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "4.7").await;
+    nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
+    let cases: Vec<(NewNic, &str)> = vec![
+        (NewNic { name: "bad name".into(), ..nic("x") }, "may hold only letters"),
+        (NewNic { interface: "ne2k".into(), ..nic("x") }, "unknown interface model 'ne2k'"),
+        (NewNic { network: Some("nowhere".into()), ..nic("x") }, "no network named 'nowhere'"),
+        (NewNic { mac: Some("01:00:5e:00:00:01".into()), ..nic("x") }, "multicast"),
+        (NewNic { mac: Some("00:1a:4a:16:01".into()), ..nic("x") }, "is not a MAC address"),
+        (NewNic { boot_order: Some(0), ..nic("x") }, "boot order must be between 1 and 255"),
+        (NewNic { mac: Some("00:1a:4a:16:01:51".into()), ..nic("x") }, "already in use by NIC 'nic1'"),
+        (nic("nic1"), "already has a NIC named 'nic1'"),
+    ];
+    for (input, reason) in cases {
+        let err = nics::add_nic(&engine, vm_id, input.clone()).await.unwrap_err();
+        assert!(err.to_string().contains(reason), "{input:?}: {err}");
+        assert!(matches!(err.to_http().0, 400 | 409), "{input:?}: {err:?}");
+    }
+    assert_eq!(nics::list_nics(engine.db(), vm_id).await.unwrap().len(), 1);
+    let missing = nics::add_nic(&engine, Uuid::new_v4(), nic("x")).await.unwrap_err();
+    assert_eq!(missing.to_http().0, 404);
+}
+on_both_databases!(add_refuses_bad_input_db, add_refuses_bad_input_and_changes_nothing);
+
+async fn pool_exhaustion_is_a_clear_error_and_remove_returns_the_mac(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "4.7").await;
+    let pool = mac_pool::Entity::find().one(engine.db()).await.unwrap().unwrap();
+    let mut pool = pool.into_active_model();
+    pool.range_end = Set("00:1a:4a:16:01:52".into());
+    pool.update(engine.db()).await.unwrap();
+    nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
+    let second = nics::add_nic(&engine, vm_id, nic("nic2")).await.unwrap();
+    let err = nics::add_nic(&engine, vm_id, nic("nic3")).await.unwrap_err();
+    assert!(err.to_string().contains("is exhausted"), "{err}");
+    nics::remove_nic(&engine, vm_id, second.id).await.unwrap();
+    let again = nics::add_nic(&engine, vm_id, nic("nic3")).await.unwrap();
+    assert_eq!(again.mac, second.mac, "the removed NIC's MAC went back to the pool");
+}
+on_both_databases!(pool_exhaustion_db, pool_exhaustion_is_a_clear_error_and_remove_returns_the_mac);
+
+async fn plug_and_unplug_a_down_vm_only_flip_the_flag(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "3.1").await;
+    let added = nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
+    let plugged = plug::plug_nic(&engine, vm_id, added.id).await.unwrap();
+    assert!(plugged.plugged);
+    assert_eq!(plugged.address, None);
+    let err = plug::plug_nic(&engine, vm_id, added.id).await.unwrap_err();
+    assert_eq!(err.to_string(), "NIC nic1 is already plugged");
+
+    // An address remembered from an earlier run is cleared by unplug.
+    store_address(&engine, added.id, PciAddress { domain: 0, bus: 0, slot: 3, function: 0 }).await;
+    let unplugged = plug::unplug_nic(&engine, vm_id, added.id).await.unwrap();
+    assert!(!unplugged.plugged);
+    assert_eq!(unplugged.address, None);
+    assert_eq!(nics::get_nic(engine.db(), vm_id, added.id).await.unwrap(), unplugged);
+
+    // PUT {"plugged": true} is the same flow.
+    let via_edit = nics::edit_nic(&engine, vm_id, added.id, NicUpdate { plugged: Some(true), ..Default::default() })
+        .await
+        .unwrap();
+    assert!(via_edit.plugged);
+    let events: Vec<String> =
+        audit::list_events(engine.db(), Some(vm_id), 10).await.unwrap().into_iter().map(|e| e.event).collect();
+    assert_eq!(&events[..3], ["nic_plugged", "nic_unplugged", "nic_plugged"]);
+}
+on_both_databases!(plug_down_vm_db, plug_and_unplug_a_down_vm_only_flip_the_flag);
+
+async fn plug_is_refused_below_level_31_and_in_transient_states(database: &Database) {
+    let engine = engine(database);
+    let (_, old_vm) = setup(&engine, "3.0").await;
+    let old_nic = nics::add_nic(&engine, old_vm, nic("nic1")).await.unwrap();
+    let err = plug::plug_nic(&engine, old_vm, old_nic.id).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "Plugging a NIC is only supported on clusters of compatibility version 3.1 and above; cluster c30 is 3.0"
+    );
+    assert_eq!(err.to_http().0, 409);
+    assert!(!nics::get_nic(engine.db(), old_vm, old_nic.id).await.unwrap().plugged);
+
+    let (_, vm_id) = setup(&engine, "4.7").await;
+    let added = nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
+    for status in ["powering_up", "paused", "migrating", "unknown", "powering_down"] {
+        set_vm_status(&engine, vm_id, status).await;
+        let err = plug::plug_nic(&engine, vm_id, added.id).await.unwrap_err();
+        assert!(err.to_string().contains(&format!("while the VM is {}", status.replace('_', " "))), "{err}");
+    }
+    assert!(!nics::get_nic(engine.db(), vm_id, added.id).await.unwrap().plugged);
+}
+on_both_databases!(plug_refusals_db, plug_is_refused_below_level_31_and_in_transient_states);
+
+async fn remove_and_edit_respect_a_running_plugged_nic(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "4.7").await;
+    let added = nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
+    plug::plug_nic(&engine, vm_id, added.id).await.unwrap();
+    set_vm_status(&engine, vm_id, "up").await;
+
+    let err = nics::remove_nic(&engine, vm_id, added.id).await.unwrap_err();
+    assert_eq!(err.to_string(), format!("NIC nic1 is plugged into running VM vm47; unplug it first"));
+    let err = nics::edit_nic(&engine, vm_id, added.id, NicUpdate { interface: Some("e1000".into()), ..Default::default() })
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("its model cannot change now; unplug, edit, plug back"), "{err}");
+    let err = nics::edit_nic(
+        &engine,
+        vm_id,
+        added.id,
+        NicUpdate { mac: Some("00:1a:4a:16:01:99".into()), ..Default::default() },
+    )
+    .await
+    .unwrap_err();
+    assert!(err.to_string().contains("its MAC cannot change now"), "{err}");
+    let renamed = nics::edit_nic(
+        &engine,
+        vm_id,
+        added.id,
+        NicUpdate { name: Some("lan".into()), boot_order: Some(Some(2)), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    assert_eq!((renamed.name.as_str(), renamed.boot_order, renamed.interface.as_str()), ("lan", Some(2), "virtio"));
+
+    // Down again: model and MAC may change, and the NIC may go.
+    set_vm_status(&engine, vm_id, "down").await;
+    let edited = nics::edit_nic(
+        &engine,
+        vm_id,
+        added.id,
+        NicUpdate { interface: Some("e1000".into()), mac: Some("00:1a:4a:16:01:99".into()), ..Default::default() },
+    )
+    .await
+    .unwrap();
+    assert_eq!((edited.interface.as_str(), edited.mac.as_str()), ("e1000", "00:1a:4a:16:01:99"));
+    nics::remove_nic(&engine, vm_id, added.id).await.unwrap();
+    assert!(nics::list_nics(engine.db(), vm_id).await.unwrap().is_empty());
+}
+on_both_databases!(remove_and_edit_db, remove_and_edit_respect_a_running_plugged_nic);
+
+async fn a_busy_vm_refuses_a_second_flow(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "4.7").await;
+    let added = nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
+    let guard = engine.locks.try_lock(vm_id).unwrap();
+    let err = plug::plug_nic(&engine, vm_id, added.id).await.unwrap_err();
+    assert!(matches!(err, EngineError::Busy));
+    assert_eq!(err.to_http(), (409, hotnic_model::ApiError::new("VM is busy with another operation; try again when it finishes")));
+    drop(guard);
+    assert!(plug::plug_nic(&engine, vm_id, added.id).await.unwrap().plugged);
+}
+on_both_databases!(busy_vm_db, a_busy_vm_refuses_a_second_flow);
+
+async fn run_without_a_host_is_refused(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "4.7").await;
+    let err = run::run_vm(&engine, vm_id).await.unwrap_err();
+    assert_eq!(err.to_string(), "VM vm47 cannot run: its cluster has no host that is up");
+    assert_eq!(vms::get_vm(engine.db(), vm_id).await.unwrap().status, "down");
+}
+on_both_databases!(run_without_host_db, run_without_a_host_is_refused);
