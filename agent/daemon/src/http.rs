@@ -282,3 +282,125 @@ async fn hotunplug_nic<H: Hypervisor>(
     }
     Ok(Json(envelope).into_response())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{mirror::MirrorError, params::DeviceKind};
+    use std::time::Duration;
+    use uuid::Uuid;
+
+    #[test]
+    fn maps_each_failure_to_a_vdsm_code_and_http_status() {
+        let libvirt = || HypervisorError::Libvirt {
+            action: "attaching the NIC",
+            message: "boom".into(),
+        };
+        let cases: Vec<(Verb, HypervisorError, i32, u16, &str)> = vec![
+            (
+                Verb::HotplugNic,
+                HypervisorError::NoSuchVm(Uuid::nil()),
+                code::NO_VM,
+                404,
+                "no VM with id",
+            ),
+            (
+                Verb::HotunplugNic,
+                HypervisorError::NoSuchVm(Uuid::nil()),
+                code::NO_VM,
+                404,
+                "no VM",
+            ),
+            (
+                Verb::Create,
+                HypervisorError::VmExists {
+                    id: Uuid::nil(),
+                    name: "a".into(),
+                },
+                code::VM_EXISTS,
+                409,
+                "already runs",
+            ),
+            (
+                Verb::HotplugNic,
+                libvirt(),
+                code::HOTPLUG_NIC_FAILED,
+                500,
+                "Failed to hotplug NIC: attaching the NIC: boom",
+            ),
+            (
+                Verb::HotunplugNic,
+                libvirt(),
+                code::HOTUNPLUG_NIC_FAILED,
+                500,
+                "Failed to hotunplug NIC: ",
+            ),
+            (
+                Verb::Create,
+                libvirt(),
+                code::CREATE_FAILED,
+                500,
+                "Error creating the requested VM",
+            ),
+            (Verb::Destroy, libvirt(), code::UNEXPECTED, 500, "boom"),
+            (
+                Verb::HotunplugNic,
+                HypervisorError::NotReleased {
+                    alias: "ua-x".into(),
+                    waited: Duration::from_secs(3),
+                },
+                code::HOTUNPLUG_NIC_FAILED,
+                500,
+                "guest did not release the device ua-x within 3 s",
+            ),
+            (
+                Verb::HotplugNic,
+                HypervisorError::Unsupported {
+                    kind: DeviceKind::Vnlink,
+                    reason: "no macvtap".into(),
+                },
+                code::HOTPLUG_NIC_FAILED,
+                500,
+                "device 'vnlink' is not supported on this host: no macvtap",
+            ),
+            (
+                Verb::HotplugNic,
+                HypervisorError::MirroringRolledBack(MirrorError::Add {
+                    bridge: "red".into(),
+                    tap: "hn1".into(),
+                    source: crate::hostnet::CommandError::Failed {
+                        command: "tc".into(),
+                        stderr: "no".into(),
+                    },
+                }),
+                code::HOTPLUG_NIC_FAILED,
+                500,
+                "rolled back: cannot mirror red to hn1",
+            ),
+        ];
+        for (verb, err, expected_code, expected_http, mentions) in cases {
+            let status = failure_status(verb, &err);
+            assert_eq!(
+                (status.code, http_status(status.code).as_u16()),
+                (expected_code, expected_http),
+                "{err}"
+            );
+            assert!(
+                status.message.contains(mentions),
+                "{}: {}",
+                mentions,
+                status.message
+            );
+        }
+        assert_eq!(http_status(code::DONE), StatusCode::OK);
+        assert_eq!(
+            http_status(code::INVALID_PARAMETER),
+            StatusCode::BAD_REQUEST
+        );
+        assert_eq!(http_status(code::UNAUTHORIZED), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            http_status(code::MIGRATION_IN_PROGRESS),
+            StatusCode::CONFLICT
+        );
+    }
+}

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::*;
-use hotnic_agent_api::{code, HotplugNicParams, NicParams};
+use hotnic_agent_api::{code, CreateParams, DriveParams, HotplugNicParams, NicParams};
 
 fn plug(vm: &TestVm, nic: &NicParams) -> HotplugNicParams {
     HotplugNicParams {
@@ -383,8 +383,31 @@ async fn create_with_nics_keeps_addresses_and_boot_order() {
         ..new_nic("bridge", Some(BRIDGE), "e1000")
     };
     let bare = new_nic("bridgeless", None, "rtl8139");
-    let vm = TestVm::linux(&agent, "create", vec![stored.clone(), bare.clone()]).await;
+    let vm = TestVm::new_unstarted("create");
+    // A disk too: a sparse raw image with the second boot position.
+    let image = format!("/tmp/{}.img", vm.name);
+    std::fs::File::create(&image)
+        .unwrap()
+        .set_len(1 << 20)
+        .unwrap();
+    let params = CreateParams {
+        drives: vec![DriveParams {
+            path: image.clone(),
+            format: "raw".into(),
+            boot_order: Some(2),
+            readonly: false,
+        }],
+        ..vm.linux_params(vec![stored.clone(), bare.clone()])
+    };
+    agent.client.create(&params).await.expect("create");
+    vm.wait_ready().await;
     vm.wait_guest_pci("0000:00:0b.0", true).await;
+    let xml = vm.live_xml_text();
+    assert!(xml.contains(&format!("<source file='{image}'")), "{xml}");
+    assert!(
+        xml.contains("<target dev='vda' bus='virtio'/>") && xml.contains("<boot order='2'/>"),
+        "{xml}"
+    );
     let live = vm.live();
     let first = live.nic_by_alias(&alias(&stored)).unwrap();
     assert_eq!(
@@ -420,6 +443,7 @@ async fn create_with_nics_keeps_addresses_and_boot_order() {
     assert!(stats.stats_list.iter().all(|s| s.vm_id != vm.id));
     let err = agent.client.destroy(vm.id).await.unwrap_err();
     assert_eq!(err.code(), Some(code::NO_VM), "{err}");
+    let _ = std::fs::remove_file(image);
 }
 
 #[test]
