@@ -7,7 +7,7 @@ cd "$HOTNIC_ROOT"
 mode=${1:-run}
 
 apt_packages=(pkg-config gcc libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
-  qemu-system-x86 iproute2 cpio busybox-static gzip)
+  qemu-system-x86 iproute2 cpio busybox-static gzip curl)
 if [[ $mode == test ]]; then
   apt_packages+=(chromium postgresql)
 fi
@@ -17,6 +17,7 @@ for p in "${apt_packages[@]}"; do
 done
 # Node may come with the machine from elsewhere than Debian: use it if so.
 command -v npm >/dev/null || missing+=(nodejs npm)
+command -v python3 >/dev/null || missing+=(python3)
 if ((${#missing[@]})); then
   echo "deps: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive

@@ -1,20 +1,46 @@
 #!/usr/bin/env bash
-# `make run`: installs what is missing, builds the release, and serves the UI
-# and API on http://127.0.0.1:3000 with the SQLite database under ./data.
-# Ctrl-C stops everything it started.
+# `make run`: installs what is missing, builds the release, starts libvirtd,
+# a local hotnic-agent (host `local`, bridge `ovirtmgmt`) and the server on
+# http://127.0.0.1:3000 with the SQLite database under ./data, and seeds a
+# demo VM. Ctrl-C stops everything it started, VMs included.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$HOTNIC_ROOT"
 
 scripts/deps.sh run
 cargo leptos build --release
+cargo build --release -p hotnic-agent
+scripts/libvirt-up.sh
+export HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest}
+scripts/build-guest.sh "$HOTNIC_GUEST_DIR"
 
+mkdir -p data/consoles
+scripts/token.sh data/agent.token
+agent_listen=127.0.0.1:54321
 export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=hotnic LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
+export HOTNIC_CONSOLE_DIR=$HOTNIC_ROOT/data/consoles
+
+domains_before=$(virsh -q -c qemu:///system list --uuid | sort)
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  # VMs started during this run go with it.
+  comm -13 <(echo "$domains_before") <(virsh -q -c qemu:///system list --uuid | sort) | while read -r vm; do
+    [[ -n $vm ]] && virsh -q -c qemu:///system destroy "$vm" >/dev/null 2>&1 || true
+  done
+  echo "hotnic: stopped"
+}
 trap cleanup EXIT INT TERM
 
+pids+=("$(scripts/agent-up.sh "$CARGO_TARGET_DIR/release/hotnic-agent" "$agent_listen" data/agent.token ovirtmgmt data/agent.log)")
 "$CARGO_TARGET_DIR/release/hotnic" &
 pids+=($!)
-echo "hotnic: http://$LEPTOS_SITE_ADDR (Ctrl-C stops it)"
+for _ in $(seq 1 100); do
+  curl -sf "http://$LEPTOS_SITE_ADDR/api/health" >/dev/null && break
+  sleep 0.1
+done
+python3 scripts/seed-demo.py "http://$LEPTOS_SITE_ADDR" "http://$agent_listen" data/agent.token "$HOTNIC_GUEST_DIR"
+echo "hotnic: open http://$LEPTOS_SITE_ADDR/vms (Ctrl-C stops everything)"
 wait -n

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `make bench`: the benchmarks, each printing a table of medians measured
+# side by side in one run (ratios, not absolute times, are what compare).
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$HOTNIC_ROOT"
+scripts/deps.sh run
+echo "== hot plug/unplug: libvirt through the virt crate vs the agent's HTTP API"
+scripts/agent.sh bench
