@@ -2,7 +2,8 @@
 //! a small checker of JSON values against its schemas, so tests can hold
 //! real answers (and the examples) to the description. It understands the
 //! subset the description uses: `$ref`, `type`, `required`, `properties`,
-//! `additionalProperties`, `items`, `enum`, `minimum`, `maxLength`.
+//! `additionalProperties`, `items`, `enum`, `const`, `minimum`, `maxLength`,
+//! and `type` lists for nullable values.
 
 use serde_json::Value;
 
@@ -56,19 +57,31 @@ fn check_at(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut V
         }
         return;
     }
-    if let Some(kind) = schema["type"].as_str() {
-        let ok = match kind {
+    // `type` is one name or, for nullable values, a list of names.
+    let kinds: Vec<&str> = match &schema["type"] {
+        Value::String(kind) => vec![kind.as_str()],
+        Value::Array(kinds) => kinds.iter().filter_map(Value::as_str).collect(),
+        _ => vec![],
+    };
+    if !kinds.is_empty() {
+        let fits = |kind: &str| match kind {
             "object" => value.is_object(),
             "array" => value.is_array(),
             "string" => value.is_string(),
             "integer" => value.is_i64() || value.is_u64(),
             "number" => value.is_number(),
             "boolean" => value.is_boolean(),
+            "null" => value.is_null(),
             _ => true,
         };
-        if !ok {
-            errors.push(format!("{at}: expected {kind}, found {value}"));
+        if !kinds.iter().any(|kind| fits(kind)) {
+            errors.push(format!("{at}: expected {}, found {value}", kinds.join(" or ")));
             return;
+        }
+    }
+    if let Some(constant) = schema.get("const") {
+        if constant != value {
+            errors.push(format!("{at}: expected {constant}, found {value}"));
         }
     }
     if let Some(allowed) = schema["enum"].as_array() {
