@@ -16,4 +16,9 @@ done
 if ! su postgres -c "psql -qtAc \"select 1 from pg_roles where rolname = 'hotnic'\"" | grep -qx 1; then
   su postgres -c "psql -qc \"create role hotnic login password 'hotnic' createdb\"" >/dev/null
 fi
+# Test databases an interrupted or full-stack run left behind.
+su postgres -c "psql -qtAc \"select datname from pg_database where datname like 'hotnic_t_%'\"" |
+  while read -r db; do
+    if [[ -n $db ]]; then su postgres -c "psql -qc 'drop database if exists $db with (force)'" >/dev/null; fi
+  done
 echo "postgres://hotnic:hotnic@127.0.0.1:5432/postgres"

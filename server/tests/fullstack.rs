@@ -4,15 +4,25 @@
 mod stack;
 
 use serde_json::json;
-use stack::{pci_text, Stack};
+use stack::{pci_text, Backend, Stack};
 use std::time::Duration;
 
 const UNPLUG_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The spec's four steps on a running VM: add, plug, unplug, remove.
+/// The spec's four steps on a running VM: add, plug, unplug, remove; on
+/// SQLite and on PostgreSQL.
 #[tokio::test]
 async fn add_plug_unplug_remove_on_a_running_vm() {
-    let stack = Stack::start("4.7", UNPLUG_TIMEOUT).await;
+    four_steps(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn add_plug_unplug_remove_on_a_running_vm_on_postgres() {
+    four_steps(Backend::Postgres).await;
+}
+
+async fn four_steps(backend: Backend) {
+    let stack = Stack::start_on(backend, "4.7", UNPLUG_TIMEOUT).await;
     let vm = stack.create_vm("seed", true).await;
     stack.run(vm, true).await;
     let before = stack.guest_pci(vm);

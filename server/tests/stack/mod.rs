@@ -7,6 +7,9 @@
 
 #![allow(dead_code)]
 
+#[path = "../../../engine/tests/common/mod.rs"]
+mod databases;
+
 use hotnic_engine::{AgentHosts, Database, Engine, EngineConfig};
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -30,6 +33,15 @@ pub struct Stack {
     pub suffix: String,
     vms: std::sync::Mutex<Vec<Uuid>>,
     _db_dir: tempfile::TempDir,
+    /// Kept for the stack's life; its database is dropped by the next
+    /// `make test` run's PostgreSQL clean-up, not here (Drop cannot await).
+    _pg: Option<databases::TestDb>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
 }
 
 pub fn guest_dir() -> PathBuf {
@@ -42,6 +54,10 @@ impl Stack {
     /// A server + agent pair with a cluster at `level`, the host registered
     /// and network `hnbr0`. `unplug_timeout` is the agent's.
     pub async fn start(level: &str, unplug_timeout: Duration) -> Stack {
+        Self::start_on(Backend::Sqlite, level, unplug_timeout).await
+    }
+
+    pub async fn start_on(backend: Backend, level: &str, unplug_timeout: Duration) -> Stack {
         let suffix = Uuid::new_v4().simple().to_string()[..8].to_owned();
         let token = format!("token-{suffix}-secret");
         let mut config = hotnic_agent::Config::new("127.0.0.1:0".parse().unwrap(), hotnic_agent::Token::parse(&token).unwrap());
@@ -53,8 +69,17 @@ impl Stack {
         let agent_url = agent.base_url();
 
         let db_dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}?mode=rwc", db_dir.path().join("stack.db").display());
-        let database = Database::open(&url).await.unwrap();
+        let test_db = match backend {
+            Backend::Sqlite => {
+                let url = format!("sqlite://{}?mode=rwc", db_dir.path().join("stack.db").display());
+                (Database::open(&url).await.unwrap(), None)
+            }
+            Backend::Postgres => {
+                let db = databases::TestDb::postgres(true).await;
+                (db.database.clone(), Some(db))
+            }
+        };
+        let (database, pg) = test_db;
         own_mac_range(&database).await;
         let console_dir = tempfile::tempdir().unwrap();
         let config = EngineConfig {
@@ -81,6 +106,7 @@ impl Stack {
             suffix: suffix.clone(),
             vms: Default::default(),
             _db_dir: db_dir,
+            _pg: pg,
         };
         let cluster = stack.ok("POST", "/api/clusters", Some(json!({"name": format!("c-{suffix}"), "compatibility_version": level}))).await;
         stack.cluster_id = id_of(&cluster);
