@@ -7,3 +7,6 @@ export HOTNIC_ROOT=${HOTNIC_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pw
 # release WASM that silently fails to hydrate.
 export PATH="$HOTNIC_TOOLS_DIR/bin:$HOTNIC_ROOT/end2end/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
+# Each clone builds the workspace crates afresh (new paths): incremental
+# state would only pile up on disk.
+export CARGO_INCREMENTAL=${CARGO_INCREMENTAL:-0}
