@@ -7,3 +7,5 @@ cd "$HOTNIC_ROOT"
 scripts/deps.sh run
 echo "== hot plug/unplug: libvirt through the virt crate vs the agent's HTTP API"
 scripts/agent.sh bench
+echo "== plug/unplug: through hotnic's REST API (engine) vs straight to the agent"
+HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest} cargo bench -p hotnic --bench plug

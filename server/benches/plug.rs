@@ -1,0 +1,74 @@
+//! Median NIC plug / unplug through hotnic's REST API (engine checks, host
+//! call, database writes) against the same hotplugNic/hotunplugNic sent
+//! straight to the agent, alternating on one running test guest. The
+//! difference is what the engine adds. Rounds from HOTNIC_BENCH_ROUNDS
+//! (default 20). Run by `make bench`.
+
+#[path = "../tests/stack/mod.rs"]
+mod stack;
+
+use hotnic_agent_api::{client::AgentClient, HotplugNicParams, NicParams};
+use serde_json::json;
+use stack::{pci_text, Stack};
+use std::time::{Duration, Instant};
+
+fn median_ms(samples: &mut [Duration]) -> f64 {
+    samples.sort();
+    samples[samples.len() / 2].as_secs_f64() * 1000.0
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let rounds: usize = std::env::var("HOTNIC_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let stack = Stack::start("4.7", Duration::from_secs(30)).await;
+    let vm = stack.create_vm("bench", true).await;
+    stack.run(vm, true).await;
+    let nic = stack.add_nic(vm, "nic1", json!({})).await;
+    let client = AgentClient::new(&stack.agent_url, &stack.token, Duration::from_secs(60)).unwrap();
+    let direct = HotplugNicParams {
+        vm_id: vm,
+        nic: NicParams {
+            kind: "interface".into(),
+            device: "bridge".into(),
+            device_id: uuid::Uuid::new_v4(),
+            network: Some(stack::BRIDGE.into()),
+            address: None,
+            mac_addr: "02:aa:bb:cc:dd:01".into(),
+            boot_order: None,
+            promisc: vec![],
+            spec_params: Default::default(),
+            nic_model: "pv".into(),
+        },
+    };
+    let (mut rest_plug, mut rest_unplug, mut agent_plug, mut agent_unplug) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..rounds {
+        let start = Instant::now();
+        let (status, plugged) = stack.action(vm, &nic, "plug").await;
+        rest_plug.push(start.elapsed());
+        assert_eq!(status, 200, "{plugged}");
+        let address = pci_text(&plugged);
+        stack.wait_guest_sees(vm, &address, true).await;
+        let start = Instant::now();
+        assert_eq!(stack.action(vm, &nic, "unplug").await.0, 200);
+        rest_unplug.push(start.elapsed());
+        stack.wait_guest_sees(vm, &address, false).await;
+
+        let start = Instant::now();
+        let plugged = client.hotplug_nic(&direct).await.unwrap();
+        agent_plug.push(start.elapsed());
+        let a = plugged.nic.address.unwrap();
+        let address = format!("0000:00:{}.0", a.slot.trim_start_matches("0x"));
+        stack.wait_guest_sees(vm, &address, true).await;
+        let start = Instant::now();
+        client.hotunplug_nic(&direct).await.unwrap();
+        agent_unplug.push(start.elapsed());
+        stack.wait_guest_sees(vm, &address, false).await;
+    }
+    let (rp, ru, ap, au) =
+        (median_ms(&mut rest_plug), median_ms(&mut rest_unplug), median_ms(&mut agent_plug), median_ms(&mut agent_unplug));
+    println!("\n{rounds} rounds each, alternating, one guest (medians, ms)\n");
+    println!("| operation | hotnic REST | agent direct | ratio |");
+    println!("|---|---|---|---|");
+    println!("| plug (until answered) | {rp:.1} | {ap:.1} | {:.2} |", rp / ap);
+    println!("| unplug (until the host no longer has it) | {ru:.1} | {au:.1} | {:.2} |", ru / au);
+}
