@@ -15,6 +15,13 @@ scripts/bridge.sh hnbr0 hnbr1
 export HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest}
 scripts/build-guest.sh "$HOTNIC_GUEST_DIR"
 
+# The browser's WASM must carry no database, runtime or libvirt code.
+if cargo tree --target wasm32-unknown-unknown -p hotnic-frontend -e normal --prefix none |
+  grep -E '^(sea-orm|sqlx|tokio|mio|virt|reqwest) '; then
+  echo "test: the WASM build pulls in server-side crates (above)" >&2
+  exit 1
+fi
+
 logs=$(mktemp -d /tmp/hotnic-test.XXXXXX)
 echo "== cargo test (unit, flows on SQLite and PostgreSQL, agent on libvirt); logs in $logs"
 cargo test --workspace --exclude hotnic-frontend 2>&1 | tee "$logs/cargo.log"
