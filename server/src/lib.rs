@@ -1,6 +1,7 @@
 //! The hotnic server: one axum router carrying the Leptos pages, the server
 //! functions (/api/fn/*) and the REST API (/api/*), all over one engine.
 
+pub mod push;
 pub mod rest;
 
 use axum::Router;
@@ -14,6 +15,7 @@ pub fn router(engine: Engine, leptos_options: LeptosOptions) -> Router {
     let routes = generate_route_list(App);
     let context_engine = engine.clone();
     Router::new()
+        .route("/api/changes", axum::routing::get(push::changes).with_state(engine.clone()))
         .nest("/api", rest::router(engine))
         .leptos_routes_with_context(
             &leptos_options,

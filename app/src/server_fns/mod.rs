@@ -3,6 +3,11 @@
 //! and out, listed in the README.
 
 pub mod clusters;
+pub mod events;
+pub mod hosts;
+pub mod networks;
+pub mod nics;
+pub mod vms;
 
 #[cfg(feature = "ssr")]
 pub(crate) fn engine() -> Result<hotnic_engine::Engine, crate::error::FnError> {

@@ -1,0 +1,174 @@
+//! The server functions the pages call (/api/fn/*), through the router with
+//! `tower::ServiceExt::oneshot`: each reaches its engine flow, errors carry
+//! the REST status, `reason` and `field`; and /api/changes pushes changes.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::{json, Value};
+use std::time::Duration;
+use tower::ServiceExt;
+
+struct Server {
+    router: Router,
+    _dir: tempfile::TempDir,
+}
+
+async fn server() -> Server {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("fns.db").display());
+    let database = hotnic_engine::Database::open(&url).await.unwrap();
+    let hosts = hotnic_engine::AgentHosts::new(Duration::from_secs(5));
+    let engine = hotnic_engine::Engine::new(database, hosts, Default::default());
+    let options = leptos::prelude::LeptosOptions::builder().output_name("hotnic").build();
+    Server { router: hotnic::router(engine, options), _dir: dir }
+}
+
+impl Server {
+    /// POSTs `args` to /api/fn/<name>; the status and the JSON answer.
+    async fn call(&self, name: &str, args: Value) -> (StatusCode, Value) {
+        let request = Request::post(format!("/api/fn/{name}"))
+            .header("content-type", "application/json")
+            .body(Body::from(args.to_string()))
+            .unwrap();
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let value = if bytes.is_empty() { Value::Null } else { serde_json::from_slice(&bytes).unwrap() };
+        (status, value)
+    }
+
+    async fn ok(&self, name: &str, args: Value) -> Value {
+        let (status, answer) = self.call(name, args.clone()).await;
+        assert_eq!(status, StatusCode::OK, "{name}({args}): {answer}");
+        answer
+    }
+
+    /// A level 4.7 cluster with network hnbr0 and a VM that is down.
+    async fn vm(&self) -> (Value, Value) {
+        let cluster = self.ok("create_cluster", json!({"name": "c1", "compatibility_version": "4.7"})).await;
+        let network = self.ok("create_network", json!({"name": "hnbr0", "cluster_id": cluster["id"], "kind": "bridge"})).await;
+        assert_eq!(network["kind"], "bridge");
+        let vm = self.ok("create_vm", json!({"vm": {"name": "vm1", "cluster_id": cluster["id"], "memory_mib": 128}})).await;
+        (cluster, vm)
+    }
+}
+
+#[tokio::test]
+async fn add_plug_unplug_edit_remove_a_nic_on_a_down_vm() {
+    let server = server().await;
+    let (cluster, vm) = server.vm().await;
+    assert_eq!(vm["status"], "down");
+    assert_eq!(server.ok("get_vm", json!({"vm_id": vm["id"]})).await, vm);
+    assert_eq!(server.ok("list_vms", json!({})).await, json!([vm]));
+    let networks = server.ok("list_networks", json!({"cluster_id": cluster["id"]})).await;
+    assert_eq!(networks.as_array().unwrap().len(), 1);
+    assert_eq!(server.ok("list_networks", json!({})).await, networks, "cluster_id is optional");
+
+    let nic = server.ok("add_nic", json!({"vm_id": vm["id"], "nic": {"name": "nic1", "network": "hnbr0"}})).await;
+    assert_eq!((&nic["plugged"], &nic["address"], &nic["interface"]), (&json!(false), &json!(null), &json!("virtio")));
+    assert_eq!(server.ok("list_nics", json!({"vm_id": vm["id"]})).await, json!([nic]));
+
+    // Down VM: plugging only marks the NIC; no host is asked (there is none).
+    let ids = json!({"vm_id": vm["id"], "nic_id": nic["id"]});
+    let plugged = server.ok("plug_nic", ids.clone()).await;
+    assert_eq!((&plugged["plugged"], &plugged["address"]), (&json!(true), &json!(null)));
+    let (status, answer) = server.call("plug_nic", ids.clone()).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(answer["reason"], "NIC nic1 is already plugged");
+    let unplugged = server.ok("unplug_nic", ids.clone()).await;
+    assert_eq!(unplugged["plugged"], false);
+
+    let update = json!({"vm_id": vm["id"], "nic_id": nic["id"], "update": {"name": "uplink", "boot_order": 2, "interface": "e1000"}});
+    let edited = server.ok("edit_nic", update).await;
+    assert_eq!((&edited["name"], &edited["boot_order"], &edited["interface"]), (&json!("uplink"), &json!(2), &json!("e1000")));
+    assert_eq!(edited["mac"], nic["mac"]);
+
+    assert_eq!(server.ok("remove_nic", ids).await, Value::Null);
+    assert_eq!(server.ok("list_nics", json!({"vm_id": vm["id"]})).await, json!([]));
+
+    let events = server.ok("list_events", json!({"vm_id": vm["id"]})).await;
+    let names: Vec<&str> = events.as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap()).collect();
+    assert_eq!(names, ["nic_removed", "nic_edited", "nic_unplugged", "nic_plugged", "nic_added", "vm_added"]);
+    let limited = server.ok("list_events", json!({"vm_id": vm["id"], "limit": 2})).await;
+    assert_eq!(limited.as_array().unwrap().len(), 2);
+
+    assert_eq!(server.ok("delete_vm", json!({"vm_id": vm["id"]})).await, Value::Null);
+    assert_eq!(server.ok("list_vms", json!({})).await, json!([]));
+}
+
+#[tokio::test]
+async fn errors_carry_the_status_reason_and_field() {
+    let server = server().await;
+    let (cluster, vm) = server.vm().await;
+
+    let (status, answer) = server
+        .call("add_nic", json!({"vm_id": vm["id"], "nic": {"name": "nic1", "mac": "00:1a:4a:16:01"}}))
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(answer["field"], "mac");
+    assert_eq!(answer["reason"], "'00:1a:4a:16:01' is not a MAC address like 00:1a:4a:16:01:51");
+    assert_eq!(server.ok("list_nics", json!({"vm_id": vm["id"]})).await, json!([]), "nothing was created");
+
+    let (status, answer) = server
+        .call("create_vm", json!({"vm": {"name": "vm2", "cluster_id": cluster["id"], "memory_mib": 8}}))
+        .await;
+    assert_eq!((status, &answer["field"]), (StatusCode::BAD_REQUEST, &json!("memory_mib")));
+    assert_eq!(answer["reason"], "memory must be between 64 and 65536 MiB");
+
+    let host = json!({"name": "h1", "cluster_id": cluster["id"], "agent_url": "http://127.0.0.1:1", "token": "short"});
+    let (status, answer) = server.call("create_host", host).await;
+    assert_eq!((status, &answer["field"]), (StatusCode::BAD_REQUEST, &json!("token")));
+
+    let missing = uuid::Uuid::new_v4();
+    let (status, answer) = server.call("list_nics", json!({"vm_id": missing})).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(answer["reason"], format!("no VM with id {missing}"));
+    assert!(answer.get("field").is_none(), "{answer}");
+
+    // A running VM needs a host that is up: none is registered.
+    let (status, answer) = server.call("run_vm", json!({"vm_id": vm["id"]})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(answer["reason"], "VM vm1 cannot run: its cluster has no host that is up");
+    let (status, _) = server.call("stop_vm", json!({"vm_id": vm["id"]})).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn hosts_are_registered_and_listed() {
+    let server = server().await;
+    let cluster = server.ok("create_cluster", json!({"name": "c1", "compatibility_version": "4.7"})).await;
+    let host = json!({"name": "h1", "cluster_id": cluster["id"], "agent_url": "http://127.0.0.1:54321/", "token": "long-enough-token"});
+    let created = server.ok("create_host", host).await;
+    assert_eq!((&created["agent_url"], &created["status"]), (&json!("http://127.0.0.1:54321"), &json!("up")));
+    assert!(created.get("token").is_none(), "the token is never read back");
+    assert_eq!(server.ok("list_hosts", json!({})).await, json!([created]));
+}
+
+/// The next `data:` of a Server-Sent Events body, within 5 s.
+async fn next_data(body: &mut Body) -> String {
+    let mut text = String::new();
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), body.frame()).await.expect("an event within 5 s");
+        let bytes = frame.expect("stream open").unwrap().into_data().unwrap();
+        text.push_str(std::str::from_utf8(&bytes).unwrap());
+        if let Some(line) = text.lines().find(|l| l.starts_with("data:")) {
+            assert!(text.contains("event: change"), "{text}");
+            return line["data:".len()..].trim().to_owned();
+        }
+    }
+}
+
+#[tokio::test]
+async fn changes_are_pushed_as_server_sent_events() {
+    let server = server().await;
+    let (_, vm) = server.vm().await;
+    let response = server.router.clone().oneshot(Request::get("/api/changes").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut body = response.into_body();
+
+    server.ok("add_nic", json!({"vm_id": vm["id"], "nic": {"name": "nic1"}})).await;
+    assert_eq!(next_data(&mut body).await, vm["id"].as_str().unwrap());
+}
