@@ -2,14 +2,17 @@
 //! functions the pages call. Server functions are also a public API for
 //! scripts, under stable paths `/api/fn/<name>`.
 
+#![recursion_limit = "256"]
+
 pub mod error;
 pub mod pages;
+pub mod push;
 pub mod server_fns;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
-use leptos_router::components::{Route, Router, Routes, A};
-use leptos_router::path;
+use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
+use leptos_router::{path, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -34,7 +37,11 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    push::provide_changes();
     mark_hydrated();
+    // Pages wait for their data on the server (SsrMode::Async), so the HTML
+    // holds the tables and reads fine before (or without) WASM.
+    let ssr = SsrMode::Async;
     view! {
         <Stylesheet id="leptos" href="/pkg/hotnic.css"/>
         <Title text="hotnic"/>
@@ -43,11 +50,24 @@ pub fn App() -> impl IntoView {
                 <nav class="sidebar" aria-label="Main">
                     <div class="brand">"hotnic"</div>
                     <A href="/clusters">"Clusters"</A>
+                    <A href="/hosts">"Hosts"</A>
+                    <A href="/networks">"Networks"</A>
+                    <A href="/vms">"VMs"</A>
+                    <A href="/events">"Events"</A>
                 </nav>
                 <main class="content">
                     <Routes fallback=|| view! { <p>"Page not found."</p> }>
                         <Route path=path!("/") view=pages::clusters::ClustersPage/>
                         <Route path=path!("/clusters") view=pages::clusters::ClustersPage/>
+                        <Route path=path!("/hosts") view=pages::hosts::HostsPage ssr=ssr.clone()/>
+                        <Route path=path!("/networks") view=pages::networks::NetworksPage ssr=ssr.clone()/>
+                        <Route path=path!("/vms") view=pages::vms::VmsPage ssr=ssr.clone()/>
+                        <Route path=path!("/events") view=pages::events::EventsPage ssr=ssr.clone()/>
+                        <ParentRoute path=path!("/vms/:id") view=pages::vm::VmPage ssr=ssr.clone()>
+                            <Route path=path!("") view=pages::vm::general::GeneralTab ssr=ssr.clone()/>
+                            <Route path=path!("nics") view=pages::vm::nics::NicsTab ssr=ssr.clone()/>
+                            <Route path=path!("events") view=pages::vm::events::EventsTab ssr=ssr/>
+                        </ParentRoute>
                     </Routes>
                 </main>
             </div>

@@ -1,3 +1,9 @@
-//! One module per page.
+//! One module per page; `common` holds the small widgets they share.
 
 pub mod clusters;
+pub mod common;
+pub mod events;
+pub mod hosts;
+pub mod networks;
+pub mod vm;
+pub mod vms;

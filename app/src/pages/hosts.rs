@@ -1,0 +1,86 @@
+//! The Hosts page: register a host by its agent's URL and token; the list
+//! with each host's status.
+
+use super::common::{form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
+use crate::push::refresh_on_change;
+use crate::server_fns::clusters::list_clusters;
+use crate::server_fns::hosts::{list_hosts, CreateHost};
+use leptos::prelude::*;
+
+#[component]
+pub fn HostsPage() -> impl IntoView {
+    let create = ServerAction::<CreateHost>::new();
+    let changed = refresh_on_change(|| None);
+    let hosts = Resource::new(move || (create.version().get(), changed.get()), |_| list_hosts());
+    let clusters = Resource::new(|| (), |_| list_clusters());
+    let name = RwSignal::new(String::new());
+    let cluster = RwSignal::new(None);
+    let url = RwSignal::new(String::new());
+    let token = RwSignal::new(String::new());
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(cluster_id) = cluster.get_untracked() else { return };
+        create.dispatch(CreateHost {
+            name: name.get_untracked(),
+            cluster_id,
+            agent_url: url.get_untracked(),
+            token: token.get_untracked(),
+        });
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            name.set(String::new());
+            token.set(String::new());
+        }
+    });
+
+    view! {
+        <h1>"Hosts"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let clusters = clusters.await.unwrap_or_default();
+                let hosts = hosts.await;
+                let form = form_needing_cluster(&clusters, || {
+                    view! {
+                        <form class="inline-form" on:submit=submit aria-label="New host">
+                            <label>"Name"
+                                <input name="name" required prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                            </label>
+                            <label>"Cluster" <ClusterSelect clusters=clusters.clone() selected=cluster/></label>
+                            <label>"Agent URL"
+                                <input name="agent_url" required placeholder="http://10.0.0.5:54321" prop:value=url
+                                    on:input=move |ev| url.set(event_target_value(&ev))/>
+                            </label>
+                            <label>"Token"
+                                <input name="token" type="password" required prop:value=token
+                                    on:input=move |ev| token.set(event_target_value(&ev))/>
+                            </label>
+                            <button type="submit" disabled=move || create.pending().get()>"Add host"</button>
+                        </form>
+                    }.into_any()
+                });
+                let table = list_view(hosts, "No hosts yet.", |list| view! {
+                        <table class="grid" aria-label="Hosts">
+                            <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Agent URL"</th><th>"Status"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|h| {
+                                    let cluster = name_of(&clusters, Some(h.cluster_id), |c| (c.id, &c.name));
+                                    view! {
+                                        <tr>
+                                            <td>{h.name}</td>
+                                            <td>{cluster}</td>
+                                            <td><code>{h.agent_url}</code></td>
+                                            <td><span class=format!("badge host-{}", h.status)>{h.status.replace('_', " ")}</span></td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any());
+                view! { {form} {table} }
+            })}
+        </Transition>
+        <ErrorLine message=Signal::derive(move || reason(&create.value().get()))/>
+    }
+}

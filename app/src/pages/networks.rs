@@ -1,0 +1,69 @@
+//! The Networks page: define a cluster's networks (a `bridge` network is a
+//! Linux bridge of the same name on each host).
+
+use super::common::{form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
+use crate::server_fns::clusters::list_clusters;
+use crate::server_fns::networks::{list_networks, CreateNetwork};
+use leptos::prelude::*;
+
+const KINDS: &[&str] = &["bridge", "bridgeless", "vnlink", "sriov"];
+
+#[component]
+pub fn NetworksPage() -> impl IntoView {
+    let create = ServerAction::<CreateNetwork>::new();
+    let networks = Resource::new(move || create.version().get(), |_| list_networks(None));
+    let clusters = Resource::new(|| (), |_| list_clusters());
+    let name = RwSignal::new(String::new());
+    let cluster = RwSignal::new(None);
+    let kind = RwSignal::new(KINDS[0].to_owned());
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(cluster_id) = cluster.get_untracked() else { return };
+        create.dispatch(CreateNetwork { name: name.get_untracked(), cluster_id, kind: kind.get_untracked() });
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            name.set(String::new());
+        }
+    });
+
+    view! {
+        <h1>"Networks"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let clusters = clusters.await.unwrap_or_default();
+                let networks = networks.await;
+                let form = form_needing_cluster(&clusters, || {
+                    view! {
+                        <form class="inline-form" on:submit=submit aria-label="New network">
+                            <label>"Name"
+                                <input name="name" required maxlength="15" prop:value=name on:input=move |ev| name.set(event_target_value(&ev))/>
+                            </label>
+                            <label>"Cluster" <ClusterSelect clusters=clusters.clone() selected=cluster/></label>
+                            <label>"Kind"
+                                <select name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
+                                    {KINDS.iter().map(|k| view! { <option value=*k selected=move || kind.get() == *k>{*k}</option> }).collect_view()}
+                                </select>
+                            </label>
+                            <button type="submit" disabled=move || create.pending().get()>"Create network"</button>
+                        </form>
+                    }.into_any()
+                });
+                let table = list_view(networks, "No networks yet.", |list| view! {
+                        <table class="grid" aria-label="Networks">
+                            <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Kind"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|n| {
+                                    let cluster = name_of(&clusters, Some(n.cluster_id), |c| (c.id, &c.name));
+                                    view! { <tr><td>{n.name}</td><td>{cluster}</td><td>{n.kind}</td></tr> }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any());
+                view! { {form} {table} }
+            })}
+        </Transition>
+        <ErrorLine message=Signal::derive(move || reason(&create.value().get()))/>
+    }
+}

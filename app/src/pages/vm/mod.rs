@@ -1,0 +1,150 @@
+//! The VM page (/vms/:id): a header with the VM's status and its Run, Stop
+//! and Delete buttons, then tabs General, Network Interfaces and Events,
+//! each its own route so a tab reads and links without WASM.
+
+pub mod events;
+pub mod general;
+pub mod nic_dialog;
+pub mod nics;
+
+use super::common::{ConfirmDialog, ErrorLine, VmStatusBadge};
+use crate::error::FnError;
+use crate::push::refresh_on_change;
+use crate::server_fns::vms::{delete_vm, get_vm, run_vm, stop_vm};
+use hotnic_model::Vm;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{Outlet, A};
+use leptos_router::hooks::use_params_map;
+use uuid::Uuid;
+
+/// What the tabs share: the VM's id, the VM itself (refetched whenever the
+/// server announces a change to it) and a way to ask for a refetch.
+#[derive(Clone, Copy)]
+pub struct VmContext {
+    pub id: Memo<Option<Uuid>>,
+    /// Goes up on every change announced for this VM, and on `refetch`.
+    pub version: Signal<u64>,
+    pub vm: Resource<Result<Vm, FnError>>,
+    local: RwSignal<u64>,
+}
+
+impl VmContext {
+    /// Refetch now (after this page's own action), without waiting for push.
+    pub fn refetch(&self) {
+        self.local.update(|n| *n += 1);
+    }
+}
+
+pub fn use_vm() -> VmContext {
+    expect_context::<VmContext>()
+}
+
+#[component]
+pub fn VmPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
+    let changed = refresh_on_change(move || id.get());
+    let local = RwSignal::new(0u64);
+    let version = Signal::derive(move || changed.get() + local.get());
+    let vm = Resource::new(move || (id.get(), version.get()), |(id, _)| async move {
+        match id {
+            Some(id) => get_vm(id).await,
+            None => Err(FnError(hotnic_model::ApiError::new("that is not a VM id"))),
+        }
+    });
+    let ctx = VmContext { id, version, vm, local };
+    provide_context(ctx);
+    // Outside the refetched part, so a push does not reset them.
+    let header = HeaderState { error: RwSignal::new(None), busy: RwSignal::new(false), confirm_delete: RwSignal::new(false) };
+
+    view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match vm.await {
+                    Err(e) => view! {
+                        <h1>"VM"</h1>
+                        <p class="error" role="alert">{e.reason().to_owned()}</p>
+                        <p><a href="/vms">"Back to the VMs"</a></p>
+                    }.into_any(),
+                    Ok(vm) => view! { <VmHeader vm state=header/> }.into_any(),
+                }
+            })}
+        </Transition>
+        {move || id.get().map(|id| view! {
+            <nav class="tabs" aria-label="VM sections">
+                <A href=format!("/vms/{id}") exact=true>"General"</A>
+                <A href=format!("/vms/{id}/nics") exact=true>"Network Interfaces"</A>
+                <A href=format!("/vms/{id}/events") exact=true>"Events"</A>
+            </nav>
+        })}
+        <section class="tab-panel">
+            <Outlet/>
+        </section>
+    }
+}
+
+#[derive(Clone, Copy)]
+struct HeaderState {
+    error: RwSignal<Option<String>>,
+    busy: RwSignal<bool>,
+    confirm_delete: RwSignal<bool>,
+}
+
+#[component]
+fn VmHeader(vm: Vm, state: HeaderState) -> impl IntoView {
+    let ctx = use_vm();
+    let HeaderState { error, busy, confirm_delete } = state;
+    let id = vm.id;
+    let down = vm.status == "down";
+    let name = vm.name.clone();
+
+    let act = move |what: &'static str| {
+        busy.set(true);
+        error.set(None);
+        spawn_local(async move {
+            let result = match what {
+                "run" => run_vm(id).await.map(|_| ()),
+                "stop" => stop_vm(id).await.map(|_| ()),
+                _ => delete_vm(id).await,
+            };
+            busy.set(false);
+            match result {
+                Ok(()) if what == "delete" => {
+                    let _ = window().location().set_href("/vms");
+                }
+                Ok(()) => ctx.refetch(),
+                Err(e) => error.set(Some(e.reason().to_owned())),
+            }
+        });
+    };
+
+    view! {
+        <div class="page-header">
+            <h1>
+                <span class="crumb"><a href="/vms">"VMs"</a>" / "</span>
+                {vm.name.clone()}
+            </h1>
+            <VmStatusBadge status=vm.status.clone()/>
+            <div class="toolbar" role="toolbar" aria-label="VM actions">
+                <button type="button" disabled=move || !down || busy.get() title="Start the VM on a host of its cluster"
+                    on:click=move |_| act("run")>"Run"</button>
+                <button type="button" class="secondary" disabled=move || down || busy.get() title="Power the VM off"
+                    on:click=move |_| act("stop")>"Stop"</button>
+                <button type="button" class="danger-outline" disabled=move || !down || busy.get()
+                    title=if down { "Delete the VM and its NICs" } else { "Stop the VM before deleting it" }
+                    on:click=move |_| confirm_delete.set(true)>"Delete"</button>
+            </div>
+        </div>
+        <ErrorLine message=error/>
+        <Show when=move || confirm_delete.get()>
+            <ConfirmDialog
+                title="Delete VM"
+                message=Signal::derive({ let name = name.clone(); move || format!("Delete VM {name} and all its NICs? This cannot be undone.") })
+                confirm_label="Delete VM"
+                on_confirm=Callback::new(move |_| { confirm_delete.set(false); act("delete") })
+                on_cancel=Callback::new(move |_| confirm_delete.set(false))
+            />
+        </Show>
+    }
+}

@@ -1,0 +1,307 @@
+//! The VM page's Network Interfaces tab: the NIC table, the New, Edit,
+//! Plug, Unplug and Remove buttons acting on the selected row (each enabled
+//! only when the action is allowed, its tooltip saying why not), the
+//! confirmations, and a row state while a plug or unplug runs. The table
+//! follows server pushes; the selection survives refetches.
+
+use super::nic_dialog::{model_label, DialogMode, NicDialog};
+use super::use_vm;
+use crate::pages::common::ConfirmDialog;
+use crate::server_fns::nics::{list_nics, plug_nic, remove_nic, unplug_nic};
+use hotnic_model::{Nic, Vm};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NicAction {
+    New,
+    Edit,
+    Plug,
+    Unplug,
+    Remove,
+}
+
+impl NicAction {
+    fn label(self) -> &'static str {
+        match self {
+            NicAction::New => "New",
+            NicAction::Edit => "Edit",
+            NicAction::Plug => "Plug",
+            NicAction::Unplug => "Unplug",
+            NicAction::Remove => "Remove",
+        }
+    }
+}
+
+/// Whether `action` is allowed on `nic` of a VM in `vm_status`: Ok with what
+/// it will do, or Err with why not. Both become the button's tooltip.
+pub fn check(action: NicAction, nic: Option<&Nic>, vm_status: &str, busy: bool) -> Result<String, String> {
+    let stable = matches!(vm_status, "down" | "up");
+    let wait = || format!("the VM is {}; wait until it is up or down", vm_status.replace('_', " "));
+    if action == NicAction::New {
+        return Ok("Add a network interface (unplugged)".into());
+    }
+    let Some(nic) = nic else { return Err("select a network interface first".into()) };
+    if busy {
+        return Err("wait for the running plug or unplug to finish".into());
+    }
+    match action {
+        NicAction::New => unreachable!(),
+        NicAction::Edit => Ok(format!("Edit {}", nic.name)),
+        NicAction::Plug if nic.plugged => Err(format!("{} is already plugged", nic.name)),
+        NicAction::Plug if !stable => Err(wait()),
+        NicAction::Plug if vm_status == "down" => Ok(format!("Plug {} (takes effect when the VM runs)", nic.name)),
+        NicAction::Plug => Ok(format!("Hot plug {} into the running VM", nic.name)),
+        NicAction::Unplug if !nic.plugged => Err(format!("{} is not plugged", nic.name)),
+        NicAction::Unplug if !stable => Err(wait()),
+        NicAction::Unplug => Ok(format!("Unplug {}", nic.name)),
+        NicAction::Remove if nic.plugged && vm_status != "down" => {
+            Err(format!("{} is plugged into a running VM; unplug it first", nic.name))
+        }
+        NicAction::Remove => Ok(format!("Remove {}", nic.name)),
+    }
+}
+
+/// A plug or unplug (or removal) this page started and waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Running {
+    nic: Uuid,
+    action: NicAction,
+}
+
+#[derive(Debug, Clone)]
+struct Notice {
+    error: bool,
+    text: String,
+}
+
+#[component]
+pub fn NicsTab() -> impl IntoView {
+    let ctx = use_vm();
+    let nics = Resource::new(move || (ctx.id.get(), ctx.version.get()), |(id, _)| async move {
+        match id {
+            Some(id) => list_nics(id).await,
+            None => Ok(Vec::new()),
+        }
+    });
+    // Page state lives outside the refetched view: a push never resets it.
+    let selected = RwSignal::new(None::<Uuid>);
+    let running = RwSignal::new(None::<Running>);
+    let notice = RwSignal::new(None::<Notice>);
+    let confirm = RwSignal::new(None::<(NicAction, Nic)>);
+    let dialog = RwSignal::new(None::<(DialogMode, Vm, Vec<String>)>);
+
+    let start = move |action: NicAction, nic: Nic| {
+        let Some(vm_id) = ctx.id.get_untracked() else { return };
+        running.set(Some(Running { nic: nic.id, action }));
+        notice.set(None);
+        spawn_local(async move {
+            let result = match action {
+                NicAction::Plug => plug_nic(vm_id, nic.id).await.map(|_| "plugged"),
+                NicAction::Unplug => unplug_nic(vm_id, nic.id).await.map(|_| "unplugged"),
+                _ => remove_nic(vm_id, nic.id).await.map(|_| "removed"),
+            };
+            running.set(None);
+            notice.set(Some(match &result {
+                Ok(done) => Notice { error: false, text: format!("{} was {done}.", nic.name) },
+                Err(e) => Notice { error: true, text: e.reason().to_owned() },
+            }));
+            if result.is_ok() && action == NicAction::Remove {
+                selected.set(None);
+            }
+            ctx.refetch();
+        });
+    };
+
+    let on_button = move |action: NicAction, vm: Vm, list: Vec<Nic>| {
+        let nic = list.iter().find(|n| Some(n.id) == selected.get_untracked()).cloned();
+        let taken = list.iter().map(|n| n.name.clone()).collect();
+        match (action, nic) {
+            (NicAction::New, _) => dialog.set(Some((DialogMode::New, vm, taken))),
+            (NicAction::Edit, Some(nic)) => dialog.set(Some((DialogMode::Edit(nic), vm, taken))),
+            (NicAction::Plug, Some(nic)) => start(NicAction::Plug, nic),
+            (NicAction::Unplug | NicAction::Remove, Some(nic)) => confirm.set(Some((action, nic))),
+            _ => {}
+        }
+    };
+
+    let table = view! {
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let vm = match ctx.vm.await {
+                    Ok(vm) => vm,
+                    Err(e) => return view! { <p class="error" role="alert">{e.reason().to_owned()}</p> }.into_any(),
+                };
+                let list = match nics.await {
+                    Ok(list) => list,
+                    Err(e) => return view! { <p class="error" role="alert">{e.reason().to_owned()}</p> }.into_any(),
+                };
+                // The selected NIC may be gone (removed elsewhere).
+                if selected.get_untracked().is_some_and(|id| !list.iter().any(|n| n.id == id)) {
+                    selected.set(None);
+                }
+                let buttons = [NicAction::New, NicAction::Edit, NicAction::Plug, NicAction::Unplug, NicAction::Remove]
+                    .into_iter()
+                    .map(|action| {
+                        let (vm_b, list_b) = (vm.clone(), list.clone());
+                        let (vm_c, list_c) = (vm.clone(), list.clone());
+                        let verdict = move || {
+                            let nic = list_b.iter().find(|n| Some(n.id) == selected.get());
+                            check(action, nic, &vm_b.status, running.get().is_some())
+                        };
+                        let verdict2 = verdict.clone();
+                        let class = if action == NicAction::Remove { "danger-outline" } else if action == NicAction::New { "" } else { "secondary" };
+                        view! {
+                            <button type="button" class=class
+                                disabled=move || verdict().is_err()
+                                title=move || match verdict2() { Ok(what) => what, Err(why) => format!("Not now: {why}") }
+                                on:click=move |_| on_button(action, vm_c.clone(), list_c.clone())>
+                                {action.label()}
+                            </button>
+                        }
+                    })
+                    .collect_view();
+                let why_not = {
+                    let (vm, list) = (vm.clone(), list.clone());
+                    move || {
+                        let nic = list.iter().find(|n| Some(n.id) == selected.get())?;
+                        let busy = running.get().is_some();
+                        let blocked: Vec<String> = [NicAction::Plug, NicAction::Unplug, NicAction::Remove]
+                            .into_iter()
+                            .filter_map(|a| check(a, Some(nic), &vm.status, busy).err().map(|why| format!("{}: {why}", a.label())))
+                            .collect();
+                        Some(blocked.join(" · "))
+                    }
+                };
+                view! {
+                    <div class="toolbar" role="toolbar" aria-label="Network interface actions">{buttons}</div>
+                    <p class="hint" id="nic-actions-hint" aria-live="polite">{why_not}</p>
+                    <NicTable list vm_status=vm.status.clone() selected running/>
+                }.into_any()
+            })}
+        </Transition>
+    }
+    .into_any();
+    view! {
+        {table}
+        {move || notice.get().map(|n| view! {
+            <div class=if n.error { "toast error" } else { "toast ok" } role=if n.error { "alert" } else { "status" }>
+                <span>{n.text}</span>
+                <button type="button" class="link" aria-label="Dismiss" on:click=move |_| notice.set(None)>"×"</button>
+            </div>
+        }.into_any())}
+        {move || confirm.get().map(|(action, nic)| {
+            let (title, message, label) = match action {
+                NicAction::Unplug => (
+                    "Unplug network interface",
+                    format!("Unplug {} ({})? The guest loses this device.", nic.name, nic.mac),
+                    "Yes, unplug",
+                ),
+                _ => (
+                    "Remove network interface",
+                    format!("Remove {} ({})? Its MAC address returns to the pool.", nic.name, nic.mac),
+                    "Yes, remove",
+                ),
+            };
+            view! {
+                <ConfirmDialog
+                    title=title
+                    message=message
+                    confirm_label=label
+                    on_confirm=Callback::new(move |_| {
+                        confirm.set(None);
+                        start(action, nic.clone());
+                    })
+                    on_cancel=Callback::new(move |_| confirm.set(None))
+                />
+            }
+            .into_any()
+        })}
+        {move || dialog.get().map(|(mode, vm, taken)| view! {
+            <NicDialog mode vm_id=vm.id cluster_id=vm.cluster_id taken
+                on_close=Callback::new(move |saved: Option<Nic>| {
+                    dialog.set(None);
+                    if let Some(nic) = saved {
+                        selected.set(Some(nic.id));
+                        notice.set(Some(Notice { error: false, text: format!("{} was saved.", nic.name) }));
+                        ctx.refetch();
+                    }
+                })
+            />
+        }.into_any())}
+    }
+    .into_any()
+}
+
+#[component]
+fn NicTable(list: Vec<Nic>, vm_status: String, selected: RwSignal<Option<Uuid>>, running: RwSignal<Option<Running>>) -> impl IntoView {
+    if list.is_empty() {
+        return view! { <p class="empty">"This VM has no network interfaces. New adds one."</p> }.into_any();
+    }
+    let live = vm_status != "down";
+    view! {
+        <table class="grid nics selectable" aria-label="Network interfaces" aria-describedby="nic-actions-hint">
+            <thead>
+                <tr>
+                    <th class="select"><span class="visually-hidden">"Selected"</span></th>
+                    <th>"Name"</th>
+                    <th>"Network"</th>
+                    <th>"Model"</th>
+                    <th>"MAC"</th>
+                    <th>"Plugged"</th>
+                    <th>"PCI address"</th>
+                    <th>"Port mirroring"</th>
+                    <th>"Boot order"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {list.into_iter().map(|nic| {
+                    let id = nic.id;
+                    let is_selected = move || selected.get() == Some(id);
+                    let plugged = nic.plugged;
+                    let state = move || {
+                        match running.get().filter(|r| r.nic == id).map(|r| r.action) {
+                            Some(NicAction::Plug) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Plugging…"</span> }.into_any(),
+                            Some(NicAction::Unplug) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Unplugging — waiting for the guest…"</span> }.into_any(),
+                            Some(_) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Removing…"</span> }.into_any(),
+                            None if plugged => view! { <span class="plug on">"Plugged"</span> }.into_any(),
+                            None => view! { <span class="plug off">"Unplugged"</span> }.into_any(),
+                        }
+                    };
+                    let address = nic.address.map(|a| a.to_string());
+                    let pending_address = plugged && live && address.is_none();
+                    view! {
+                        <tr
+                            class:selected=is_selected
+                            aria-selected=move || is_selected().to_string()
+                            data-nic=nic.name.clone()
+                            on:click=move |_| selected.set(Some(id))
+                        >
+                            <td class="select">
+                                <input type="radio" name="nic" aria-label=format!("Select {}", nic.name)
+                                    prop:checked=is_selected
+                                    on:change=move |_| selected.set(Some(id))/>
+                            </td>
+                            <td class="name">{nic.name.clone()}</td>
+                            <td>{nic.network.clone().unwrap_or_else(|| "(none)".into())}</td>
+                            <td>{model_label(&nic.interface)}</td>
+                            <td class="mono">{nic.mac.clone()}</td>
+                            <td class="plugged">{state}</td>
+                            <td class="mono address">
+                                {match (address, pending_address) {
+                                    (Some(a), _) => view! { <span>{a}</span> }.into_any(),
+                                    (None, true) => view! { <span class="muted" title="monitoring fills it in when the host reports it">"waiting for host…"</span> }.into_any(),
+                                    (None, false) => view! { <span class="muted" aria-label="none">"—"</span> }.into_any(),
+                                }}
+                            </td>
+                            <td>{if nic.port_mirroring { "Yes" } else { "No" }}</td>
+                            <td class="num">{nic.boot_order.map(|b| b.to_string()).unwrap_or_else(|| "—".into())}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,172 @@
+//! The VMs page: create a VM; the list with status, host and NIC count, and
+//! Run / Stop on each row.
+
+use super::common::{form_needing_cluster, list_view, name_of, ClusterSelect, ErrorLine, VmStatusBadge};
+use crate::error::FnError;
+use crate::push::refresh_on_change;
+use crate::server_fns::clusters::list_clusters;
+use crate::server_fns::hosts::list_hosts;
+use crate::server_fns::nics::list_nics;
+use crate::server_fns::vms::{list_vms, run_vm, stop_vm, CreateVm};
+use hotnic_model::{NewVm, Vm};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use uuid::Uuid;
+
+/// The VMs with how many NICs each has.
+async fn vms_with_nic_counts() -> Result<Vec<(Vm, usize)>, FnError> {
+    let mut rows = Vec::new();
+    for vm in list_vms().await? {
+        let count = list_nics(vm.id).await?.len();
+        rows.push((vm, count));
+    }
+    Ok(rows)
+}
+
+#[component]
+pub fn VmsPage() -> impl IntoView {
+    let create = ServerAction::<CreateVm>::new();
+    let changed = refresh_on_change(|| None);
+    let local = RwSignal::new(0u64);
+    let vms = Resource::new(move || (create.version().get(), changed.get(), local.get()), |_| vms_with_nic_counts());
+    let clusters = Resource::new(|| (), |_| list_clusters());
+    let hosts = Resource::new(move || changed.get(), |_| list_hosts());
+    let action_error = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(None::<Uuid>);
+
+    let run_or_stop = move |id: Uuid, run: bool| {
+        busy.set(Some(id));
+        action_error.set(None);
+        spawn_local(async move {
+            let result = if run { run_vm(id).await } else { stop_vm(id).await };
+            if let Err(e) = result {
+                action_error.set(Some(e.reason().to_owned()));
+            }
+            busy.set(None);
+            local.update(|n| *n += 1);
+        });
+    };
+
+    view! {
+        <h1>"Virtual machines"</h1>
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let clusters = clusters.await.unwrap_or_default();
+                let hosts = hosts.await.unwrap_or_default();
+                let form = form_needing_cluster(&clusters, || {
+                    view! { <NewVmForm clusters=clusters.clone() create/> }.into_any()
+                });
+                let table = list_view(vms.await, "No VMs yet.", |list| view! {
+                        <table class="grid" aria-label="VMs">
+                            <thead><tr><th>"Name"</th><th>"Status"</th><th>"Cluster"</th><th>"Host"</th><th>"NICs"</th><th>"Actions"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|(vm, nic_count)| {
+                                    let id = vm.id;
+                                    let down = vm.status == "down";
+                                    let host = name_of(&hosts, vm.host_id, |h| (h.id, &h.name));
+                                    let cluster = name_of(&clusters, Some(vm.cluster_id), |c| (c.id, &c.name));
+                                    let label_run = format!("Run {}", vm.name);
+                                    let label_stop = format!("Stop {}", vm.name);
+                                    view! {
+                                        <tr>
+                                            <td><a href=format!("/vms/{id}")>{vm.name.clone()}</a></td>
+                                            <td><VmStatusBadge status=vm.status.clone()/></td>
+                                            <td>{cluster}</td>
+                                            <td>{host}</td>
+                                            <td class="num">{nic_count}</td>
+                                            <td class="row-actions">
+                                                <button type="button" aria-label=label_run title="Start the VM on a host of its cluster"
+                                                    disabled=move || !down || busy.get().is_some()
+                                                    on:click=move |_| run_or_stop(id, true)>"Run"</button>
+                                                <button type="button" class="secondary" aria-label=label_stop title="Power the VM off"
+                                                    disabled=move || down || busy.get().is_some()
+                                                    on:click=move |_| run_or_stop(id, false)>"Stop"</button>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any());
+                view! { {form} {table} }
+            })}
+        </Transition>
+        <ErrorLine message=action_error/>
+    }
+}
+
+/// The message of a server error about `field`, for beside that input.
+fn field_message(result: Option<Result<Vm, FnError>>, field: &str) -> Option<String> {
+    match result {
+        Some(Err(e)) if e.field() == Some(field) => Some(e.reason().to_owned()),
+        _ => None,
+    }
+}
+
+#[component]
+fn NewVmForm(clusters: Vec<hotnic_model::Cluster>, create: ServerAction<CreateVm>) -> impl IntoView {
+    let name = RwSignal::new(String::new());
+    let cluster = RwSignal::new(None::<Uuid>);
+    let memory = RwSignal::new("128".to_owned());
+    let vcpus = RwSignal::new("1".to_owned());
+    let kernel = RwSignal::new(String::new());
+    let initrd = RwSignal::new(String::new());
+    let cmdline = RwSignal::new(String::new());
+    let optional = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(cluster_id) = cluster.get_untracked() else { return };
+        create.dispatch(CreateVm {
+            vm: NewVm {
+                name: name.get_untracked(),
+                cluster_id,
+                memory_mib: memory.get_untracked().trim().parse().unwrap_or(0),
+                vcpus: vcpus.get_untracked().trim().parse().unwrap_or(0),
+                kernel: optional(kernel),
+                initrd: optional(initrd),
+                cmdline: optional(cmdline),
+                disk: None,
+            },
+        });
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = create.value().get() {
+            name.set(String::new());
+        }
+    });
+    let general = move || match create.value().get() {
+        Some(Err(e)) if e.field().is_none() => Some(e.reason().to_owned()),
+        _ => None,
+    };
+    let field = move |f: &'static str| move || field_message(create.value().get(), f);
+    let text = |label: &'static str, field_name: &'static str, value: RwSignal<String>, kind: &'static str, hint: &'static str| {
+        view! {
+            <label>
+                {label}
+                <input name=field_name type=kind placeholder=hint prop:value=value
+                    on:input=move |ev| value.set(event_target_value(&ev))/>
+                <span class="field-error" role="status">{field(field_name)}</span>
+            </label>
+        }
+    };
+
+    view! {
+        <form class="stack-form" on:submit=submit aria-label="New VM">
+            <div class="form-row">
+                {text("Name", "name", name, "text", "")}
+                <label>"Cluster" <ClusterSelect clusters selected=cluster/></label>
+                {text("Memory (MiB)", "memory_mib", memory, "number", "")}
+                {text("vCPUs", "vcpus", vcpus, "number", "")}
+            </div>
+            <div class="form-row">
+                {text("Kernel", "kernel", kernel, "text", "/path/to/vmlinuz (optional)")}
+                {text("Initrd", "initrd", initrd, "text", "/path/to/initrd.img")}
+                {text("Kernel command line", "cmdline", cmdline, "text", "console=ttyS0")}
+                <button type="submit" disabled=move || create.pending().get()>"Create VM"</button>
+            </div>
+            <ErrorLine message=Signal::derive(general)/>
+        </form>
+    }
+}
+
