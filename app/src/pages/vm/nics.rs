@@ -167,6 +167,9 @@ pub fn NicsTab() -> impl IntoView {
                     move || {
                         let nic = list.iter().find(|n| Some(n.id) == selected.get())?;
                         let busy = running.get().is_some();
+                        if busy {
+                            return Some("A plug or unplug is running; the buttons come back when it ends.".to_owned());
+                        }
                         let blocked: Vec<String> = [NicAction::Plug, NicAction::Unplug, NicAction::Remove]
                             .into_iter()
                             .filter_map(|a| check(a, Some(nic), &vm.status, busy).err().map(|why| format!("{}: {why}", a.label())))
