@@ -4,11 +4,18 @@
 # Prints the agent's pid.
 set -euo pipefail
 binary=$1 listen=$2 token_file=$3 networks=$4 log=$5
-"$binary" --listen "$listen" --token-file "$token_file" --network "$networks" \
+port_open() { (exec 3<>"/dev/tcp/${listen%:*}/${listen##*:}") 2>/dev/null; }
+if port_open; then
+  echo "agent-up: something already listens on $listen; stop it first" >&2
+  exit 1
+fi
+# The token comes from the file only: a HOTNIC_AGENT_TOKEN in the caller's
+# environment (the browser tests read it) would clash with --token-file.
+env -u HOTNIC_AGENT_TOKEN "$binary" --listen "$listen" --token-file "$token_file" --network "$networks" \
   --unplug-timeout-secs "${HOTNIC_AGENT_UNPLUG_TIMEOUT_SECS:-30}" >"$log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
-  if (exec 3<>"/dev/tcp/${listen%:*}/${listen##*:}") 2>/dev/null; then
+  if port_open && kill -0 "$pid" 2>/dev/null; then
     echo "$pid"
     exit 0
   fi

@@ -49,13 +49,20 @@ pub fn VmsPage() -> impl IntoView {
 
     view! {
         <h1>"Virtual machines"</h1>
+        // The form waits only for the clusters, which do not refetch: a
+        // pushed change must not re-create it and wipe what is being typed.
+        <Transition fallback=|| view! { <p>"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let clusters = clusters.await.unwrap_or_default();
+                form_needing_cluster(&clusters, || {
+                    view! { <NewVmForm clusters=clusters.clone() create/> }.into_any()
+                })
+            })}
+        </Transition>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 let clusters = clusters.await.unwrap_or_default();
                 let hosts = hosts.await.unwrap_or_default();
-                let form = form_needing_cluster(&clusters, || {
-                    view! { <NewVmForm clusters=clusters.clone() create/> }.into_any()
-                });
                 let table = list_view(vms.await, "No VMs yet.", |list| view! {
                         <table class="grid" aria-label="VMs">
                             <thead><tr><th>"Name"</th><th>"Status"</th><th>"Cluster"</th><th>"Host"</th><th>"NICs"</th><th>"Actions"</th></tr></thead>
@@ -88,7 +95,7 @@ pub fn VmsPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any());
-                view! { {form} {table} }
+                table
             })}
         </Transition>
         <ErrorLine message=action_error/>
