@@ -98,6 +98,16 @@ impl HostClient for AgentHosts {
     }
 }
 
+/// The host's own words without VDSM's generic prefix ("Failed to hotplug
+/// NIC: …"), which would repeat what `failed` already says.
+fn host_reason(message: &str) -> &str {
+    ["Failed to hotplug NIC: ", "Failed to hotunplug NIC: "]
+        .iter()
+        .find_map(|prefix| message.strip_prefix(prefix))
+        .filter(|rest| !rest.trim().is_empty())
+        .unwrap_or(message)
+}
+
 /// Turns a failed host call into the engine's error. `failed` is what the
 /// user tried, e.g. "Failed to plug NIC nic1 into VM vm1".
 pub fn host_error(host: &HostTarget, failed: &str, err: ClientError) -> EngineError {
@@ -107,7 +117,7 @@ pub fn host_error(host: &HostTarget, failed: &str, err: ClientError) -> EngineEr
             code::MIGRATION_IN_PROGRESS => {
                 EngineError::HostFailed(format!("{failed}: the VM is migrating; try again when it has finished"))
             }
-            _ => EngineError::HostFailed(format!("{failed}: {}", status.message)),
+            _ => EngineError::HostFailed(format!("{failed}: {}", host_reason(&status.message))),
         },
         ClientError::Unauthorized => EngineError::HostFailed(format!(
             "{failed}: host {} refused hotnic's token; re-register the host with the agent's token",
@@ -117,5 +127,18 @@ pub fn host_error(host: &HostTarget, failed: &str, err: ClientError) -> EngineEr
             reason: format!("Host {} did not answer. {failed}.", host.name),
             source: err,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_reason;
+
+    #[test]
+    fn drops_the_generic_vdsm_prefix_only() {
+        assert_eq!(host_reason("Failed to hotunplug NIC: guest did not release the device"), "guest did not release the device");
+        assert_eq!(host_reason("Failed to hotplug NIC: slot 0x0c is taken"), "slot 0x0c is taken");
+        assert_eq!(host_reason("Failed to hotplug NIC: "), "Failed to hotplug NIC: ");
+        assert_eq!(host_reason("libvirt said no"), "libvirt said no");
     }
 }
