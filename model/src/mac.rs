@@ -29,7 +29,8 @@ impl FromStr for MacAddr {
         }
         let mut bytes = [0u8; 6];
         for (byte, part) in bytes.iter_mut().zip(&parts) {
-            if part.len() != 2 {
+            // from_str_radix alone would take a sign ("+1").
+            if part.len() != 2 || !part.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(bad());
             }
             *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
@@ -65,7 +66,7 @@ mod tests {
 
     #[test]
     fn refuses_what_is_not_a_unicast_mac() {
-        for text in ["", "00:1a:4a:16:01", "00:1a:4a:16:01:5", "00-1a-4a-16-01-51", "zz:1a:4a:16:01:51", "01:00:5e:00:00:01", "00:00:00:00:00:00", "00:1a:4a:16:01:51:00"] {
+        for text in ["", "00:1a:4a:16:01", "00:1a:4a:16:01:5", "00-1a-4a-16-01-51", "zz:1a:4a:16:01:51", "01:00:5e:00:00:01", "00:00:00:00:00:00", "00:1a:4a:16:01:51:00", "00:1a:4a:16:01:+1"] {
             assert!(text.parse::<MacAddr>().is_err(), "{text}");
         }
     }
