@@ -5,7 +5,9 @@ set -euo pipefail
 version=$(ls /etc/postgresql | sort -V | tail -n 1)
 [[ -n $version ]] || { echo "postgres-up: no PostgreSQL cluster under /etc/postgresql" >&2; exit 1; }
 if ! pg_ctlcluster "$version" main status >/dev/null 2>&1; then
-  pg_ctlcluster "$version" main start
+  # Stdout carries only the URL: after a reboot pg_ctlcluster says
+  # "Removed stale pid file." and that must not become part of it.
+  pg_ctlcluster "$version" main start >&2
 fi
 for _ in $(seq 1 30); do
   su postgres -c "psql -qtAc 'select 1'" >/dev/null 2>&1 && break

@@ -9,6 +9,8 @@ cd "$HOTNIC_ROOT"
 
 scripts/deps.sh test
 HOTNIC_TEST_PG_URL=$(scripts/postgres-up.sh)
+[[ $HOTNIC_TEST_PG_URL =~ ^postgres://[^[:space:]]+$ ]] ||
+  { echo "test: postgres-up printed no usable URL: '$HOTNIC_TEST_PG_URL'" >&2; exit 1; }
 export HOTNIC_TEST_PG_URL
 scripts/libvirt-up.sh
 scripts/bridge.sh hnbr0 hnbr1
@@ -24,7 +26,7 @@ fi
 
 logs=$(mktemp -d /tmp/hotnic-test.XXXXXX)
 echo "== cargo test (unit, flows on SQLite and PostgreSQL, agent on libvirt); logs in $logs"
-cargo test --workspace --exclude hotnic-frontend 2>&1 | tee "$logs/cargo.log"
+cargo test --workspace --exclude hotnic-frontend --no-fail-fast 2>&1 | tee "$logs/cargo.log"
 
 echo "== Playwright in Chromium, against the release build, with a real agent and guests"
 export DATABASE_URL="sqlite://$logs/e2e.db?mode=rwc"
