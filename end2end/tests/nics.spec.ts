@@ -157,7 +157,9 @@ test('3: an invalid custom MAC is explained in the dialog and nothing is created
   await mac.fill(taken.mac);
   await expect(why).toHaveText('');
   await dialog.getByRole('button', { name: 'OK' }).click();
-  await expect(dialog.getByRole('alert')).toHaveText(`MAC address ${taken.mac} is already in use by NIC 'nic1'`);
+  // The server names the field, so its reason shows beside the MAC input.
+  await expect(why).toHaveText(`MAC address ${taken.mac} is already in use by NIC 'nic1'`);
+  await expect(mac).toHaveAttribute('aria-invalid', 'true');
   await saveScreenshot(page, 'nic-3-mac-in-use');
   await dialog.getByRole('button', { name: 'Cancel' }).click();
   await expect(dialog).toHaveCount(0);

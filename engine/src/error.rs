@@ -14,9 +14,13 @@ pub enum EngineError {
     /// The thing asked for does not exist.
     #[error("{0}")]
     NotFound(String),
-    /// The request clashes with the current state (name taken, VM running…).
+    /// The request clashes with the current state (VM running, already plugged…).
     #[error("{0}")]
     Conflict(String),
+    /// A value that must be unique is taken (a NIC name in its VM, a MAC);
+    /// `field` lets a form show the message beside that input.
+    #[error("{reason}")]
+    InUse { field: &'static str, reason: String },
     /// Another flow holds the VM's lock.
     #[error("VM is busy with another operation; try again when it finishes")]
     Busy,
@@ -49,6 +53,9 @@ impl EngineError {
                 ApiError { reason: reason.clone(), detail: None, field: field.map(str::to_owned) },
             ),
             EngineError::NotFound(reason) => (404, ApiError::new(reason)),
+            EngineError::InUse { field, reason } => {
+                (409, ApiError { reason: reason.clone(), detail: None, field: Some((*field).to_owned()) })
+            }
             EngineError::Conflict(reason) | EngineError::HostFailed(reason) => (409, ApiError::new(reason)),
             EngineError::Busy => (409, ApiError::new(self.to_string())),
             EngineError::HostUnreachable { reason, source } => {

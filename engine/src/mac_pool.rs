@@ -42,7 +42,10 @@ pub async fn check_custom(db: &impl ConnectionTrait, text: &str, except_nic: Opt
         holder = holder.filter(vm_interface::Column::Id.ne(nic));
     }
     if let Some(other) = holder.one(db).await? {
-        return Err(EngineError::Conflict(format!("MAC address {mac} is already in use by NIC '{}'", other.name)));
+        return Err(EngineError::InUse {
+            field: "mac",
+            reason: format!("MAC address {mac} is already in use by NIC '{}'", other.name),
+        });
     }
     Ok(mac)
 }

@@ -113,7 +113,7 @@ async fn ensure_name_free(db: &impl ConnectionTrait, vm: &vm::Model, name: &str,
         query = query.filter(vm_interface::Column::Id.ne(id));
     }
     if query.one(db).await?.is_some() {
-        return Err(EngineError::Conflict(format!("VM {} already has a NIC named '{name}'", vm.name)));
+        return Err(EngineError::InUse { field: "name", reason: format!("VM {} already has a NIC named '{name}'", vm.name) });
     }
     Ok(())
 }
