@@ -68,7 +68,7 @@ pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
     audit::record(db, Severity::Normal, "vm_started", format!("VM {} was started on host {}", vm.name, host.name), subject)
         .await?;
     engine.changed(Some(vm_id));
-    Ok(row.into())
+    vms::read_vm(db, row).await
 }
 
 fn disk_format(path: &str) -> &'static str {
@@ -143,5 +143,5 @@ pub async fn stop_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
     )
     .await?;
     engine.changed(Some(vm_id));
-    Ok(row.into())
+    vms::read_vm(db, row).await
 }

@@ -1,33 +1,60 @@
 //! VMs: create, read, delete. Running and stopping live in `run`.
 
 use crate::audit::{self, Severity, Subject};
-use crate::entities::vm;
+use crate::entities::{vm, vm_interface};
 use crate::state::{self, VmStatus};
 use crate::{Engine, EngineError, EngineResult};
 use hotnic_model::{EntityName, NewVm, Vm};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+};
+use std::collections::HashMap;
 use uuid::Uuid;
 
-impl From<vm::Model> for Vm {
-    fn from(row: vm::Model) -> Self {
-        Vm {
-            id: row.id,
-            name: row.name,
-            cluster_id: row.cluster_id,
-            status: row.status,
-            host_id: row.host_id,
-            memory_mib: row.memory_mib,
-            vcpus: row.vcpus,
-            kernel: row.kernel,
-            initrd: row.initrd,
-            cmdline: row.cmdline,
-            disk: row.disk,
-        }
+/// The API's view of a VM row; `nic_count` comes from vm_interfaces.
+fn vm_view(row: vm::Model, nic_count: u64) -> Vm {
+    Vm {
+        id: row.id,
+        name: row.name,
+        cluster_id: row.cluster_id,
+        status: row.status,
+        host_id: row.host_id,
+        memory_mib: row.memory_mib,
+        vcpus: row.vcpus,
+        kernel: row.kernel,
+        initrd: row.initrd,
+        cmdline: row.cmdline,
+        disk: row.disk,
+        nic_count: u32::try_from(nic_count).unwrap_or(u32::MAX),
     }
 }
 
+/// One VM row as the API shows it, with its NIC count.
+pub(crate) async fn read_vm(db: &impl ConnectionTrait, row: vm::Model) -> EngineResult<Vm> {
+    let nic_count = vm_interface::Entity::find().filter(vm_interface::Column::VmId.eq(row.id)).count(db).await?;
+    Ok(vm_view(row, nic_count))
+}
+
+/// All VMs by name, with their NIC counts from one grouped query (not one per VM).
 pub async fn list_vms(db: &impl ConnectionTrait) -> EngineResult<Vec<Vm>> {
-    Ok(vm::Entity::find().order_by_asc(vm::Column::Name).all(db).await?.into_iter().map(Vm::from).collect())
+    let counts: HashMap<Uuid, i64> = vm_interface::Entity::find()
+        .select_only()
+        .column(vm_interface::Column::VmId)
+        .column_as(vm_interface::Column::Id.count(), "nic_count")
+        .group_by(vm_interface::Column::VmId)
+        .into_tuple::<(Uuid, i64)>()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let rows = vm::Entity::find().order_by_asc(vm::Column::Name).all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let count = counts.get(&row.id).copied().unwrap_or(0);
+            vm_view(row, u64::try_from(count).unwrap_or(0))
+        })
+        .collect())
 }
 
 pub async fn find_vm(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<vm::Model> {
@@ -35,7 +62,7 @@ pub async fn find_vm(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<vm::Mo
 }
 
 pub async fn get_vm(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<Vm> {
-    Ok(find_vm(db, id).await?.into())
+    read_vm(db, find_vm(db, id).await?).await
 }
 
 pub fn status_of(row: &vm::Model) -> EngineResult<VmStatus> {
@@ -98,7 +125,7 @@ pub async fn create_vm(db: &impl ConnectionTrait, new: NewVm) -> EngineResult<Vm
         Subject { cluster_id: Some(row.cluster_id), vm_id: Some(row.id), ..Default::default() },
     )
     .await?;
-    Ok(row.into())
+    Ok(vm_view(row, 0))
 }
 
 /// Deletes a VM that is down, with its NICs (their MACs return to the pool).

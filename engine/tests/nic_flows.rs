@@ -25,22 +25,12 @@ async fn setup(engine: &Engine, level: &str) -> (Uuid, Uuid) {
     networks::create_network(db, NewNetwork { name: "ovirtmgmt".into(), cluster_id: cluster.id, kind: "bridge".into() })
         .await
         .unwrap();
-    let vm = vms::create_vm(
-        db,
-        NewVm {
-            name: format!("vm{}", level.replace('.', "")),
-            cluster_id: cluster.id,
-            memory_mib: 128,
-            vcpus: 1,
-            kernel: None,
-            initrd: None,
-            cmdline: None,
-            disk: None,
-        },
-    )
-    .await
-    .unwrap();
+    let vm = vms::create_vm(db, new_vm(&format!("vm{}", level.replace('.', "")), cluster.id)).await.unwrap();
     (cluster.id, vm.id)
+}
+
+fn new_vm(name: &str, cluster_id: Uuid) -> NewVm {
+    NewVm { name: name.into(), cluster_id, memory_mib: 128, vcpus: 1, kernel: None, initrd: None, cmdline: None, disk: None }
 }
 
 fn nic(name: &str) -> NewNic {
@@ -85,6 +75,16 @@ async fn add_is_unplugged_with_pool_macs(database: &Database) {
     assert!(!third.plugged && third.address.is_none());
     let events = audit::list_events(engine.db(), Some(vm_id), 10).await.unwrap();
     assert_eq!(events.iter().filter(|e| e.event == "nic_added").count(), 3);
+
+    // The VM reads with its NIC count, alone and in the list (where a VM
+    // without NICs counts zero).
+    assert_eq!(vms::get_vm(engine.db(), vm_id).await.unwrap().nic_count, 3);
+    let cluster_id = vms::get_vm(engine.db(), vm_id).await.unwrap().cluster_id;
+    let lonely = vms::create_vm(engine.db(), new_vm("lonely", cluster_id)).await.unwrap();
+    assert_eq!(lonely.nic_count, 0);
+    let counts: Vec<(String, u32)> =
+        vms::list_vms(engine.db()).await.unwrap().into_iter().map(|v| (v.name, v.nic_count)).collect();
+    assert_eq!(counts, vec![("lonely".to_owned(), 0), ("vm47".to_owned(), 3)]);
 }
 on_both_databases!(add_is_unplugged_with_pool_macs_db, add_is_unplugged_with_pool_macs);
 
@@ -92,20 +92,23 @@ async fn add_refuses_bad_input_and_changes_nothing(database: &Database) {
     let engine = engine(database);
     let (_, vm_id) = setup(&engine, "4.7").await;
     nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
-    let cases: Vec<(NewNic, &str)> = vec![
-        (NewNic { name: "bad name".into(), ..nic("x") }, "may hold only letters"),
-        (NewNic { interface: "ne2k".into(), ..nic("x") }, "unknown interface model 'ne2k'"),
-        (NewNic { network: Some("nowhere".into()), ..nic("x") }, "no network named 'nowhere'"),
-        (NewNic { mac: Some("01:00:5e:00:00:01".into()), ..nic("x") }, "multicast"),
-        (NewNic { mac: Some("00:1a:4a:16:01".into()), ..nic("x") }, "is not a MAC address"),
-        (NewNic { boot_order: Some(0), ..nic("x") }, "boot order must be between 1 and 255"),
-        (NewNic { mac: Some("00:1a:4a:16:01:51".into()), ..nic("x") }, "already in use by NIC 'nic1'"),
-        (nic("nic1"), "already has a NIC named 'nic1'"),
+    // Each refusal names the input at fault, so a form can show it there.
+    let cases: Vec<(NewNic, &str, &str)> = vec![
+        (NewNic { name: "bad name".into(), ..nic("x") }, "may hold only letters", "name"),
+        (NewNic { interface: "ne2k".into(), ..nic("x") }, "unknown interface model 'ne2k'", "interface"),
+        (NewNic { network: Some("nowhere".into()), ..nic("x") }, "no network named 'nowhere'", "network"),
+        (NewNic { mac: Some("01:00:5e:00:00:01".into()), ..nic("x") }, "multicast", "mac"),
+        (NewNic { mac: Some("00:1a:4a:16:01".into()), ..nic("x") }, "is not a MAC address", "mac"),
+        (NewNic { boot_order: Some(0), ..nic("x") }, "boot order must be between 1 and 255", "boot_order"),
+        (NewNic { mac: Some("00:1a:4a:16:01:51".into()), ..nic("x") }, "already in use by NIC 'nic1'", "mac"),
+        (nic("nic1"), "already has a NIC named 'nic1'", "name"),
     ];
-    for (input, reason) in cases {
+    for (input, reason, field) in cases {
         let err = nics::add_nic(&engine, vm_id, input.clone()).await.unwrap_err();
         assert!(err.to_string().contains(reason), "{input:?}: {err}");
-        assert!(matches!(err.to_http().0, 400 | 409), "{input:?}: {err:?}");
+        let (status, body) = err.to_http();
+        assert!(matches!(status, 400 | 409), "{input:?}: {err:?}");
+        assert_eq!(body.field.as_deref(), Some(field), "{input:?}: {err:?}");
     }
     assert_eq!(nics::list_nics(engine.db(), vm_id).await.unwrap().len(), 1);
     let missing = nics::add_nic(&engine, Uuid::new_v4(), nic("x")).await.unwrap_err();

@@ -19,6 +19,9 @@ pub struct Vm {
     pub cmdline: Option<String>,
     /// A disk image path on the host.
     pub disk: Option<String>,
+    /// How many NICs the VM has, plugged or not; read-only.
+    #[serde(default)]
+    pub nic_count: u32,
 }
 
 /// Creating a VM. A VM read from the API posts back unchanged (its boot

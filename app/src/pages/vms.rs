@@ -6,29 +6,18 @@ use crate::error::FnError;
 use crate::push::refresh_on_change;
 use crate::server_fns::clusters::list_clusters;
 use crate::server_fns::hosts::list_hosts;
-use crate::server_fns::nics::list_nics;
 use crate::server_fns::vms::{list_vms, run_vm, stop_vm, CreateVm};
 use hotnic_model::{NewVm, Vm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
-/// The VMs with how many NICs each has.
-async fn vms_with_nic_counts() -> Result<Vec<(Vm, usize)>, FnError> {
-    let mut rows = Vec::new();
-    for vm in list_vms().await? {
-        let count = list_nics(vm.id).await?.len();
-        rows.push((vm, count));
-    }
-    Ok(rows)
-}
-
 #[component]
 pub fn VmsPage() -> impl IntoView {
     let create = ServerAction::<CreateVm>::new();
     let changed = refresh_on_change(|| None);
     let local = RwSignal::new(0u64);
-    let vms = Resource::new(move || (create.version().get(), changed.get(), local.get()), |_| vms_with_nic_counts());
+    let vms = Resource::new(move || (create.version().get(), changed.get(), local.get()), |_| list_vms());
     let clusters = Resource::new(|| (), |_| list_clusters());
     let hosts = Resource::new(move || changed.get(), |_| list_hosts());
     let action_error = RwSignal::new(None::<String>);
@@ -67,7 +56,7 @@ pub fn VmsPage() -> impl IntoView {
                         <table class="grid" aria-label="VMs">
                             <thead><tr><th>"Name"</th><th>"Status"</th><th>"Cluster"</th><th>"Host"</th><th>"NICs"</th><th>"Actions"</th></tr></thead>
                             <tbody>
-                                {list.into_iter().map(|(vm, nic_count)| {
+                                {list.into_iter().map(|vm| {
                                     let id = vm.id;
                                     let down = vm.status == "down";
                                     let host = name_of(&hosts, vm.host_id, |h| (h.id, &h.name));
@@ -80,7 +69,7 @@ pub fn VmsPage() -> impl IntoView {
                                             <td><VmStatusBadge status=vm.status.clone()/></td>
                                             <td>{cluster}</td>
                                             <td>{host}</td>
-                                            <td class="num">{nic_count}</td>
+                                            <td class="num">{vm.nic_count}</td>
                                             <td class="row-actions">
                                                 <button type="button" aria-label=label_run title="Start the VM on a host of its cluster"
                                                     disabled=move || !down || busy.get().is_some()
