@@ -72,3 +72,17 @@ async fn opening_twice_applies_nothing_new() {
     let health = hotnic_engine::health::health(&second).await.unwrap();
     assert_eq!(health.migrations_applied, Migrator::migrations().len());
 }
+
+#[tokio::test]
+async fn sqlite_files_use_the_write_ahead_log() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}?mode=rwc", dir.path().join("wal.db").display());
+    let database = Database::open(&url).await.unwrap();
+    let pragma = |sql: &str| Statement::from_string(database.conn.get_database_backend(), sql.to_owned());
+    let mode = database.conn.query_one_raw(pragma("PRAGMA journal_mode")).await.unwrap().unwrap();
+    assert_eq!(mode.try_get_by_index::<String>(0).unwrap(), "wal");
+    // 1 = NORMAL (FULL is 2): one fsync per checkpoint, not per commit.
+    let sync = database.conn.query_one_raw(pragma("PRAGMA synchronous")).await.unwrap().unwrap();
+    assert_eq!(sync.try_get_by_index::<i32>(0).unwrap(), 1);
+}
