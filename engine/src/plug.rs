@@ -169,9 +169,18 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResu
     let target = HostTarget::from(&host);
     let failed = format!("Failed to plug NIC {} into VM {}", nic.interface.name, vm.name);
 
-    // The network must be there on the host (a bridge of the same name).
-    if let Some(network) = nic.network.as_ref().filter(|n| n.kind == NetworkKind::Bridge.as_str()) {
-        let caps = engine.hosts.get_caps(&target).await.map_err(|e| host_error(&target, &failed, e))?;
+    // Two questions to the host, asked at once: is the network there (a
+    // bridge of the same name), and what does the host run now?
+    let bridge = nic.network.as_ref().filter(|n| n.kind == NetworkKind::Bridge.as_str());
+    let caps = async {
+        match bridge {
+            Some(_) => engine.hosts.get_caps(&target).await.map(Some),
+            None => Ok(None),
+        }
+    };
+    let (caps, stats) = tokio::try_join!(caps, engine.hosts.get_all_vm_stats(&target))
+        .map_err(|e| host_error(&target, &failed, e))?;
+    if let (Some(network), Some(caps)) = (bridge, caps) {
         if !caps.bridges.iter().any(|b| b == &network.name) {
             return Err(EngineError::Conflict(format!(
                 "{failed}: network {} is not set up on host {}",
@@ -180,9 +189,8 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResu
         }
     }
 
-    // What the host runs now: no NIC there may hold this MAC, and the slot
-    // remembered from an earlier plug may have been taken (oVirt BZ1199782).
-    let stats = engine.hosts.get_all_vm_stats(&target).await.map_err(|e| host_error(&target, &failed, e))?;
+    // No NIC on the host may hold this MAC, and the slot remembered from an
+    // earlier plug may have been taken (oVirt BZ1199782).
     let mac = nic.interface.mac.to_lowercase();
     if let Some(holder) = stats
         .stats_list

@@ -1,7 +1,8 @@
 //! Median NIC plug / unplug through hotnic's REST API (engine checks, host
 //! call, database writes) against the same hotplugNic/hotunplugNic sent
 //! straight to the agent, alternating on one running test guest. The
-//! difference is what the engine adds. Rounds from HOTNIC_BENCH_ROUNDS
+//! difference is what the engine adds; the pre-plug host queries are timed
+//! on their own to show how much of it they are. Rounds from HOTNIC_BENCH_ROUNDS
 //! (default 20). Run by `make bench`.
 
 #[path = "../tests/stack/mod.rs"]
@@ -41,7 +42,16 @@ async fn main() {
         },
     };
     let (mut rest_plug, mut rest_unplug, mut agent_plug, mut agent_unplug) = (vec![], vec![], vec![], vec![]);
+    let (mut caps, mut stats) = (vec![], vec![]);
     for _ in 0..rounds {
+        // The two questions the engine asks the host before each plug.
+        let start = Instant::now();
+        client.get_caps(&Default::default()).await.unwrap();
+        caps.push(start.elapsed());
+        let start = Instant::now();
+        client.get_all_vm_stats().await.unwrap();
+        stats.push(start.elapsed());
+
         let start = Instant::now();
         let (status, plugged) = stack.action(vm, &nic, "plug").await;
         rest_plug.push(start.elapsed());
@@ -71,4 +81,8 @@ async fn main() {
     println!("|---|---|---|---|");
     println!("| plug (until answered) | {rp:.1} | {ap:.1} | {:.2} |", rp / ap);
     println!("| unplug (until the host no longer has it) | {ru:.1} | {au:.1} | {:.2} |", ru / au);
+    println!("\nWhat the engine asks before a plug (agent direct, medians, ms; asked concurrently)\n");
+    println!("| getCaps | getAllVmStats |");
+    println!("|---|---|");
+    println!("| {:.1} | {:.1} |", median_ms(&mut caps), median_ms(&mut stats));
 }

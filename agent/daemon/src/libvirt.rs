@@ -184,8 +184,10 @@ impl Libvirt {
         }
     }
 
-    async fn nic_states(&self, live: &LiveDomain) -> Vec<NicState> {
-        let mirrors = self.mirrors.current().await;
+    /// The NICs of a live domain with the bridges mirrored to each, from
+    /// one [`Mirrors::current`] scan (shared by all VMs of a listing: each
+    /// scan runs `tc` on every bridge of the host).
+    fn nic_states(live: &LiveDomain, mirrors: &BTreeMap<String, Vec<String>>) -> Vec<NicState> {
         live.nics
             .iter()
             .map(|nic| NicState {
@@ -194,7 +196,7 @@ impl Libvirt {
                     .alias
                     .as_deref()
                     .and_then(crate::params::device_id_of)
-                    .map(|id| Mirrors::bridges_of(&mirrors, id))
+                    .map(|id| Mirrors::bridges_of(mirrors, id))
                     .unwrap_or_default(),
             })
             .collect()
@@ -272,7 +274,7 @@ impl Hypervisor for Libvirt {
                 });
             }
         }
-        let nics = self.nic_states(&live).await;
+        let nics = Self::nic_states(&live, &self.mirrors.current().await);
         Ok(VmState {
             id: live.uuid,
             name: live.name,
@@ -334,9 +336,10 @@ impl Hypervisor for Libvirt {
                 Ok(found)
             })
             .await?;
+        let mirrors = self.mirrors.current().await;
         let mut vms = Vec::new();
         for (live, status) in domains {
-            let nics = self.nic_states(&live).await;
+            let nics = Self::nic_states(&live, &mirrors);
             vms.push(VmState {
                 id: live.uuid,
                 name: live.name,

@@ -146,9 +146,19 @@ impl Mirrors {
 
 /// Every bridge's mirrors, by cookie (device id).
 async fn scan() -> BTreeMap<String, Vec<String>> {
-    let mut by_cookie: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    // One `tc` per bridge, all at once: a host may have many bridges.
+    let mut scans = tokio::task::JoinSet::new();
     for bridge in hostnet::bridges() {
-        for (_, cookie) in filters(&bridge, "ingress").await {
+        scans.spawn(async move {
+            let found = filters(&bridge, "ingress").await;
+            (bridge, found)
+        });
+    }
+    let mut scanned = scans.join_all().await;
+    scanned.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut by_cookie: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (bridge, found) in scanned {
+        for (_, cookie) in found {
             if let Some(cookie) = cookie {
                 let bridges = by_cookie.entry(cookie).or_default();
                 if !bridges.contains(&bridge) {
