@@ -29,21 +29,7 @@ echo "== cargo test (unit, flows on SQLite and PostgreSQL, agent on libvirt); lo
 cargo test --workspace --exclude hotnic-frontend --no-fail-fast 2>&1 | tee "$logs/cargo.log"
 
 echo "== Playwright in Chromium, against the release build, with a real agent and guests"
-export DATABASE_URL="sqlite://$logs/e2e.db?mode=rwc"
-export HOTNIC_CONSOLE_DIR=$logs/consoles HOTNIC_MONITORING_MS=1000 HOTNIC_AGENT_UNPLUG_TIMEOUT_SECS=5
-mkdir -p end2end/artifacts "$HOTNIC_CONSOLE_DIR"
-scripts/token.sh "$logs/agent.token"
-export HOTNIC_AGENT_URL=http://127.0.0.1:54399 HOTNIC_AGENT_TOKEN=$(<"$logs/agent.token")
-domains_before=$(virsh -q -c qemu:///system list --uuid | sort)
-agent_pid=$(scripts/agent-up.sh "$CARGO_TARGET_DIR/debug/hotnic-agent" 127.0.0.1:54399 "$logs/agent.token" hnbr0 "$logs/agent.log")
-stop_e2e_stack() {
-  kill "$agent_pid" 2>/dev/null || true
-  comm -13 <(echo "$domains_before") <(virsh -q -c qemu:///system list --uuid | sort) | while read -r vm; do
-    [[ -n $vm ]] && virsh -q -c qemu:///system destroy "$vm" >/dev/null 2>&1 || true
-  done
-}
-trap stop_e2e_stack EXIT
-cargo leptos end-to-end --release 2>&1 | tee "$logs/e2e.log"
+scripts/e2e.sh "$logs"
 
 # One closing line over both runners.
 passed=$(grep -hoE 'test result: [a-zA-Z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}')
