@@ -5,6 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$HOTNIC_ROOT"
 scripts/deps.sh run
+scripts/prune-cache.sh
 echo "== hot plug/unplug: libvirt through the virt crate vs the agent's HTTP API"
 scripts/agent.sh bench
 echo "== plug/unplug: through hotnic's REST API (engine) vs straight to the agent"

@@ -8,6 +8,7 @@ source "$(dirname "$0")/env.sh"
 cd "$HOTNIC_ROOT"
 
 scripts/deps.sh run
+scripts/prune-cache.sh
 cargo leptos build --release
 cargo build --release -p hotnic-agent
 scripts/libvirt-up.sh

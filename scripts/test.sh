@@ -8,6 +8,7 @@ source "$(dirname "$0")/env.sh"
 cd "$HOTNIC_ROOT"
 
 scripts/deps.sh test
+scripts/prune-cache.sh
 HOTNIC_TEST_PG_URL=$(scripts/postgres-up.sh)
 [[ $HOTNIC_TEST_PG_URL =~ ^postgres://[^[:space:]]+$ ]] ||
   { echo "test: postgres-up printed no usable URL: '$HOTNIC_TEST_PG_URL'" >&2; exit 1; }
