@@ -45,7 +45,7 @@ async function pressUntilFocused(page: Page, key: string, target: Locator) {
   await expect(target).toBeFocused();
 }
 
-test('keyboard only: select, New, Plug, Unplug with confirmation, Remove cancelled by Escape', async ({ page, request }) => {
+test('keyboard only: select, New, Plug, Unplug with confirmation, Remove cancelled by Escape; Tab stays in dialogs', async ({ page, request }) => {
   const setup = await setUp(request);
   const vm = await createVm(request, setup, false);
   await addNic(request, vm.id, { name: 'nic1', network: NETWORK });
@@ -70,7 +70,14 @@ test('keyboard only: select, New, Plug, Unplug with confirmation, Remove cancell
   await pressUntilFocused(page, 'Tab', tab.button('Unplug'));
   await page.keyboard.press('Enter');
   const confirm = page.getByRole('alertdialog');
-  await expect(confirm.getByRole('button', { name: 'Unplug' })).toBeFocused();
+  const confirmButton = confirm.getByRole('button', { name: 'Unplug' });
+  const cancelButton = confirm.getByRole('button', { name: 'Cancel' });
+  await expect(confirmButton).toBeFocused();
+  // Tab stays inside the modal: past either end it comes round.
+  for (const [key, expected] of [['Tab', cancelButton], ['Tab', confirmButton], ['Shift+Tab', cancelButton], ['Shift+Tab', confirmButton]] as const) {
+    await page.keyboard.press(key);
+    await expect(expected).toBeFocused();
+  }
   await page.keyboard.press('Enter');
   await expect(confirm).toHaveCount(0);
   await expect(tab.cell('nic2', 'plugged')).toHaveText('Unplugged');
@@ -90,6 +97,10 @@ test('keyboard only: select, New, Plug, Unplug with confirmation, Remove cancell
   await expect(dialog.getByLabel('Name')).toBeFocused();
   await expect(dialog.getByLabel('Name')).toHaveValue('nic3');
   await expect(dialog.locator('#nic-network')).toHaveValue(NETWORK);
+  await page.keyboard.press('Shift+Tab');
+  await expect(dialog.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(dialog.getByLabel('Name')).toBeFocused();
   await page.keyboard.press('Enter');
   await expect(dialog).toHaveCount(0);
   await expect(tab.row('nic3')).toBeVisible();

@@ -4,6 +4,7 @@
 use crate::error::FnError;
 use hotnic_model::Cluster;
 use leptos::prelude::*;
+use leptos::wasm_bindgen::JsCast;
 use uuid::Uuid;
 
 /// A VM status with a colour and an icon (the icon is decoration: the word
@@ -84,6 +85,7 @@ pub fn ConfirmDialog(
     on_cancel: Callback<()>,
 ) -> impl IntoView {
     let ok = NodeRef::<leptos::html::Button>::new();
+    let cancel = NodeRef::<leptos::html::Button>::new();
     Effect::new(move |_| {
         if let Some(button) = ok.get() {
             let _ = button.focus();
@@ -91,6 +93,7 @@ pub fn ConfirmDialog(
     });
     view! {
         <div class="backdrop">
+            <FocusGuard to=Callback::new(move |_| focus(cancel))/>
             <div
                 class="dialog confirm"
                 role="alertdialog"
@@ -109,10 +112,32 @@ pub fn ConfirmDialog(
                     <button type="button" class="danger" node_ref=ok on:click=move |_| on_confirm.run(())>
                         {confirm_label}
                     </button>
-                    <button type="button" class="secondary" on:click=move |_| on_cancel.run(())>"Cancel"</button>
+                    <button type="button" class="secondary" node_ref=cancel on:click=move |_| on_cancel.run(())>"Cancel"</button>
                 </div>
             </div>
+            <FocusGuard to=Callback::new(move |_| focus(ok))/>
         </div>
+    }
+}
+
+/// Keeps Tab inside a modal dialog: one guard before the dialog and one
+/// after it send the focus round to the dialog's other end (`aria-modal`
+/// alone does not stop Tab from reaching the page behind).
+#[component]
+pub fn FocusGuard(to: Callback<()>) -> impl IntoView {
+    view! { <span class="focus-guard" tabindex="0" aria-hidden="true" on:focus=move |_| to.run(())></span> }
+}
+
+/// Moves the focus to a rendered element.
+pub fn focus<E>(target: NodeRef<E>)
+where
+    E: leptos::html::ElementType,
+    E::Output: JsCast + Clone + 'static,
+{
+    if let Some(element) = target.get_untracked() {
+        if let Some(html) = element.dyn_ref::<leptos::web_sys::HtmlElement>() {
+            let _ = html.focus();
+        }
     }
 }
 

@@ -4,6 +4,7 @@
 //! beside the field they name, others at the top.
 
 use crate::error::FnError;
+use crate::pages::common::{focus, FocusGuard};
 use crate::server_fns::networks::list_networks;
 use crate::server_fns::nics::{add_nic, edit_nic};
 use hotnic_model::{MacAddr, NewNic, Nic, NicUpdate};
@@ -145,8 +146,10 @@ pub fn NicDialog(
         }
     });
 
+    let cancel = NodeRef::<leptos::html::Button>::new();
     view! {
         <div class="backdrop">
+            <FocusGuard to=Callback::new(move |_| focus(cancel))/>
             <form
                 class="dialog"
                 role="dialog"
@@ -249,9 +252,10 @@ pub fn NicDialog(
                 </div>
                 <div class="dialog-buttons">
                     <button type="submit" disabled=move || saving.get()>{move || if saving.get() { "Saving…" } else { "OK" }}</button>
-                    <button type="button" class="secondary" on:click=move |_| on_close.run(None)>"Cancel"</button>
+                    <button type="button" class="secondary" node_ref=cancel on:click=move |_| on_close.run(None)>"Cancel"</button>
                 </div>
             </form>
+            <FocusGuard to=Callback::new(move |_| focus(first))/>
         </div>
     }
 }
