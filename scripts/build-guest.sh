@@ -38,7 +38,7 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
 # Kernel. PCI ACPI hot plug (acpiphp), devtmpfs, 8250 console, gzip initrd are built in
-# (checked below), so no modules are needed.
+# (checked below), so hot plug itself needs no module.
 ( cd "$work" && apt-get download -qq -o APT::Sandbox::User=root "$KPKG=$KVER" )
 dpkg-deb -x "$work"/"$KPKG"_*.deb "$work/pkg"
 for opt in CONFIG_HOTPLUG_PCI_ACPI CONFIG_DEVTMPFS CONFIG_SERIAL_8250_CONSOLE CONFIG_RD_GZIP CONFIG_BINFMT_SCRIPT; do
@@ -46,9 +46,18 @@ for opt in CONFIG_HOTPLUG_PCI_ACPI CONFIG_DEVTMPFS CONFIG_SERIAL_8250_CONSOLE CO
 done
 vmlinuz=$(ls "$work"/pkg/boot/vmlinuz-*)
 
-# Initramfs: static busybox + /init.
+# Initramfs: static busybox + /init, and the virtio modules (in load order)
+# the guest needs to open its guest agent port: libvirt then reports the
+# channel connected, the agent's sign that the guest has booted.
 root=$work/root
-mkdir -p "$root"/{bin,dev,proc,sys}
+mkdir -p "$root"/{bin,dev,proc,sys,lib/modules}
+modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console"
+echo "$modules" >"$root/lib/modules/load-order"
+for m in $modules; do
+  ko=$(find "$work/pkg/lib/modules" -name "$m.ko" -print -quit)
+  [[ -n $ko ]] || { log "ERROR: $KPKG has no module $m.ko"; exit 1; }
+  cp "$ko" "$root/lib/modules/"
+done
 cp /bin/busybox "$root/bin/busybox"
 ln -s busybox "$root/bin/sh"
 mknod -m 600 "$root/dev/console" c 5 1
@@ -60,6 +69,23 @@ cat >"$root/init" <<'INIT'
 /bin/busybox mount -t devtmpfs devtmpfs /dev
 /bin/busybox --install -s /bin
 exec </dev/console >/dev/console 2>&1
+for m in $(cat /lib/modules/load-order); do
+  insmod /lib/modules/$m.ko
+done
+# Stand in for a guest agent: hold its port open (what qemu-ga does), once
+# the guest can take hot plug events (acpiphp is built in, so: now).
+for try in $(seq 50); do
+  for port in /sys/class/virtio-ports/*; do
+    [ "$(cat "$port/name" 2>/dev/null)" = org.qemu.guest_agent.0 ] && agent_port=/dev/${port##*/}
+  done
+  [ -n "$agent_port" ] && [ -e "$agent_port" ] && break
+  sleep 0.1
+done
+if [ -n "$agent_port" ] && exec 3<>"$agent_port"; then
+  echo "HOTNIC-GUEST-AGENT $agent_port"
+else
+  echo "HOTNIC-GUEST-AGENT none"
+fi
 prev=
 ready=
 while :; do

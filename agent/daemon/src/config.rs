@@ -27,6 +27,11 @@ pub struct Args {
     /// How long a hot unplug waits for the guest to release the NIC.
     #[arg(long, env = "HOTNIC_AGENT_UNPLUG_TIMEOUT_SECS", default_value_t = 30)]
     pub unplug_timeout_secs: u64,
+    /// How long a started VM reads "Powering up" when its guest has no
+    /// guest agent to say it has booted (one that has reads "Up" as soon as
+    /// the agent's port opens).
+    #[arg(long, env = "HOTNIC_AGENT_BOOT_GRACE_SECS", default_value_t = 30)]
+    pub boot_grace_secs: u64,
     /// Networks whose Linux bridge must exist (created when missing); repeat
     /// or separate with commas.
     #[arg(long = "network", env = "HOTNIC_AGENT_NETWORKS", value_delimiter = ',')]
@@ -70,6 +75,7 @@ pub struct Config {
     pub token: Token,
     pub libvirt_uri: String,
     pub unplug_timeout: Duration,
+    pub boot_grace: Duration,
     pub networks: Vec<BridgeName>,
 }
 
@@ -81,6 +87,7 @@ impl Config {
             token,
             libvirt_uri: "qemu:///system".into(),
             unplug_timeout: Duration::from_secs(30),
+            boot_grace: Duration::from_secs(30),
             networks: vec![],
         }
     }
@@ -112,6 +119,7 @@ impl TryFrom<Args> for Config {
             token: Token::parse(&token_text)?,
             libvirt_uri: args.libvirt_uri,
             unplug_timeout: Duration::from_secs(args.unplug_timeout_secs),
+            boot_grace: Duration::from_secs(args.boot_grace_secs),
             networks,
         })
     }
@@ -134,6 +142,8 @@ mod tests {
             "green",
             "--unplug-timeout-secs",
             "3",
+            "--boot-grace-secs",
+            "7",
         ])
         .unwrap();
         let config = Config::try_from(args).unwrap();
@@ -146,6 +156,7 @@ mod tests {
             ["blue", "red", "green"]
         );
         assert_eq!(config.unplug_timeout, Duration::from_secs(3));
+        assert_eq!(config.boot_grace, Duration::from_secs(7));
         assert_eq!(config.libvirt_uri, "qemu:///system");
         assert!(config.token.matches("0123456789abcdef"));
         assert!(!config.token.matches("0123456789abcdeF"));

@@ -354,6 +354,15 @@ mod tests {
                 "guest did not release the device ua-x within 3 s",
             ),
             (
+                Verb::HotunplugNic,
+                HypervisorError::RemovalRefused {
+                    alias: "ua-x".into(),
+                },
+                code::HOTUNPLUG_NIC_FAILED,
+                500,
+                "Failed to hotunplug NIC: the guest refused to release the device ua-x",
+            ),
+            (
                 Verb::HotplugNic,
                 HypervisorError::Unsupported {
                     kind: DeviceKind::Vnlink,

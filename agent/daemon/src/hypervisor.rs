@@ -106,6 +106,9 @@ pub enum HypervisorError {
     /// The guest never completed the unplug: the NIC is still attached.
     #[error("guest did not release the device {alias} within {} s; it is still attached", waited.as_secs_f32())]
     NotReleased { alias: String, waited: Duration },
+    /// The guest answered the unplug request with a refusal.
+    #[error("the guest refused to release the device {alias}; it is still attached")]
+    RemovalRefused { alias: String },
     /// Port mirroring failed; the NIC (or VM) was removed again.
     #[error("port mirroring failed and the plug was rolled back: {0}")]
     MirroringRolledBack(#[source] MirrorError),

@@ -73,8 +73,8 @@ pub async fn start(config: Config) -> Result<RunningAgent, StartError> {
     for network in &config.networks {
         hostnet::ensure_bridge(network).await?;
     }
-    let (uri, timeout) = (config.libvirt_uri.clone(), config.unplug_timeout);
-    let hypervisor = tokio::task::spawn_blocking(move || libvirt::Libvirt::connect(&uri, timeout))
+    let (uri, timeout, grace) = (config.libvirt_uri.clone(), config.unplug_timeout, config.boot_grace);
+    let hypervisor = tokio::task::spawn_blocking(move || libvirt::Libvirt::connect(&uri, timeout, grace))
         .await
         .map_err(|e| hypervisor::HypervisorError::Internal(e.to_string()))??;
     let listener = TcpListener::bind(config.listen)

@@ -2,7 +2,13 @@
 //! libvirt calls run on tokio's blocking pool. Hot unplug is two-phase: the
 //! asynchronous `virDomainDetachDeviceAlias`, then waiting for libvirt's
 //! device-removed event, with the live XML checked about every second, up
-//! to the unplug timeout.
+//! to the unplug timeout. A booting guest ignores an eject request it gets
+//! before its ACPI hot plug driver is up, so the request is sent again
+//! every [`UNPLUG_RESEND`] (as Nova's libvirt driver does); a guest that
+//! refuses (libvirt's device-removal-failed event) ends the wait at once.
+//!
+//! A running domain reads "Powering up" until its guest has booted: the
+//! guest agent's port is open, or the boot grace has passed since start.
 
 use std::{
     collections::BTreeMap,
@@ -16,7 +22,7 @@ use tokio::{sync::broadcast, time::Instant};
 use uuid::Uuid;
 use virt::{
     connect::Connect,
-    domain::{Domain, DomainState},
+    domain::{Domain, DomainState, DomainStateEnum},
     enumutil::Enum,
     error::ErrorNumber,
     sys,
@@ -32,33 +38,47 @@ use crate::{
 
 /// How often the live XML is checked while waiting for an unplug.
 const UNPLUG_POLL: Duration = Duration::from_secs(1);
+/// How often an unplug the guest has not answered is requested again.
+const UNPLUG_RESEND: Duration = Duration::from_secs(2);
 
-/// A device libvirt reports removed from a domain.
+/// What libvirt reports about a device removal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Removal {
+    Done,
+    /// The guest refused (libvirt's device-removal-failed event).
+    Failed,
+}
+
+/// A device-removal event of a domain.
 #[derive(Debug, Clone)]
-struct DeviceRemoved {
+struct DeviceEvent {
     vm: Uuid,
     alias: String,
+    removal: Removal,
 }
 
 /// libvirt on one host.
 pub struct Libvirt {
     uri: String,
     unplug_timeout: Duration,
+    boot_grace: Duration,
     connection: Mutex<Option<Arc<Connection>>>,
-    removed: broadcast::Sender<DeviceRemoved>,
+    events: broadcast::Sender<DeviceEvent>,
     mirrors: Mirrors,
 }
 
-/// An open connection with our device-removed callback registered.
+/// An open connection with our device-removal callbacks registered.
 struct Connection {
     conn: Connect,
-    callback_id: c_int,
+    callback_ids: Vec<c_int>,
 }
 
 impl Drop for Connection {
     fn drop(&mut self) {
-        // SAFETY: the connection is open; the id came from RegisterAny on it.
-        unsafe { sys::virConnectDomainEventDeregisterAny(self.conn.as_ptr(), self.callback_id) };
+        for id in &self.callback_ids {
+            // SAFETY: the connection is open; the id came from RegisterAny on it.
+            unsafe { sys::virConnectDomainEventDeregisterAny(self.conn.as_ptr(), *id) };
+        }
     }
 }
 
@@ -75,13 +95,18 @@ fn is_no_domain(err: &virt::error::Error) -> bool {
 
 impl Libvirt {
     /// Connects now, so a wrong URI or a stopped libvirtd fails the start.
-    pub fn connect(uri: &str, unplug_timeout: Duration) -> Result<Self, HypervisorError> {
-        let (removed, _) = broadcast::channel(256);
+    pub fn connect(
+        uri: &str,
+        unplug_timeout: Duration,
+        boot_grace: Duration,
+    ) -> Result<Self, HypervisorError> {
+        let (events, _) = broadcast::channel(256);
         let libvirt = Libvirt {
             uri: uri.to_owned(),
             unplug_timeout,
+            boot_grace,
             connection: Mutex::new(None),
-            removed,
+            events,
             mirrors: Mirrors::default(),
         };
         libvirt.connection()?;
@@ -100,8 +125,17 @@ impl Libvirt {
         start_event_loop()?;
         let conn =
             Connect::open(Some(&self.uri)).map_err(libvirt_error("connecting to libvirt"))?;
-        let callback_id = register_device_removed(&conn, self.removed.clone())?;
-        let conn = Arc::new(Connection { conn, callback_id });
+        let mut callback_ids = Vec::new();
+        for removal in [Removal::Done, Removal::Failed] {
+            match register_removal_events(&conn, removal, self.events.clone()) {
+                Ok(id) => callback_ids.push(id),
+                Err(err) => {
+                    drop(Connection { conn, callback_ids });
+                    return Err(err);
+                }
+            }
+        }
+        let conn = Arc::new(Connection { conn, callback_ids });
         *slot = Some(conn.clone());
         Ok(conn)
     }
@@ -118,31 +152,18 @@ impl Libvirt {
             .map_err(|e| HypervisorError::Internal(format!("libvirt worker: {e}")))?
     }
 
-    /// Asks the guest to release the device, then waits until it is gone.
+    /// Asks the guest to release the device, again every [`UNPLUG_RESEND`]
+    /// while it is still there, and waits until it is gone, the guest
+    /// refuses, or the unplug timeout passes.
     async fn unplug(&self, vm: Uuid, alias: &str) -> Result<(), HypervisorError> {
-        let events = self.removed.subscribe();
-        let alias_owned = alias.to_owned();
-        self.blocking(move |conn| {
-            let dom = lookup(conn, vm)?;
-            detach_by_alias(&dom, &alias_owned).map_err(libvirt_error("detaching the NIC"))
-        })
-        .await?;
-        self.wait_until_released(vm, alias, events).await
-    }
-
-    /// Phase two of an unplug: the device-removed event, or the device gone
-    /// from the live XML (checked every [`UNPLUG_POLL`]), before the timeout.
-    async fn wait_until_released(
-        &self,
-        vm: Uuid,
-        alias: &str,
-        mut events: broadcast::Receiver<DeviceRemoved>,
-    ) -> Result<(), HypervisorError> {
+        let mut events = self.events.subscribe();
         let started = Instant::now();
         let deadline = started + self.unplug_timeout;
+        let mut requests = 0u32;
+        let mut next_request = started;
         loop {
             if self.live(vm).await?.nic_by_alias(alias).is_none() {
-                tracing::debug!(%vm, alias, elapsed_ms = started.elapsed().as_millis() as u64, "device released");
+                tracing::debug!(%vm, alias, requests, elapsed_ms = started.elapsed().as_millis() as u64, "device released");
                 return Ok(());
             }
             let now = Instant::now();
@@ -152,11 +173,40 @@ impl Libvirt {
                     waited: self.unplug_timeout,
                 });
             }
-            let tick = UNPLUG_POLL.min(deadline - now);
+            if now >= next_request {
+                self.request_detach(vm, alias, requests).await?;
+                requests += 1;
+                next_request = now + UNPLUG_RESEND;
+            }
+            let tick = UNPLUG_POLL.min(deadline - now).min(next_request - now);
             tokio::select! {
-                () = removed_event(&mut events, vm, alias) => {}
+                removal = removal_event(&mut events, vm, alias) => {
+                    if removal == Some(Removal::Failed) {
+                        return Err(HypervisorError::RemovalRefused { alias: alias.to_owned() });
+                    }
+                }
                 () = tokio::time::sleep(tick) => {}
             }
+        }
+    }
+
+    /// One `virDomainDetachDeviceAlias`. A repeated request that libvirt
+    /// turns down (one is already pending) is not a failure: the wait goes
+    /// on; the first request must be accepted.
+    async fn request_detach(&self, vm: Uuid, alias: &str, earlier: u32) -> Result<(), HypervisorError> {
+        let alias_owned = alias.to_owned();
+        let sent = self
+            .blocking(move |conn| {
+                let dom = lookup(conn, vm)?;
+                detach_by_alias(&dom, &alias_owned).map_err(libvirt_error("detaching the NIC"))
+            })
+            .await;
+        match sent {
+            Err(HypervisorError::Libvirt { message, .. }) if earlier > 0 => {
+                tracing::debug!(%vm, alias, earlier, %message, "repeated detach request turned down");
+                Ok(())
+            }
+            other => other,
         }
     }
 
@@ -237,12 +287,12 @@ impl Hypervisor for Libvirt {
         for nic in &vm.nics {
             Self::check_nic_supported(nic)?;
         }
-        let domain_xml = xml::domain_xml(&vm).map_err(|e| HypervisorError::Unsupported {
+        let domain_xml = xml::domain_xml(&vm, unix_ms_now()).map_err(|e| HypervisorError::Unsupported {
             kind: crate::params::DeviceKind::Sriov,
             reason: e.to_string(),
         })?;
         let (id, name) = (vm.id, vm.name.as_str().to_owned());
-        let (live, status) = self
+        let (live, state) = self
             .blocking(move |conn| {
                 let exists = conn.lookup_domain_by_uuid_string(&id.to_string()).is_ok()
                     || conn.lookup_domain_by_name(&name).is_ok();
@@ -252,9 +302,11 @@ impl Hypervisor for Libvirt {
                 let dom = conn
                     .create_domain_xml(&domain_xml, 0)
                     .map_err(libvirt_error("starting the VM"))?;
-                Ok((live_xml(&dom)?, vdsm_status(&dom)))
+                let state = dom.state().map(|(state, _)| state).ok();
+                Ok((live_xml(&dom)?, state))
             })
             .await?;
+        let status = vdsm_status(state, &live, self.boot_grace, unix_ms_now());
         for nic in vm.nics.iter().filter(|n| !n.mirror_from.is_empty()) {
             let tap = live
                 .nic_by_alias(&nic.alias())
@@ -330,7 +382,8 @@ impl Hypervisor for Libvirt {
                     }
                     // A VM may vanish between listing and reading: skip it.
                     if let Ok(live) = live_xml(&dom) {
-                        found.push((live, vdsm_status(&dom)));
+                        let state = dom.state().map(|(state, _)| state).ok();
+                        found.push((live, state));
                     }
                 }
                 Ok(found)
@@ -338,7 +391,8 @@ impl Hypervisor for Libvirt {
             .await?;
         let mirrors = self.mirrors.current().await;
         let mut vms = Vec::new();
-        for (live, status) in domains {
+        for (live, state) in domains {
+            let status = vdsm_status(state, &live, self.boot_grace, unix_ms_now());
             let nics = Self::nic_states(&live, &mirrors);
             vms.push(VmState {
                 id: live.uuid,
@@ -439,15 +493,31 @@ fn live_xml(dom: &Domain) -> Result<LiveDomain, HypervisorError> {
     Ok(xml::parse_live(&text)?)
 }
 
-fn vdsm_status(dom: &Domain) -> &'static str {
-    match dom.state().map(|(state, _)| state) {
-        Ok(Enum::Known(DomainState::Running | DomainState::Blocked)) => "Up",
-        Ok(Enum::Known(DomainState::Paused)) => "Paused",
-        Ok(Enum::Known(DomainState::Shutdown)) => "Powering down",
-        Ok(Enum::Known(DomainState::PMSuspended)) => "Suspended",
-        Ok(Enum::Known(DomainState::Shutoff | DomainState::Crashed)) => "Down",
+/// VDSM's word for a domain's state. A running domain is "Powering up"
+/// until its guest can take hot plug events: its guest agent's port is
+/// open, or `boot_grace` has passed since the agent started it (a guest
+/// without an agent; a domain with no recorded start counts as booted).
+fn vdsm_status(state: Option<DomainStateEnum>, live: &LiveDomain, boot_grace: Duration, now_ms: u64) -> &'static str {
+    match state {
+        Some(Enum::Known(DomainState::Running | DomainState::Blocked)) => {
+            let agent_up = live.guest_agent_connected == Some(true);
+            let grace_over = live
+                .started_ms
+                .is_none_or(|started| now_ms.saturating_sub(started) >= boot_grace.as_millis() as u64);
+            if agent_up || grace_over { "Up" } else { "Powering up" }
+        }
+        Some(Enum::Known(DomainState::Paused)) => "Paused",
+        Some(Enum::Known(DomainState::Shutdown)) => "Powering down",
+        Some(Enum::Known(DomainState::PMSuspended)) => "Suspended",
+        Some(Enum::Known(DomainState::Shutoff | DomainState::Crashed)) => "Down",
         _ => "Unknown",
     }
+}
+
+fn unix_ms_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }
 
 /// libvirt's `major * 1_000_000 + minor * 1000 + release` as `major.minor.release`.
@@ -489,14 +559,15 @@ fn detach_by_alias(dom: &Domain, alias: &str) -> Result<(), virt::error::Error> 
     Ok(())
 }
 
-/// Resolves when the removal of `alias` from `vm` is reported (or when
-/// events were lost, so the caller looks at the live XML again).
-async fn removed_event(events: &mut broadcast::Receiver<DeviceRemoved>, vm: Uuid, alias: &str) {
+/// Resolves with what libvirt reports about the removal of `alias` from
+/// `vm`, or with None when events were lost (the caller looks at the live
+/// XML again).
+async fn removal_event(events: &mut broadcast::Receiver<DeviceEvent>, vm: Uuid, alias: &str) -> Option<Removal> {
     loop {
         match events.recv().await {
-            Ok(event) if event.vm == vm && event.alias == alias => return,
+            Ok(event) if event.vm == vm && event.alias == alias => return Some(event.removal),
             Ok(_) => {}
-            Err(broadcast::error::RecvError::Lagged(_)) => return,
+            Err(broadcast::error::RecvError::Lagged(_)) => return None,
             Err(broadcast::error::RecvError::Closed) => std::future::pending().await,
         }
     }
@@ -529,20 +600,24 @@ fn start_event_loop() -> Result<(), HypervisorError> {
         })
 }
 
-/// Registers the device-removed callback for all domains of `conn`.
-fn register_device_removed(
+/// Registers the device-removed (or device-removal-failed) callback for all
+/// domains of `conn`; both events carry the same arguments.
+fn register_removal_events(
     conn: &Connect,
-    sender: broadcast::Sender<DeviceRemoved>,
+    removal: Removal,
+    sender: broadcast::Sender<DeviceEvent>,
 ) -> Result<c_int, HypervisorError> {
-    unsafe extern "C" fn on_removed(
+    type Opaque = (Removal, broadcast::Sender<DeviceEvent>);
+
+    unsafe extern "C" fn on_event(
         _conn: sys::virConnectPtr,
         dom: sys::virDomainPtr,
         alias: *const c_char,
         opaque: *mut c_void,
     ) {
-        // SAFETY: opaque is the Box<Sender> registered below, alive until
-        // `free_sender`; libvirt passes a valid domain and alias string.
-        let sender = unsafe { &*(opaque as *const broadcast::Sender<DeviceRemoved>) };
+        // SAFETY: opaque is the Box<Opaque> registered below, alive until
+        // `free_opaque`; libvirt passes a valid domain and alias string.
+        let (removal, sender) = unsafe { &*(opaque as *const Opaque) };
         let mut buf = [0 as c_char; sys::VIR_UUID_STRING_BUFLEN as usize];
         if alias.is_null() || unsafe { sys::virDomainGetUUIDString(dom, buf.as_mut_ptr()) } != 0 {
             return;
@@ -555,34 +630,39 @@ fn register_device_removed(
             .to_string_lossy()
             .into_owned();
         if let Some(vm) = uuid {
-            let _ = sender.send(DeviceRemoved { vm, alias });
+            let _ = sender.send(DeviceEvent { vm, alias, removal: *removal });
         }
     }
-    unsafe extern "C" fn free_sender(opaque: *mut c_void) {
+    unsafe extern "C" fn free_opaque(opaque: *mut c_void) {
         // SAFETY: opaque came from Box::into_raw below and is freed once.
-        drop(unsafe { Box::from_raw(opaque as *mut broadcast::Sender<DeviceRemoved>) });
+        drop(unsafe { Box::from_raw(opaque as *mut Opaque) });
     }
 
-    let opaque = Box::into_raw(Box::new(sender)) as *mut c_void;
-    let callback: sys::virConnectDomainEventDeviceRemovedCallback = Some(on_removed);
+    let event_id = match removal {
+        Removal::Done => sys::VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED,
+        Removal::Failed => sys::VIR_DOMAIN_EVENT_ID_DEVICE_REMOVAL_FAILED,
+    };
+    let opaque = Box::into_raw(Box::new((removal, sender))) as *mut c_void;
+    let callback: sys::virConnectDomainEventDeviceRemovedCallback = Some(on_event);
     // SAFETY: libvirt calls the callback with the signature of the event id
-    // it was registered for; the generic type is only the C API's carrier.
+    // it was registered for (device-removal-failed has the same one); the
+    // generic type is only the C API's carrier.
     let generic: sys::virConnectDomainEventGenericCallback =
         unsafe { std::mem::transmute(callback) };
     let id = unsafe {
         sys::virConnectDomainEventRegisterAny(
             conn.as_ptr(),
             ptr::null_mut(),
-            sys::VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED as c_int,
+            event_id as c_int,
             generic,
             opaque,
-            Some(free_sender),
+            Some(free_opaque),
         )
     };
     if id < 0 {
         // SAFETY: libvirt did not take ownership on failure.
-        drop(unsafe { Box::from_raw(opaque as *mut broadcast::Sender<DeviceRemoved>) });
-        return Err(libvirt_error("subscribing to device-removed events")(
+        drop(unsafe { Box::from_raw(opaque as *mut Opaque) });
+        return Err(libvirt_error("subscribing to device-removal events")(
             virt::error::Error::last_error(),
         ));
     }
@@ -592,6 +672,38 @@ fn register_device_removed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_running_domain_is_powering_up_until_its_guest_has_booted() {
+        let running = Some(Enum::Known(DomainState::Running));
+        let grace = Duration::from_secs(30);
+        let domain = |started_ms, guest_agent_connected| LiveDomain {
+            name: "t".into(),
+            uuid: Uuid::nil(),
+            nics: vec![],
+            pci_addresses: vec![],
+            started_ms,
+            guest_agent_connected,
+        };
+        let start = 1_000_000;
+        let cases = [
+            (domain(Some(start), Some(false)), start + 1_000, "Powering up"),
+            (domain(Some(start), Some(true)), start + 1_000, "Up"),
+            (domain(Some(start), None), start + 29_999, "Powering up"),
+            (domain(Some(start), None), start + 30_000, "Up"),
+            (domain(Some(start), Some(false)), start + 30_000, "Up"),
+            // Started by an agent that did not record the time: booted.
+            (domain(None, Some(false)), start, "Up"),
+            // A clock that went back does not make a VM boot forever.
+            (domain(Some(start), Some(false)), start - 5_000, "Powering up"),
+        ];
+        for (live, now, expected) in cases {
+            assert_eq!(vdsm_status(running, &live, grace, now), expected, "{live:?} at {now}");
+        }
+        let paused = Some(Enum::Known(DomainState::Paused));
+        assert_eq!(vdsm_status(paused, &domain(Some(start), Some(false)), grace, start), "Paused");
+        assert_eq!(vdsm_status(None, &domain(None, None), grace, start), "Unknown");
+    }
 
     #[test]
     fn formats_libvirt_versions() {

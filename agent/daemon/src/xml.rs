@@ -35,9 +35,15 @@ pub fn interface_xml(nic: &NicSpec) -> Result<String, BuildError> {
     Ok(into_string(w))
 }
 
+/// The virtio-serial port the QEMU guest agent opens: libvirt reports it
+/// `connected` once the guest's agent runs, our sign the guest has booted.
+pub const GUEST_AGENT_CHANNEL: &str = "org.qemu.guest_agent.0";
+
 /// The whole transient `<domain type='qemu'>` (TCG, ACPI on, direct kernel
-/// boot when a kernel is given, serial console to a file when given).
-pub fn domain_xml(vm: &VmSpec) -> Result<String, BuildError> {
+/// boot when a kernel is given, serial console to a file when given, a
+/// guest agent channel). `started_ms` (Unix time) goes into our metadata so
+/// the boot grace survives an agent restart.
+pub fn domain_xml(vm: &VmSpec, started_ms: u64) -> Result<String, BuildError> {
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     let mut nic_error = None;
     w.create_element("domain")
@@ -48,6 +54,7 @@ pub fn domain_xml(vm: &VmSpec) -> Result<String, BuildError> {
             w.create_element("metadata").write_inner_content(|w| {
                 w.create_element(format!("{METADATA_PREFIX}:vm"))
                     .with_attribute((format!("xmlns:{METADATA_PREFIX}").as_str(), METADATA_NS))
+                    .with_attribute(("started", started_ms.to_string().as_str()))
                     .write_empty()?;
                 Ok(())
             })?;
@@ -144,6 +151,14 @@ pub fn domain_xml(vm: &VmSpec) -> Result<String, BuildError> {
                             Ok(())
                         })?;
                 }
+                w.create_element("channel")
+                    .with_attribute(("type", "unix"))
+                    .write_inner_content(|w| {
+                        w.create_element("target")
+                            .with_attributes([("type", "virtio"), ("name", GUEST_AGENT_CHANNEL)])
+                            .write_empty()?;
+                        Ok(())
+                    })?;
                 w.create_element("memballoon")
                     .with_attribute(("model", "none"))
                     .write_empty()?;
@@ -255,6 +270,10 @@ pub struct LiveDomain {
     pub nics: Vec<LiveNic>,
     /// Every PCI address any device of the domain occupies.
     pub pci_addresses: Vec<PciAddress>,
+    /// When this agent started the domain (Unix ms), from our metadata.
+    pub started_ms: Option<u64>,
+    /// Whether the guest agent's port is open; None without the channel.
+    pub guest_agent_connected: Option<bool>,
 }
 
 impl LiveDomain {
@@ -400,19 +419,45 @@ pub fn parse_live(xml: &str) -> Result<LiveDomain, ReadError> {
             address: i.address.as_ref().and_then(AddressDoc::pci),
         })
         .collect();
+    let scanned = scan(xml)?;
     Ok(LiveDomain {
         name: doc.name,
         uuid,
         nics,
-        pci_addresses: pci_addresses(xml)?,
+        pci_addresses: scanned.pci_addresses,
+        started_ms: scanned.started_ms,
+        guest_agent_connected: scanned.guest_agent_connected,
     })
 }
 
-/// Every `<address type='pci'>` under `<devices>` (any device type).
-fn pci_addresses(xml: &str) -> Result<Vec<PciAddress>, ReadError> {
+/// What one pass of the raw reader finds: facts the serde view would need
+/// a document type per device kind (or namespace handling) to see.
+#[derive(Default)]
+struct Scanned {
+    pci_addresses: Vec<PciAddress>,
+    started_ms: Option<u64>,
+    guest_agent_connected: Option<bool>,
+}
+
+fn attributes(e: &quick_xml::events::BytesStart) -> Result<Vec<(String, String)>, ReadError> {
+    e.attributes()
+        .flatten()
+        .map(|attr| {
+            let value = attr
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .map_err(|e| ReadError::Xml(e.to_string()))?
+                .into_owned();
+            Ok((attr.key.as_ref().to_owned(), value))
+        })
+        .collect()
+}
+
+/// Every `<address type='pci'>` under `<devices>` (any device type), our
+/// metadata's start time and the guest agent channel's state.
+fn scan(xml: &str) -> Result<Scanned, ReadError> {
     let mut reader = Reader::from_str(xml);
     let mut depth_in_devices = 0usize;
-    let mut found = Vec::new();
+    let mut found = Scanned::default();
     loop {
         let event = reader
             .read_event()
@@ -424,32 +469,45 @@ fn pci_addresses(xml: &str) -> Result<Vec<PciAddress>, ReadError> {
             Event::Eof => break,
             _ => {}
         }
-        if let (Event::Empty(e) | Event::Start(e), true) = (&event, depth_in_devices > 1) {
-            if e.name().as_ref() != "address" {
-                continue;
+        let (Event::Empty(e) | Event::Start(e)) = &event else {
+            continue;
+        };
+        let tag: &str = e.name().into_inner();
+        match tag {
+            "address" if depth_in_devices > 1 => {
+                let mut doc = AddressDoc {
+                    kind: String::new(),
+                    domain: None,
+                    bus: None,
+                    slot: None,
+                    function: None,
+                };
+                for (key, value) in attributes(e)? {
+                    match key.as_str() {
+                        "type" => doc.kind = value,
+                        "domain" => doc.domain = Some(value),
+                        "bus" => doc.bus = Some(value),
+                        "slot" => doc.slot = Some(value),
+                        "function" => doc.function = Some(value),
+                        _ => {}
+                    }
+                }
+                found.pci_addresses.extend(doc.pci());
             }
-            let mut doc = AddressDoc {
-                kind: String::new(),
-                domain: None,
-                bus: None,
-                slot: None,
-                function: None,
-            };
-            for attr in e.attributes().flatten() {
-                let value = attr
-                    .normalized_value(quick_xml::XmlVersion::Implicit1_0)
-                    .map_err(|e| ReadError::Xml(e.to_string()))?
-                    .into_owned();
-                match attr.key.as_ref() {
-                    "type" => doc.kind = value,
-                    "domain" => doc.domain = Some(value),
-                    "bus" => doc.bus = Some(value),
-                    "slot" => doc.slot = Some(value),
-                    "function" => doc.function = Some(value),
-                    _ => {}
+            "target" if depth_in_devices > 1 => {
+                let attrs = attributes(e)?;
+                let named = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
+                if named("name") == Some(GUEST_AGENT_CHANNEL) {
+                    found.guest_agent_connected = Some(named("state") == Some("connected"));
                 }
             }
-            found.extend(doc.pci());
+            _ if tag == format!("{METADATA_PREFIX}:vm") => {
+                found.started_ms = attributes(e)?
+                    .into_iter()
+                    .find(|(key, _)| key == "started")
+                    .and_then(|(_, v)| v.parse().ok());
+            }
+            _ => {}
         }
     }
     Ok(found)
@@ -551,11 +609,12 @@ mod tests {
 
     #[test]
     fn writes_a_domain_and_escapes_every_value() {
-        let xml = domain_xml(&vm()).unwrap();
+        let xml = domain_xml(&vm(), 1_700_000_000_123).unwrap();
         let flat = squash(&xml);
         for expected in [
             r#"<domain type="qemu"><name>vm-7</name><uuid>00000000-0000-0000-0000-000000000007</uuid>"#,
-            r#"<metadata><hotnic:vm xmlns:hotnic="urn:hotnic:agent:1"/></metadata>"#,
+            r#"<metadata><hotnic:vm xmlns:hotnic="urn:hotnic:agent:1" started="1700000000123"/></metadata>"#,
+            r#"<channel type="unix"><target type="virtio" name="org.qemu.guest_agent.0"/></channel>"#,
             r#"<memory unit="MiB">128</memory><vcpu>1</vcpu>"#,
             r#"<kernel>/guest/vmlinuz</kernel><initrd>/guest/initrd.img</initrd>"#,
             r#"<cmdline>console=ttyS0 x=&apos;1&apos; &lt;y&gt; &amp; z</cmdline>"#,
@@ -573,14 +632,16 @@ mod tests {
             nics: vec![],
             ..vm()
         };
-        let flat = squash(&domain_xml(&firmware_only).unwrap());
+        let flat = squash(&domain_xml(&firmware_only, 0).unwrap());
         assert!(
             flat.contains(r#"<os><type arch="x86_64" machine="pc">hvm</type></os>"#),
             "{flat}"
         );
         assert!(!flat.contains("<serial"), "{flat}");
         // What we write, libvirt would give back: read our own XML.
-        let live = parse_live(&domain_xml(&vm()).unwrap()).unwrap();
+        let live = parse_live(&domain_xml(&vm(), 1_700_000_000_123).unwrap()).unwrap();
+        assert_eq!(live.started_ms, Some(1_700_000_000_123));
+        assert_eq!(live.guest_agent_connected, Some(false));
         assert_eq!(
             live.nics[0].alias.as_deref(),
             Some("ua-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9")
@@ -630,6 +691,12 @@ mod tests {
       <address type='pci' domain='0x0000' bus='0x00' slot='0x0c' function='0x0'/>
     </interface>
     <serial type='file'><source path='/tmp/c.log'/><target type='isa-serial' port='0'/></serial>
+    <channel type='unix'>
+      <source mode='bind' path='/var/lib/libvirt/qemu/channel/target/domain-5-t1/org.qemu.guest_agent.0'/>
+      <target type='virtio' name='org.qemu.guest_agent.0' state='connected'/>
+      <alias name='channel0'/>
+      <address type='virtio-serial' controller='0' bus='0' port='1'/>
+    </channel>
     <interface type='ethernet'>
       <mac address='52:54:00:00:00:01'/>
       <target dev='vnet3' managed='yes'/>
@@ -644,6 +711,8 @@ mod tests {
     fn reads_interfaces_and_addresses_from_live_xml() {
         let live = parse_live(LIVE).unwrap();
         assert_eq!(live.name, "t1");
+        assert_eq!(live.guest_agent_connected, Some(true));
+        assert_eq!(live.started_ms, None, "a domain from before the start time was recorded");
         assert_eq!(
             live.uuid,
             Uuid::parse_str("6d2a8e1c-3f4b-4a5c-9d8e-7f6a5b4c3d2e").unwrap()

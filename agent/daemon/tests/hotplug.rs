@@ -457,3 +457,59 @@ fn reads_pci_lines_and_skips_broken_ones() {
         ]
     );
 }
+
+/// Issue 15: plug and unplug the moment `create` returns, while the guest
+/// still boots. Its kernel clears an eject request that comes before its
+/// ACPI hot plug driver runs; the agent asks again until the guest takes
+/// it, so the unplug completes and the guest shows the NIC gone. Meanwhile
+/// the VM reads "Powering up", and "Up" once the guest opened its agent
+/// port.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plug_and_unplug_while_the_guest_boots() {
+    let agent = Agent::start(Duration::from_secs(60)).await;
+    let vm = TestVm::new_unstarted("boot");
+    let created = agent
+        .client
+        .create(&vm.linux_params(vec![]))
+        .await
+        .expect("create");
+    assert_eq!(created.vm.status, "Powering up");
+    let nic = new_nic("bridge", Some(BRIDGE), "pv");
+    let plugged = agent
+        .client
+        .hotplug_nic(&plug(&vm, &nic))
+        .await
+        .expect("hotplugNic while booting");
+    let device = sysfs_name(&plugged.nic.address.clone().unwrap());
+    let started = Instant::now();
+    agent
+        .client
+        .hotunplug_nic(&plug(&vm, &nic))
+        .await
+        .expect("the unplug reaches the booting guest");
+    println!("unplug during boot completed in {:?}", started.elapsed());
+    assert!(vm.live().nic_by_alias(&alias(&nic)).is_none());
+    vm.wait_ready().await;
+    vm.wait_guest_pci(&device, false).await;
+
+    let started = Instant::now();
+    loop {
+        let stats = agent.client.get_all_vm_stats().await.unwrap();
+        let mine = stats.stats_list.iter().find(|s| s.vm_id == vm.id).unwrap();
+        if mine.status == "Up" {
+            break;
+        }
+        assert_eq!(mine.status, "Powering up");
+        assert!(
+            started.elapsed() < GUEST_TIMEOUT,
+            "the guest opened its agent port but the VM is not Up:\n{}",
+            console_text(&vm.console)
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        console_text(&vm.console).contains("HOTNIC-GUEST-AGENT /dev/"),
+        "{}",
+        console_text(&vm.console)
+    );
+}
