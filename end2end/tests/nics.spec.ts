@@ -17,7 +17,8 @@ test.afterEach(async ({ request }) => {
 
 async function runFromHeader(page: Page) {
   await page.getByRole('toolbar', { name: 'VM actions' }).getByRole('button', { name: 'Run', exact: true }).click();
-  // Monitoring (1 s) turns powering_up into up; the page follows by push.
+  // Monitoring (1 s) turns powering_up into up once the guest has booted (it
+  // opens its guest agent port); the page follows by push.
   await expect(page.locator('.page-header .badge')).toHaveText(/\bup$/, { timeout: 60_000 });
 }
 

@@ -9,6 +9,7 @@ pub mod entities;
 mod error;
 pub mod health;
 pub mod host_client;
+mod host_view;
 pub mod hosts;
 pub mod locks;
 mod mac_pool;

@@ -2,19 +2,24 @@
 //! stores each NIC's PCI address (matched by alias ua-<nic id>), marks a
 //! plugged NIC the host no longer has as unplugged (an unplug the guest
 //! finished late), and marks a silent host non_responsive and its VMs
-//! unknown. It writes only what changed and leaves a VM alone while a flow
-//! holds it, or when a flow ran between the poll and the write.
+//! unknown. It writes only what changed.
+//!
+//! Each VM is polled and written while monitoring holds its lock, so no
+//! flow can commit between the sample and the write. A VM a flow holds is
+//! not skipped: monitoring takes it the moment the flow ends (see
+//! `locks`), polls again and writes, within the same pass. So a late
+//! release is recorded within one monitoring period even while flows on
+//! the VM's other NICs keep running.
 
 use crate::audit::{self, Severity, Subject};
 use crate::entities::{host, vm};
 use crate::host_client::HostTarget;
-use crate::nics::{self, StoredNic};
-use crate::plug::{from_wire_address, store_plugged};
+use crate::locks::VmGuard;
+use crate::nics;
 use crate::state::{HostStatus, VmStatus};
-use crate::{vms, Engine, EngineResult};
+use crate::{host_view, vms, Engine, EngineResult};
 use hotnic_agent_api::VmStats;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
-use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Runs monitoring until the task is aborted.
@@ -41,36 +46,84 @@ pub async fn refresh_all(engine: &Engine) -> EngineResult<()> {
     Ok(())
 }
 
+/// One host: the VMs nobody holds now, with one poll; then each VM a flow
+/// held, as soon as its flow ends (waiting at most one period), with a poll
+/// of its own.
 pub async fn refresh_host(engine: &Engine, host: &host::Model) -> EngineResult<()> {
+    let resident = vm::Entity::find().filter(vm::Column::HostId.eq(host.id)).all(engine.db()).await?;
+    let mut free = Vec::new();
+    let mut busy = Vec::new();
+    for vm in resident {
+        match engine.locks.try_lock_for_monitoring(vm.id) {
+            Some(guard) => free.push(guard_of(vm.id, guard)),
+            None => busy.push(vm.id),
+        }
+    }
+    let first = poll_and_reconcile(engine, host, free, true);
+    let after_flows = futures::future::join_all(busy.into_iter().map(|vm_id| async move {
+        let guard = engine.locks.lock_for_monitoring_when_free(vm_id, engine.config.monitoring_period).await;
+        match guard {
+            Some(guard) => poll_and_reconcile(engine, host, vec![guard_of(vm_id, guard)], false).await,
+            None => Ok(()),
+        }
+    }));
+    let (first, after_flows) = tokio::join!(first, after_flows);
+    first?;
+    after_flows.into_iter().collect()
+}
+
+/// A VM monitoring holds.
+struct Held {
+    vm_id: Uuid,
+    _guard: VmGuard,
+}
+
+fn guard_of(vm_id: Uuid, guard: VmGuard) -> Held {
+    Held { vm_id, _guard: guard }
+}
+
+/// Polls the host and reconciles the held VMs (read again now that they are
+/// held: a flow may have changed them). `marks_host` lets this poll change
+/// the host's own status.
+async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<Held>, marks_host: bool) -> EngineResult<()> {
+    if held.is_empty() && !marks_host {
+        return Ok(());
+    }
+    let stats = engine.hosts.get_all_vm_stats(&HostTarget::from(host)).await;
     let db = engine.db();
-    let resident = vm::Entity::find().filter(vm::Column::HostId.eq(host.id)).all(db).await?;
-    let generations: HashMap<Uuid, u64> = resident.iter().map(|v| (v.id, engine.locks.generation(v.id))).collect();
-    let stats = match engine.hosts.get_all_vm_stats(&HostTarget::from(host)).await {
+    let mut vms = Vec::new();
+    for held in &held {
+        if let Some(vm) = vm::Entity::find_by_id(held.vm_id).one(db).await? {
+            if vm.host_id == Some(host.id) {
+                vms.push(vm);
+            }
+        }
+    }
+    let stats = match stats {
         Ok(stats) => stats,
-        Err(err) => return host_silent(engine, host, &resident, &err.to_string()).await,
+        Err(err) if marks_host => return host_silent(engine, host, &vms, &err.to_string()).await,
+        Err(err) => {
+            tracing::info!(host = %host.name, error = %err, "monitoring: second poll failed; the next pass retries");
+            return Ok(());
+        }
     };
-    if host.status == HostStatus::NonResponsive.as_str() {
+    if marks_host && host.status == HostStatus::NonResponsive.as_str() {
         set_host_status(engine, host, HostStatus::Up, Severity::Normal, format!("Host {} answers again", host.name)).await?;
     }
-    let reported: HashMap<Uuid, &VmStats> = stats.stats_list.iter().map(|s| (s.vm_id, s)).collect();
-    for vm in resident {
-        let stale = engine.locks.is_locked(vm.id) || engine.locks.generation(vm.id) != generations[&vm.id];
-        if stale {
-            continue;
-        }
-        let seen = reported.get(&vm.id).copied();
+    for vm in vms {
+        let seen = stats.stats_list.iter().find(|s| s.vm_id == vm.id);
         reconcile_vm(engine, host, vm, seen).await?;
     }
     Ok(())
 }
 
-async fn host_silent(engine: &Engine, host: &host::Model, resident: &[vm::Model], error: &str) -> EngineResult<()> {
+async fn host_silent(engine: &Engine, host: &host::Model, held: &[vm::Model], error: &str) -> EngineResult<()> {
     if host.status != HostStatus::NonResponsive.as_str() {
         let message = format!("Host {} did not answer: {error}", host.name);
         set_host_status(engine, host, HostStatus::NonResponsive, Severity::Error, message).await?;
     }
-    for vm in resident {
-        if vm.status != VmStatus::Unknown.as_str() && vm.status != VmStatus::Down.as_str() && !engine.locks.is_locked(vm.id) {
+    for vm in held {
+        if vm.status != VmStatus::Unknown.as_str() && vm.status != VmStatus::Down.as_str() {
             let mut row = vm.clone().into_active_model();
             row.status = Set(VmStatus::Unknown.to_string());
             row.update(engine.db()).await?;
@@ -120,9 +173,13 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
         changed = true;
     }
     if let Some(stats) = stats {
-        for nic in nics::stored_nics(db, vm.id).await? {
-            changed |= reconcile_nic(engine, &vm, &nic, stats).await?;
+        let stored = nics::stored_nics(db, vm.id).await?;
+        let applied = host_view::apply(db, &stored, stats, &[]).await?;
+        record_late_releases(engine, &vm, &applied).await?;
+        for nic in &applied.unexpected {
+            tracing::warn!(nic = %nic.interface.id, vm = %vm.id, "host still has a NIC the engine holds unplugged");
         }
+        changed |= applied.changed;
     }
     if changed {
         engine.changed(Some(vm.id));
@@ -130,33 +187,18 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
     Ok(())
 }
 
-async fn reconcile_nic(engine: &Engine, vm: &vm::Model, nic: &StoredNic, stats: &VmStats) -> EngineResult<bool> {
-    let seen = stats.nics.iter().find(|i| i.device_id == Some(nic.interface.id));
-    match (nic.device.is_plugged, seen) {
-        (true, Some(info)) => {
-            let address = info.address.as_ref().and_then(from_wire_address);
-            if address.is_some() && (address != nic.address() || nic.device.alias.as_deref() != Some(info.alias.as_str())) {
-                store_plugged(engine.db(), nic, true, address, Some(info.alias.clone())).await?;
-                return Ok(true);
-            }
-            Ok(false)
-        }
-        (true, None) => {
-            store_plugged(engine.db(), nic, false, None, None).await?;
-            let message = format!(
-                "NIC {} is no longer in VM {}: the guest released it late; marked unplugged",
-                nic.interface.name, vm.name
-            );
-            let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: vm.host_id, ..Default::default() };
-            audit::record(engine.db(), Severity::Warning, "nic_unplug_completed", message, subject).await?;
-            Ok(true)
-        }
-        (false, Some(_)) => {
-            tracing::warn!(nic = %nic.interface.id, vm = %vm.id, "host still has a NIC the engine holds unplugged");
-            Ok(false)
-        }
-        (false, None) => Ok(false),
+/// One warning event per NIC the guest released after its unplug was
+/// reported failed.
+pub(crate) async fn record_late_releases(engine: &Engine, vm: &vm::Model, applied: &host_view::Applied) -> EngineResult<()> {
+    for nic in &applied.released_late {
+        let message = format!(
+            "NIC {} is no longer in VM {}: the guest released it late; marked unplugged",
+            nic.interface.name, vm.name
+        );
+        let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: vm.host_id, ..Default::default() };
+        audit::record(engine.db(), Severity::Warning, "nic_unplug_completed", message, subject).await?;
     }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -198,7 +198,7 @@ pub async fn edit_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid, update: NicUpd
         || update.port_mirroring.is_some()
         || update.boot_order.is_some();
     if has_edits {
-        let _guard = engine.locks.try_lock(vm_id)?;
+        let _guard = engine.locks.lock(vm_id).await?;
         apply_edits(engine, vm_id, nic_id, update).await?;
     }
     match plugged {
@@ -280,7 +280,7 @@ async fn apply_edits(engine: &Engine, vm_id: Uuid, nic_id: Uuid, update: NicUpda
 /// deletes its device row (and address) and interface row, which frees its
 /// MAC for the pool.
 pub async fn remove_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid) -> EngineResult<()> {
-    let _guard = engine.locks.try_lock(vm_id)?;
+    let _guard = engine.locks.lock(vm_id).await?;
     let txn = engine.db().begin().await?;
     let vm = vms::find_vm(&txn, vm_id).await?;
     let nic = find_nic(&txn, vm_id, nic_id).await?;

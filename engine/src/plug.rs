@@ -7,7 +7,7 @@ use crate::entities::{cluster, host, vm, vm_device};
 use crate::host_client::{host_error, HostTarget};
 use crate::nics::{self, StoredNic};
 use crate::state::{NetworkKind, NicChangePath};
-use crate::{hosts, vms, Engine, EngineError, EngineResult};
+use crate::{host_view, hosts, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::{HotplugNicParams, NicParams, PciAddressDict};
 use hotnic_model::{CompatibilityVersion, Nic, PciAddress, NIC_HOTPLUG_MIN_VERSION};
 use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
@@ -37,7 +37,7 @@ pub async fn unplug_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid) -> EngineRes
 }
 
 async fn set_plugged(engine: &Engine, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
-    let _guard = engine.locks.try_lock(vm_id)?;
+    let _guard = engine.locks.lock(vm_id).await?;
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
     let nic = nics::find_nic(db, vm_id, nic_id).await?;
@@ -102,7 +102,7 @@ pub(crate) async fn store_plugged(
     device.is_plugged = Set(plugged);
     if plugged {
         if address.is_some() {
-            device.address = Set(address.map(|a| serde_json::to_string(&a).expect("address JSON")));
+            device.address = Set(address.map(host_view::address_text));
         }
         if alias.is_some() {
             device.alias = Set(alias);
@@ -225,7 +225,49 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResu
     let params = HotplugNicParams { vm_id: vm.id, nic: nic_params(nic, address, mirror_networks(nic))? };
     let plugged = engine.hosts.hotplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;
     let reported = plugged.nic.address.as_ref().and_then(from_wire_address);
+    let stale = nics::stored_nics(db, vm.id)
+        .await?
+        .into_iter()
+        .filter(|other| other.interface.id != nic.interface.id && reported.is_some() && other.address() == reported)
+        .collect::<Vec<_>>();
+    if !stale.is_empty() {
+        return store_after_collision(engine, &target, vm, nic, reported, plugged.nic.alias, &stale).await;
+    }
     store_plugged(db, nic, true, reported, Some(plugged.nic.alias)).await
+}
+
+/// The host gave the NIC an address the database still records for another
+/// NIC of the VM: that one left the slot (a late release monitoring has not
+/// recorded yet). The whole VM is reconciled with the host before the plug
+/// is stored; if the host cannot be asked, the stale addresses are cleared
+/// (monitoring fills them in again).
+async fn store_after_collision(
+    engine: &Engine,
+    target: &HostTarget,
+    vm: &vm::Model,
+    nic: &StoredNic,
+    reported: Option<PciAddress>,
+    alias: String,
+    stale: &[StoredNic],
+) -> EngineResult<Nic> {
+    let db = engine.db();
+    tracing::info!(vm = %vm.id, nic = %nic.interface.id, stale = stale.len(), "plugged at an address stored for another NIC; reconciling");
+    if let Ok(stats) = engine.hosts.get_all_vm_stats(target).await {
+        if let Some(on_host) = stats.stats_list.iter().find(|s| s.vm_id == vm.id) {
+            if on_host.nics.iter().any(|n| n.device_id == Some(nic.interface.id)) {
+                let stored = nics::stored_nics(db, vm.id).await?;
+                let applied = host_view::apply(db, &stored, on_host, &[nic.interface.id]).await?;
+                crate::monitoring::record_late_releases(engine, vm, &applied).await?;
+                return nics::get_nic(db, vm.id, nic.interface.id).await;
+            }
+        }
+    }
+    for other in stale {
+        let mut row = other.device.clone().into_active_model();
+        row.address = Set(None);
+        row.update(db).await?;
+    }
+    store_plugged(db, nic, true, reported, Some(alias)).await
 }
 
 async fn hotunplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResult<Nic> {

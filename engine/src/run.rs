@@ -5,16 +5,16 @@ use crate::audit::{self, Severity, Subject};
 use crate::entities::{host, vm};
 use crate::host_client::{host_error, HostTarget};
 use crate::nics::{self, StoredNic};
-use crate::plug::{from_wire_address, mirror_networks, nic_params, store_plugged};
+use crate::plug::{mirror_networks, nic_params};
 use crate::state::{HostStatus, NetworkKind, VmStatus};
-use crate::{vms, Engine, EngineError, EngineResult};
-use hotnic_agent_api::{CreateParams, DriveParams, VmStats};
+use crate::{host_view, vms, Engine, EngineError, EngineResult};
+use hotnic_agent_api::{CreateParams, DriveParams};
 use hotnic_model::Vm;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
-    let _guard = engine.locks.try_lock(vm_id)?;
+    let _guard = engine.locks.lock(vm_id).await?;
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
     if vms::status_of(&vm)? != VmStatus::Down {
@@ -31,9 +31,22 @@ pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
     let target = HostTarget::from(&host);
     let failed = format!("Failed to run VM {}", vm.name);
 
+    // Two NICs recorded at one address would make the host refuse the VM:
+    // the host chooses for those (oVirt BZ1199782), and the log says so.
+    let (addresses, dropped) = host_view::addresses_for_run(&plugged);
     let mut nic_list = Vec::with_capacity(plugged.len());
-    for nic in &plugged {
-        nic_list.push(nic_params(nic, nic.address(), mirror_networks(nic))?);
+    for (nic, address) in plugged.iter().zip(addresses) {
+        nic_list.push(nic_params(nic, address, mirror_networks(nic))?);
+    }
+    if !dropped.is_empty() {
+        let names: Vec<&str> = dropped.iter().map(|n| n.interface.name.as_str()).collect();
+        let message = format!(
+            "NICs {} of VM {} were recorded at the same PCI address; the host chooses new addresses for them",
+            names.join(", "),
+            vm.name
+        );
+        audit::record(db, Severity::Warning, "nic_addresses_dropped", message, Subject { vm_id: Some(vm_id), ..Default::default() })
+            .await?;
     }
     let params = CreateParams {
         vm_id,
@@ -64,7 +77,8 @@ pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
     row.status = Set(VmStatus::PoweringUp.to_string());
     row.host_id = Set(Some(host.id));
     let row = row.update(db).await?;
-    store_reported_addresses(engine, &plugged, &created.vm).await?;
+    let stored = nics::stored_nics(db, vm_id).await?;
+    host_view::apply(db, &stored, &created.vm, &[]).await?;
     audit::record(db, Severity::Normal, "vm_started", format!("VM {} was started on host {}", vm.name, host.name), subject)
         .await?;
     engine.changed(Some(vm_id));
@@ -99,21 +113,8 @@ async fn choose_host(engine: &Engine, vm: &vm::Model, networks: &[String]) -> En
     Err(EngineError::Conflict(format!("VM {} cannot run: {}", vm.name, reasons.join("; "))))
 }
 
-/// Stores the PCI addresses the host gave the NICs it just started.
-async fn store_reported_addresses(engine: &Engine, plugged: &[StoredNic], stats: &VmStats) -> EngineResult<()> {
-    for nic in plugged {
-        if let Some(info) = stats.nics.iter().find(|i| i.device_id == Some(nic.interface.id)) {
-            let address = info.address.as_ref().and_then(from_wire_address);
-            if address != nic.address() || nic.device.alias.as_deref() != Some(info.alias.as_str()) {
-                store_plugged(engine.db(), nic, true, address, Some(info.alias.clone())).await?;
-            }
-        }
-    }
-    Ok(())
-}
-
 pub async fn stop_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
-    let _guard = engine.locks.try_lock(vm_id)?;
+    let _guard = engine.locks.lock(vm_id).await?;
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
     if vms::status_of(&vm)? == VmStatus::Down {

@@ -99,12 +99,14 @@ pub enum NicChangePath {
 }
 
 impl VmStatus {
-    /// Plug and unplug are allowed on a VM that is down or up; any state in
-    /// between is refused, naming the state.
+    /// Plug and unplug are allowed on a VM that is down, up, or powering up
+    /// (its guest still booting: the host plugs at once, and repeats an
+    /// unplug request until the guest takes it); any other state is
+    /// refused, naming the state.
     pub fn nic_change_path(self, action: &str) -> EngineResult<NicChangePath> {
         match self {
             VmStatus::Down => Ok(NicChangePath::DatabaseOnly),
-            VmStatus::Up => Ok(NicChangePath::Host),
+            VmStatus::Up | VmStatus::PoweringUp => Ok(NicChangePath::Host),
             other => Err(EngineError::Conflict(format!(
                 "cannot {action} a NIC while the VM is {}; wait until it is up or down",
                 other.as_str().replace('_', " ")
@@ -139,14 +141,15 @@ mod tests {
     }
 
     #[test]
-    fn plug_is_allowed_only_on_down_or_up_vms() {
+    fn plug_is_allowed_only_on_down_booting_or_up_vms() {
         assert_eq!(VmStatus::Down.nic_change_path("plug").unwrap(), NicChangePath::DatabaseOnly);
         assert_eq!(VmStatus::Up.nic_change_path("plug").unwrap(), NicChangePath::Host);
-        for status in [VmStatus::PoweringUp, VmStatus::PoweringDown, VmStatus::Paused, VmStatus::Migrating, VmStatus::Unknown] {
+        assert_eq!(VmStatus::PoweringUp.nic_change_path("unplug").unwrap(), NicChangePath::Host);
+        for status in [VmStatus::PoweringDown, VmStatus::Paused, VmStatus::Migrating, VmStatus::Unknown] {
             let err = status.nic_change_path("plug").unwrap_err();
             assert!(matches!(&err, EngineError::Conflict(m) if m.contains("while the VM is")), "{status}: {err}");
         }
-        let err = VmStatus::PoweringUp.nic_change_path("unplug").unwrap_err();
-        assert_eq!(err.to_string(), "cannot unplug a NIC while the VM is powering up; wait until it is up or down");
+        let err = VmStatus::PoweringDown.nic_change_path("unplug").unwrap_err();
+        assert_eq!(err.to_string(), "cannot unplug a NIC while the VM is powering down; wait until it is up or down");
     }
 }

@@ -130,7 +130,7 @@ pub async fn create_vm(db: &impl ConnectionTrait, new: NewVm) -> EngineResult<Vm
 
 /// Deletes a VM that is down, with its NICs (their MACs return to the pool).
 pub async fn delete_vm(engine: &Engine, id: Uuid) -> EngineResult<()> {
-    let _guard = engine.locks.try_lock(id)?;
+    let _guard = engine.locks.lock(id).await?;
     let db = engine.db();
     let row = find_vm(db, id).await?;
     if status_of(&row)? != VmStatus::Down {

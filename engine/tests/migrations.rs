@@ -28,7 +28,7 @@ async fn up_down_up(database: &Database) {
     assert_eq!(tables_present(database).await, TABLES);
     assert!(Migrator::get_pending_migrations(&database.conn).await.unwrap().is_empty());
     let health = hotnic_engine::health::health(database).await.unwrap();
-    assert_eq!(health.schema_version, "m20261125_000001_create_tables");
+    assert_eq!(health.schema_version, "m20261127_000001_unique_nic_address");
     assert_eq!(health.migrations_applied, Migrator::migrations().len());
 
     // The default MAC pool is seeded with oVirt's range.
@@ -85,4 +85,89 @@ async fn sqlite_files_use_the_write_ahead_log() {
     // 1 = NORMAL (FULL is 2): one fsync per checkpoint, not per commit.
     let sync = database.conn.query_one_raw(pragma("PRAGMA synchronous")).await.unwrap().unwrap();
     assert_eq!(sync.try_get_by_index::<i32>(0).unwrap(), 1);
+}
+
+/// A database written before the unique address index may hold two NICs at
+/// one address (the BZ1199782 state): the migration clears both, and from
+/// then on the database refuses such a pair.
+async fn shared_addresses_are_cleared_then_refused(database: &Database) {
+    use hotnic_engine::entities::{cluster, vm, vm_device, vm_interface};
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let db = &database.conn;
+    Migrator::up(db, Some(1)).await.expect("first migration only");
+    let now = chrono::Utc::now();
+    let cluster = cluster::Model { id: uuid::Uuid::new_v4(), name: "c".into(), compatibility_version: "4.7".into(), created_at: now };
+    cluster.clone().into_active_model().insert(db).await.unwrap();
+    let vm = vm::Model {
+        id: uuid::Uuid::new_v4(),
+        name: "v".into(),
+        cluster_id: cluster.id,
+        host_id: None,
+        status: "down".into(),
+        memory_mib: 128,
+        vcpus: 1,
+        kernel: None,
+        initrd: None,
+        cmdline: None,
+        disk: None,
+        created_at: now,
+    };
+    vm.clone().into_active_model().insert(db).await.unwrap();
+    let slot = |n: u8| format!(r#"{{"domain":0,"bus":0,"slot":{n},"function":0}}"#);
+    let mut nics = Vec::new();
+    for (i, address) in [slot(3), slot(3), slot(4)].into_iter().enumerate() {
+        let id = uuid::Uuid::new_v4();
+        vm_interface::Model {
+            id,
+            vm_id: vm.id,
+            name: format!("nic{i}"),
+            network_id: None,
+            mac: format!("00:1a:4a:16:01:5{i}"),
+            model: "virtio".into(),
+            port_mirroring: false,
+            boot_order: None,
+            created_at: now,
+        }
+        .into_active_model()
+        .insert(db)
+        .await
+        .unwrap();
+        vm_device::Model {
+            device_id: id,
+            vm_id: vm.id,
+            r#type: "interface".into(),
+            device: "bridge".into(),
+            is_plugged: true,
+            address: Some(address),
+            alias: None,
+            spec_params: "{}".into(),
+        }
+        .into_active_model()
+        .insert(db)
+        .await
+        .unwrap();
+        nics.push(id);
+    }
+    Migrator::up(db, None).await.expect("the index migration");
+    let mut rows = vm_device::Entity::find().all(db).await.unwrap();
+    rows.sort_by_key(|r| nics.iter().position(|n| *n == r.device_id));
+    let addresses: Vec<Option<String>> = rows.iter().map(|r| r.address.clone()).collect();
+    assert_eq!(addresses, [None, None, Some(slot(4))], "the shared address is cleared, the other kept");
+    let mut again = rows[0].clone().into_active_model();
+    again.address = Set(Some(slot(4)));
+    assert!(again.update(db).await.is_err(), "a second NIC at slot 4 is refused");
+}
+
+#[tokio::test]
+async fn shared_addresses_are_cleared_then_refused_on_sqlite() {
+    let db = TestDb::sqlite(false).await;
+    shared_addresses_are_cleared_then_refused(&db.database).await;
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn shared_addresses_are_cleared_then_refused_on_postgres() {
+    let db = TestDb::postgres(false).await;
+    shared_addresses_are_cleared_then_refused(&db.database).await;
+    db.finish().await;
 }

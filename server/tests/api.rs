@@ -49,7 +49,7 @@ async fn health_reports_database_and_schema() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "sqlite");
-    assert_eq!(body["schema_version"], "m20261125_000001_create_tables");
+    assert_eq!(body["schema_version"], "m20261127_000001_unique_nic_address");
     assert_eq!(body["migrations_applied"], 1);
 }
 

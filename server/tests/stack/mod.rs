@@ -168,15 +168,39 @@ impl Stack {
     }
 
     /// Runs the VM and, for a Linux guest, waits until it has booted and
-    /// monitoring has seen it up.
+    /// monitoring has seen it up (the agent reports "Up" once the guest
+    /// opened its guest agent port). A firmware-only guest has no agent:
+    /// it stays powering up for the agent's boot grace, and that is enough
+    /// for the tests that use one.
     pub async fn run(&self, vm: Uuid, linux: bool) {
         self.ok("POST", &format!("/api/vms/{vm}/start"), None).await;
         if linux {
             self.wait_console(vm, "HOTNIC-GUEST-READY", BOOT_TIMEOUT).await;
+            self.wait_status(vm, "up", BOOT_TIMEOUT).await;
+        } else {
+            self.settle().await;
+            let status = self.ok("GET", &format!("/api/vms/{vm}"), None).await["status"].clone();
+            assert!(status == "powering_up" || status == "up", "{status}");
         }
-        self.settle().await;
-        let status = self.ok("GET", &format!("/api/vms/{vm}"), None).await["status"].clone();
-        assert_eq!(status, "up");
+    }
+
+    /// Monitoring passes until the API reports the VM in `status`; returns
+    /// the statuses it read on the way.
+    pub async fn wait_status(&self, vm: Uuid, status: &str, timeout: Duration) -> Vec<String> {
+        let start = Instant::now();
+        let mut seen = Vec::new();
+        loop {
+            self.settle().await;
+            let now = self.ok("GET", &format!("/api/vms/{vm}"), None).await["status"].as_str().unwrap().to_owned();
+            if seen.last() != Some(&now) {
+                seen.push(now.clone());
+            }
+            if now == status {
+                return seen;
+            }
+            assert!(start.elapsed() < timeout, "VM {vm} not {status} within {timeout:?}: went {seen:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// One monitoring pass.

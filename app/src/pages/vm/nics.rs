@@ -37,7 +37,8 @@ impl NicAction {
 /// Whether `action` is allowed on `nic` of a VM in `vm_status`: Ok with what
 /// it will do, or Err with why not. Both become the button's tooltip.
 pub fn check(action: NicAction, nic: Option<&Nic>, vm_status: &str, busy: bool) -> Result<String, String> {
-    let stable = matches!(vm_status, "down" | "up");
+    // The engine's VmStatus::nic_change_path: down, powering up or up.
+    let stable = matches!(vm_status, "down" | "powering_up" | "up");
     let wait = || format!("the VM is {}; wait until it is up or down", vm_status.replace('_', " "));
     if action == NicAction::New {
         return Ok("Add a network interface (unplugged)".into());
@@ -55,6 +56,9 @@ pub fn check(action: NicAction, nic: Option<&Nic>, vm_status: &str, busy: bool) 
         NicAction::Plug => Ok(format!("Hot plug {} into the running VM", nic.name)),
         NicAction::Unplug if !nic.plugged => Err(format!("{} is not plugged", nic.name)),
         NicAction::Unplug if !stable => Err(wait()),
+        NicAction::Unplug if vm_status == "powering_up" => {
+            Ok(format!("Unplug {} (completes once the booting guest takes the request)", nic.name))
+        }
         NicAction::Unplug => Ok(format!("Unplug {}", nic.name)),
         NicAction::Remove if nic.plugged && vm_status != "down" => {
             Err(format!("{} is plugged into a running VM; unplug it first", nic.name))

@@ -1,0 +1,158 @@
+//! Writes what a host reports about a VM's NICs (plugged or not, PCI
+//! address, alias) so that no two NICs of a VM ever share a PCI address in
+//! the database, not even for a moment (a unique index holds it): in one
+//! transaction, the addresses that move are cleared first, then the new
+//! ones are set. Monitoring, run (the NICs just started) and plug (when
+//! the host's answer collides with a stored address) all write through here.
+
+use crate::entities::vm_device;
+use crate::nics::StoredNic;
+use crate::plug::from_wire_address;
+use crate::EngineResult;
+use hotnic_agent_api::VmStats;
+use hotnic_model::PciAddress;
+use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set, TransactionTrait};
+use uuid::Uuid;
+
+/// What the database should hold for one NIC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Wanted {
+    plugged: bool,
+    address: Option<PciAddress>,
+    alias: Option<String>,
+}
+
+/// What applying a host's view changed.
+#[derive(Debug, Default)]
+pub(crate) struct Applied {
+    /// Some row was written.
+    pub changed: bool,
+    /// Plugged in the database, gone from the host: the guest released
+    /// them after their unplug was reported failed. Now unplugged.
+    pub released_late: Vec<StoredNic>,
+    /// On the host although the database holds them unplugged (and they
+    /// were not to be adopted): left as they are.
+    pub unexpected: Vec<StoredNic>,
+}
+
+/// Brings `nics` (all NICs of one VM) in line with `on_host`, the host's
+/// report of that VM. NICs in `adopt` (one a flow just plugged) are
+/// recorded plugged when the host has them.
+pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> EngineResult<Applied> {
+    let mut applied = Applied::default();
+    let mut writes: Vec<(&StoredNic, Wanted)> = Vec::new();
+    for nic in nics {
+        let current = Wanted { plugged: nic.device.is_plugged, address: nic.address(), alias: nic.device.alias.clone() };
+        let seen = on_host.nics.iter().find(|n| n.device_id == Some(nic.interface.id));
+        let wanted = match (nic.device.is_plugged || adopt.contains(&nic.interface.id), seen) {
+            (true, Some(info)) => Wanted {
+                plugged: true,
+                address: info.address.as_ref().and_then(from_wire_address),
+                alias: Some(info.alias.clone()),
+            },
+            (true, None) => {
+                applied.released_late.push(nic.clone());
+                Wanted { plugged: false, address: None, alias: None }
+            }
+            (false, Some(_)) => {
+                applied.unexpected.push(nic.clone());
+                continue;
+            }
+            (false, None) => continue,
+        };
+        if wanted != current {
+            writes.push((nic, wanted));
+        }
+    }
+    if writes.is_empty() {
+        return Ok(applied);
+    }
+    let txn = db.begin().await?;
+    for (nic, wanted) in &writes {
+        if nic.device.address.is_some() && nic.address() != wanted.address {
+            let mut row = nic.device.clone().into_active_model();
+            row.address = Set(None);
+            row.update(&txn).await?;
+        }
+    }
+    for (nic, wanted) in &writes {
+        let mut row: vm_device::ActiveModel = nic.device.clone().into_active_model();
+        row.is_plugged = Set(wanted.plugged);
+        row.address = Set(wanted.address.map(address_text));
+        row.alias = Set(wanted.alias.clone());
+        // Every column set: the first pass may have written this row.
+        row.reset_all().update(&txn).await?;
+    }
+    txn.commit().await?;
+    applied.changed = true;
+    Ok(applied)
+}
+
+/// How an address is stored (and compared by the unique index).
+pub(crate) fn address_text(address: PciAddress) -> String {
+    serde_json::to_string(&address).expect("address JSON")
+}
+
+/// The addresses to send at run: each plugged NIC's stored one, except
+/// that addresses two NICs share are dropped (the host chooses). Returns
+/// the addresses, in the order of `plugged`, and the NICs that lost theirs.
+pub(crate) fn addresses_for_run(plugged: &[StoredNic]) -> (Vec<Option<PciAddress>>, Vec<&StoredNic>) {
+    let stored: Vec<Option<PciAddress>> = plugged.iter().map(StoredNic::address).collect();
+    let shared = |a: &Option<PciAddress>| a.is_some() && stored.iter().filter(|b| *b == a).count() > 1;
+    let dropped = plugged.iter().zip(&stored).filter(|(_, a)| shared(a)).map(|(nic, _)| nic).collect();
+    let addresses = stored.iter().map(|a| if shared(a) { None } else { *a }).collect();
+    (addresses, dropped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::entities::vm_interface;
+
+    fn nic(name: &str, slot: Option<u8>) -> StoredNic {
+        let id = Uuid::new_v4();
+        StoredNic {
+            interface: vm_interface::Model {
+                id,
+                vm_id: Uuid::nil(),
+                name: name.into(),
+                network_id: None,
+                mac: "00:1a:4a:16:01:51".into(),
+                model: "virtio".into(),
+                port_mirroring: false,
+                boot_order: None,
+                created_at: chrono::Utc::now(),
+            },
+            device: vm_device::Model {
+                device_id: id,
+                vm_id: Uuid::nil(),
+                r#type: "interface".into(),
+                device: "bridge".into(),
+                is_plugged: true,
+                address: slot.map(|slot| address_text(PciAddress { domain: 0, bus: 0, slot, function: 0 })),
+                alias: None,
+                spec_params: "{}".into(),
+            },
+            network: None,
+        }
+    }
+
+    #[test]
+    fn run_drops_addresses_two_nics_share_and_keeps_the_rest() {
+        let nics = [nic("a", Some(3)), nic("b", Some(4)), nic("c", Some(3)), nic("d", None)];
+        let (addresses, dropped) = addresses_for_run(&nics);
+        let slots: Vec<Option<u8>> = addresses.iter().map(|a| a.map(|a| a.slot)).collect();
+        assert_eq!(slots, [None, Some(4), None, None]);
+        let names: Vec<&str> = dropped.iter().map(|n| n.interface.name.as_str()).collect();
+        assert_eq!(names, ["a", "c"]);
+    }
+
+    #[test]
+    fn run_keeps_distinct_addresses() {
+        let nics = [nic("a", Some(3)), nic("b", Some(4)), nic("c", None), nic("d", None)];
+        let (addresses, dropped) = addresses_for_run(&nics);
+        let slots: Vec<Option<u8>> = addresses.iter().map(|a| a.map(|a| a.slot)).collect();
+        assert_eq!(slots, [Some(3), Some(4), None, None]);
+        assert!(dropped.is_empty());
+    }
+}

@@ -1,0 +1,181 @@
+//! A host in memory behind the engine's `HostClient` trait, for unit-level
+//! tests of interleavings a real guest cannot stage on demand. Every call
+//! takes a little time, as a real agent does, so flows and monitoring
+//! really overlap. Correctness against real hosts is tested on real
+//! libvirt guests (server/tests).
+
+#![allow(dead_code)]
+
+use hotnic_agent_api::client::ClientError;
+use hotnic_agent_api::{
+    code, Caps, CreateParams, CreateResult, HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult,
+    NicInfo, PciAddressDict, Status, VmList, VmStats,
+};
+use hotnic_engine::host_client::{HostClient, HostTarget};
+use std::collections::{BTreeMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+use uuid::Uuid;
+
+/// How slots are chosen for a NIC that asks for none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slots {
+    /// The lowest free slot, as libvirt does: a freed slot is reused.
+    LowestFree,
+    /// Never a slot used before (no collisions to repair).
+    Fresh,
+}
+
+pub struct FakeHost {
+    pub latency: Duration,
+    slots: Slots,
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    vms: BTreeMap<Uuid, VmStats>,
+    /// NICs whose guest ignores the unplug request (until `release_late`).
+    deaf: HashSet<Uuid>,
+    next_fresh_slot: u8,
+}
+
+const FIRST_SLOT: u8 = 3;
+
+impl FakeHost {
+    pub fn new(slots: Slots, latency: Duration) -> Self {
+        FakeHost { latency, slots, state: Mutex::new(State { next_fresh_slot: FIRST_SLOT, ..Default::default() }) }
+    }
+
+    /// The guest will ignore the unplug of this NIC: the agent answers 50.
+    pub fn ignore_unplug(&self, nic: Uuid) {
+        self.state.lock().unwrap().deaf.insert(nic);
+    }
+
+    /// The guest lets the NIC go after all, without being asked again.
+    pub fn release_late(&self, nic: Uuid) {
+        let mut state = self.state.lock().unwrap();
+        state.deaf.remove(&nic);
+        for vm in state.vms.values_mut() {
+            vm.nics.retain(|n| n.device_id != Some(nic));
+        }
+    }
+
+    /// (NIC id, slot) of what the VM holds now.
+    pub fn nics_of(&self, vm: Uuid) -> Vec<(Uuid, u8)> {
+        let state = self.state.lock().unwrap();
+        let mut nics: Vec<(Uuid, u8)> = state
+            .vms
+            .get(&vm)
+            .map(|v| v.nics.iter().map(|n| (n.device_id.unwrap(), slot_of(n))).collect())
+            .unwrap_or_default();
+        nics.sort();
+        nics
+    }
+
+    async fn pause(&self) {
+        tokio::time::sleep(self.latency).await;
+    }
+
+    fn attach(&self, state: &mut State, vm: Uuid, params: &hotnic_agent_api::NicParams) -> Result<NicInfo, ClientError> {
+        let taken: HashSet<u8> = state.vms.get(&vm).map(|v| v.nics.iter().map(slot_of).collect()).unwrap_or_default();
+        let requested = params.address.as_ref().map(|a| u8::from_str_radix(a.slot.trim_start_matches("0x"), 16).unwrap());
+        let slot = match (requested, self.slots) {
+            (Some(slot), _) if taken.contains(&slot) => return Err(refused(code::HOTPLUG_NIC_FAILED, "PCI slot in use")),
+            (Some(slot), _) => slot,
+            (None, Slots::LowestFree) => (FIRST_SLOT..32).find(|s| !taken.contains(s)).expect("a free slot"),
+            (None, Slots::Fresh) => {
+                state.next_fresh_slot += 1;
+                state.next_fresh_slot - 1
+            }
+        };
+        Ok(NicInfo {
+            alias: format!("ua-{}", params.device_id),
+            device_id: Some(params.device_id),
+            mac_addr: params.mac_addr.clone(),
+            nic_model: params.nic_model.clone(),
+            device: params.device.clone(),
+            network: params.network.clone(),
+            name: None,
+            address: Some(PciAddressDict::pci(0, 0, slot, 0)),
+            boot_order: params.boot_order,
+            promisc: vec![],
+        })
+    }
+}
+
+fn slot_of(nic: &NicInfo) -> u8 {
+    let slot = &nic.address.as_ref().expect("fake NICs have addresses").slot;
+    u8::from_str_radix(slot.trim_start_matches("0x"), 16).unwrap()
+}
+
+fn refused(code: i32, message: &str) -> ClientError {
+    ClientError::Agent(Status::new(code, message))
+}
+
+#[async_trait::async_trait]
+impl HostClient for FakeHost {
+    async fn get_caps(&self, _host: &HostTarget) -> Result<Caps, ClientError> {
+        self.pause().await;
+        Ok(Caps {
+            api_version: hotnic_agent_api::API_VERSION,
+            hostname: "fake".into(),
+            libvirt_version: "9.0.0".into(),
+            qemu_version: "7.2.0".into(),
+            bridges: vec!["ovirtmgmt".into()],
+            nic_devices: vec!["bridge".into()],
+            nic_models: vec!["pv".into()],
+            free_pci_slots: Default::default(),
+        })
+    }
+
+    async fn create(&self, _host: &HostTarget, params: &CreateParams) -> Result<CreateResult, ClientError> {
+        self.pause().await;
+        let mut state = self.state.lock().unwrap();
+        let mut vm = VmStats { vm_id: params.vm_id, vm_name: params.vm_name.clone(), status: "Up".into(), nics: vec![] };
+        state.vms.insert(params.vm_id, vm.clone());
+        for nic in &params.nics {
+            let info = self.attach(&mut state, params.vm_id, nic)?;
+            state.vms.get_mut(&params.vm_id).unwrap().nics.push(info);
+        }
+        vm.nics = state.vms[&params.vm_id].nics.clone();
+        Ok(CreateResult { vm })
+    }
+
+    async fn destroy(&self, _host: &HostTarget, vm_id: Uuid) -> Result<(), ClientError> {
+        self.pause().await;
+        self.state.lock().unwrap().vms.remove(&vm_id).map(drop).ok_or_else(|| refused(code::NO_VM, "no such VM"))
+    }
+
+    async fn get_all_vm_stats(&self, _host: &HostTarget) -> Result<VmList, ClientError> {
+        self.pause().await;
+        Ok(VmList { stats_list: self.state.lock().unwrap().vms.values().cloned().collect() })
+    }
+
+    async fn hotplug_nic(&self, _host: &HostTarget, params: &HotplugNicParams) -> Result<HotplugNicResult, ClientError> {
+        self.pause().await;
+        let mut state = self.state.lock().unwrap();
+        let vm = state.vms.get(&params.vm_id).ok_or_else(|| refused(code::NO_VM, "no such VM"))?;
+        if vm.nics.iter().any(|n| n.device_id == Some(params.nic.device_id)) {
+            return Err(refused(code::HOTPLUG_NIC_FAILED, "the VM already has this NIC"));
+        }
+        let info = self.attach(&mut state, params.vm_id, &params.nic)?;
+        state.vms.get_mut(&params.vm_id).unwrap().nics.push(info.clone());
+        Ok(HotplugNicResult { vm_id: params.vm_id, nic: info })
+    }
+
+    async fn hotunplug_nic(&self, _host: &HostTarget, params: &HotunplugNicParams) -> Result<HotunplugNicResult, ClientError> {
+        self.pause().await;
+        let mut state = self.state.lock().unwrap();
+        if state.deaf.contains(&params.nic.device_id) {
+            return Err(refused(code::HOTUNPLUG_NIC_FAILED, "guest did not release the device"));
+        }
+        let vm = state.vms.get_mut(&params.vm_id).ok_or_else(|| refused(code::NO_VM, "no such VM"))?;
+        let before = vm.nics.len();
+        vm.nics.retain(|n| n.device_id != Some(params.nic.device_id));
+        if vm.nics.len() == before {
+            return Err(refused(code::HOTUNPLUG_NIC_FAILED, "the VM has no such NIC"));
+        }
+        Ok(HotunplugNicResult { vm_id: params.vm_id })
+    }
+}
