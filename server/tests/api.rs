@@ -50,7 +50,7 @@ async fn health_reports_database_and_schema() {
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "sqlite");
     assert_eq!(body["schema_version"], "m20261127_000001_unique_nic_address");
-    assert_eq!(body["migrations_applied"], 1);
+    assert_eq!(body["migrations_applied"], 2);
 }
 
 #[tokio::test]
