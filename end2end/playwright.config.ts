@@ -13,6 +13,9 @@ export default defineConfig({
   outputDir: 'test-results',
   use: {
     baseURL: process.env.HOTNIC_URL ?? 'http://127.0.0.1:3000',
+    // The tests also ask the agent directly; it serves HTTPS with its own
+    // self-signed certificate (hotnic pins it; the tests need not).
+    ignoreHTTPSErrors: true,
     trace: 'retain-on-failure',
     screenshot: 'only-on-failure',
     launchOptions: {

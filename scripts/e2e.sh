@@ -10,10 +10,13 @@ logs=${1:-$(mktemp -d /tmp/hotnic-e2e.XXXXXX)}
 export HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest}
 export DATABASE_URL="sqlite://$logs/e2e.db?mode=rwc"
 export HOTNIC_CONSOLE_DIR=$logs/consoles HOTNIC_MONITORING_MS=1000 HOTNIC_AGENT_UNPLUG_TIMEOUT_SECS=5
-mkdir -p end2end/artifacts "$HOTNIC_CONSOLE_DIR"
+# The agent's folders: consoles (read by the tests), image library, TLS key.
+export HOTNIC_AGENT_CONSOLE_DIR=$HOTNIC_CONSOLE_DIR HOTNIC_AGENT_IMAGES_DIR=$logs/images HOTNIC_AGENT_TLS_DIR=$logs/agent-tls
+mkdir -p end2end/artifacts "$HOTNIC_CONSOLE_DIR" "$HOTNIC_AGENT_IMAGES_DIR"
+cp "$HOTNIC_GUEST_DIR/vmlinuz" "$HOTNIC_GUEST_DIR/initrd.img" "$HOTNIC_AGENT_IMAGES_DIR/"
 cargo build -q -p hotnic-agent
 scripts/token.sh "$logs/agent.token"
-export HOTNIC_AGENT_URL=http://127.0.0.1:54399 HOTNIC_AGENT_TOKEN=$(<"$logs/agent.token")
+export HOTNIC_AGENT_URL=https://127.0.0.1:54399 HOTNIC_AGENT_TOKEN=$(<"$logs/agent.token")
 domains_before=$(virsh -q -c qemu:///system list --uuid | sort)
 agent_pid=$(scripts/agent-up.sh "$CARGO_TARGET_DIR/debug/hotnic-agent" 127.0.0.1:54399 "$logs/agent.token" hnbr0 "$logs/agent.log")
 stop_e2e_stack() {

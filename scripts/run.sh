@@ -15,11 +15,16 @@ scripts/libvirt-up.sh
 export HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest}
 scripts/build-guest.sh "$HOTNIC_GUEST_DIR"
 
-mkdir -p data/consoles
+# The local agent's own folders: its image library (the demo guest's kernel
+# and initrd: the only files a VM may use), the guests' consoles and its
+# TLS key (kept, so the fingerprint hotnic pinned stays valid).
+mkdir -p data/consoles data/images
+cp -u "$HOTNIC_GUEST_DIR/vmlinuz" "$HOTNIC_GUEST_DIR/initrd.img" data/images/
 scripts/token.sh data/agent.token
 agent_listen=127.0.0.1:54321
 export LEPTOS_SITE_ROOT=target/site LEPTOS_OUTPUT_NAME=hotnic LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
-export HOTNIC_CONSOLE_DIR=$HOTNIC_ROOT/data/consoles
+export HOTNIC_AGENT_IMAGES_DIR=$HOTNIC_ROOT/data/images HOTNIC_AGENT_CONSOLE_DIR=$HOTNIC_ROOT/data/consoles
+export HOTNIC_AGENT_TLS_DIR=$HOTNIC_ROOT/data/agent-tls
 
 domains_before=$(virsh -q -c qemu:///system list --uuid | sort)
 pids=()
@@ -42,6 +47,6 @@ for _ in $(seq 1 100); do
   curl -sf "http://$LEPTOS_SITE_ADDR/api/health" >/dev/null && break
   sleep 0.1
 done
-python3 scripts/seed-demo.py "http://$LEPTOS_SITE_ADDR" "http://$agent_listen" data/agent.token "$HOTNIC_GUEST_DIR"
+python3 scripts/seed-demo.py "http://$LEPTOS_SITE_ADDR" "https://$agent_listen" data/agent.token
 echo "hotnic: open http://$LEPTOS_SITE_ADDR/vms (Ctrl-C stops everything)"
 wait -n

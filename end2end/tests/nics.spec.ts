@@ -5,7 +5,7 @@ import { test, expect, Page } from '@playwright/test';
 import * as fs from 'fs';
 import { openHydrated, saveScreenshot, uniqueName } from './helpers';
 import {
-  addNic, CMDLINE, createVm, guestDir, guestPci, hostHasVm, listNics, NETWORK, nicTab, openNicTab, PCI,
+  addNic, CMDLINE, createVm, guestPci, hostHasVm, listNics, NETWORK, nicTab, openNicTab, PCI,
   setUp, stopQuietly, waitGuestReady, waitGuestSees,
 } from './stack';
 
@@ -42,8 +42,9 @@ test('1: create a VM, New NIC, run, plug (address, guest sees it), unplug, remov
   await form.getByLabel('Cluster').selectOption({ label: setup.clusterName });
   await form.getByLabel('Memory (MiB)').fill('128');
   await form.getByLabel('vCPUs').fill('1');
-  await form.getByLabel('Kernel', { exact: true }).fill(`${guestDir()}/vmlinuz`);
-  await form.getByLabel('Initrd').fill(`${guestDir()}/initrd.img`);
+  // Kernel and initrd come from the cluster's image library, in lists.
+  await form.getByLabel('Kernel', { exact: true }).selectOption('vmlinuz');
+  await form.getByLabel('Initrd').selectOption('initrd.img');
   await form.getByLabel('Kernel command line').fill(CMDLINE);
   await form.getByRole('button', { name: 'Create VM' }).click();
   const vmRow = page.getByRole('table', { name: 'VMs' }).getByRole('row').filter({ hasText: name });

@@ -48,7 +48,7 @@ export async function setUp(request: APIRequestContext): Promise<Setup> {
 /** A VM through the REST API: the test guest, or firmware only (no kernel). */
 export async function createVm(request: APIRequestContext, setup: Setup, withGuest: boolean) {
   const guest = withGuest
-    ? { kernel: path.join(guestDir(), 'vmlinuz'), initrd: path.join(guestDir(), 'initrd.img'), cmdline: CMDLINE }
+    ? { kernel: 'vmlinuz', initrd: 'initrd.img', cmdline: CMDLINE }
     : {};
   return ok(
     await request.post('/api/vms', {

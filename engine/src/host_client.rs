@@ -6,31 +6,47 @@ use crate::entities::host;
 use crate::EngineError;
 use hotnic_agent_api::client::{AgentClient, ClientError};
 use hotnic_agent_api::{
-    code, Caps, CreateParams, CreateResult, GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams,
-    HotunplugNicResult, VmList,
+    code, Caps, CreateParams, CreateResult, Fingerprint, GetCapsParams, HotplugNicParams, HotplugNicResult,
+    HotunplugNicParams, HotunplugNicResult, VmList,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use uuid::Uuid;
 
-/// Where a host's agent listens and how to prove who we are.
+/// Where a host's agent listens, the certificate it must present and how
+/// to prove who we are.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct HostTarget {
     pub name: String,
     pub agent_url: String,
     pub token: String,
+    pub fingerprint: Fingerprint,
+}
+
+/// What a host without a pin (registered before agents had TLS) is held
+/// to: nothing matches it, so its first answer asks for an administrator.
+fn no_pin() -> Fingerprint {
+    Fingerprint::parse(&"00".repeat(32)).expect("well-formed")
 }
 
 impl From<&host::Model> for HostTarget {
     fn from(row: &host::Model) -> Self {
-        HostTarget { name: row.name.clone(), agent_url: row.agent_url.clone(), token: row.token.clone() }
+        HostTarget {
+            name: row.name.clone(),
+            agent_url: row.agent_url.clone(),
+            token: row.token.clone(),
+            fingerprint: Fingerprint::parse(&row.tls_fingerprint).unwrap_or_else(|_| no_pin()),
+        }
     }
 }
 
 /// One method per agent verb the engine uses.
 #[async_trait::async_trait]
 pub trait HostClient: Send + Sync + 'static {
+    /// The fingerprint of the certificate the agent at `agent_url` presents
+    /// (no token sent, nothing trusted).
+    async fn probe_fingerprint(&self, agent_url: &str) -> Result<Fingerprint, ClientError>;
     async fn get_caps(&self, host: &HostTarget) -> Result<Caps, ClientError>;
     async fn create(&self, host: &HostTarget, params: &CreateParams) -> Result<CreateResult, ClientError>;
     async fn destroy(&self, host: &HostTarget, vm_id: Uuid) -> Result<(), ClientError>;
@@ -61,7 +77,7 @@ impl AgentHosts {
         if let Some(client) = clients.get(host) {
             return Ok(client.clone());
         }
-        let client = AgentClient::new(&host.agent_url, &host.token, self.timeout)?;
+        let client = AgentClient::new(&host.agent_url, &host.token, &host.fingerprint, self.timeout)?;
         clients.insert(host.clone(), client.clone());
         Ok(client)
     }
@@ -69,6 +85,10 @@ impl AgentHosts {
 
 #[async_trait::async_trait]
 impl HostClient for AgentHosts {
+    async fn probe_fingerprint(&self, agent_url: &str) -> Result<Fingerprint, ClientError> {
+        AgentClient::probe_fingerprint(agent_url, self.timeout.min(Duration::from_secs(10))).await
+    }
+
     async fn get_caps(&self, host: &HostTarget) -> Result<Caps, ClientError> {
         self.client(host)?.get_caps(&GetCapsParams::default()).await
     }
@@ -121,6 +141,11 @@ pub fn host_error(host: &HostTarget, failed: &str, err: ClientError) -> EngineEr
         },
         ClientError::Unauthorized => EngineError::HostFailed(format!(
             "{failed}: host {} refused hotnic's token; re-register the host with the agent's token",
+            host.name
+        )),
+        ClientError::CertificateChanged { presented, .. } => EngineError::HostFailed(format!(
+            "{failed}: host {} presents another TLS certificate than the one hotnic trusts (now {presented}); \
+             if its key was replaced on purpose, an administrator accepts the new fingerprint on the host",
             host.name
         )),
         ClientError::Transport(_) | ClientError::Malformed { .. } => EngineError::HostUnreachable {

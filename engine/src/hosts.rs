@@ -2,16 +2,30 @@
 
 use crate::audit::{self, Severity, Subject};
 use crate::entities::host;
+use crate::host_client::{host_error, HostTarget};
 use crate::state::HostStatus;
-use crate::{EngineError, EngineResult};
-use hotnic_model::{EntityName, Host, NewHost};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use crate::{Engine, EngineError, EngineResult};
+use hotnic_agent_api::Fingerprint;
+use hotnic_model::{parse_agent_url, AcceptFingerprint, EntityName, Host, NewHost};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 impl From<host::Model> for Host {
     fn from(row: host::Model) -> Self {
-        Host { id: row.id, name: row.name, cluster_id: row.cluster_id, agent_url: row.agent_url, status: row.status }
+        Host {
+            id: row.id,
+            name: row.name,
+            cluster_id: row.cluster_id,
+            agent_url: row.agent_url,
+            status: row.status,
+            fingerprint: row.tls_fingerprint,
+            presented_fingerprint: row.presented_fingerprint,
+        }
     }
+}
+
+fn parse_fingerprint(text: &str) -> EngineResult<Fingerprint> {
+    Fingerprint::parse(text).map_err(|e| EngineError::invalid("fingerprint", e))
 }
 
 pub async fn list_hosts(db: &impl ConnectionTrait) -> EngineResult<Vec<Host>> {
@@ -23,29 +37,41 @@ pub async fn find_host(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<host
     host::Entity::find_by_id(id).one(db).await?.ok_or_else(|| EngineError::NotFound(format!("no host with id {id}")))
 }
 
-/// Registers a host. Its status starts `up`; monitoring corrects it at its
-/// first poll if the agent does not answer.
-pub async fn create_host(db: &impl ConnectionTrait, new: NewHost) -> EngineResult<Host> {
+/// Registers a host: checks its URL, pins the fingerprint of the TLS
+/// certificate its agent presents (or requires the one given), and checks
+/// that the agent takes the token. Its status starts `up`.
+pub async fn create_host(engine: &Engine, new: NewHost) -> EngineResult<Host> {
+    let db = engine.db();
     let name = EntityName::parse(&new.name).map_err(|e| EngineError::invalid("name", format!("host {e}")))?;
-    let url = new.agent_url.trim();
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.contains(char::is_whitespace) {
-        return Err(EngineError::invalid("agent_url", format!("'{url}' is not an http:// or https:// URL")));
-    }
+    let url = parse_agent_url(&new.agent_url).map_err(|e| EngineError::invalid("agent_url", e))?;
     if new.token.trim().len() < 8 {
         return Err(EngineError::invalid("token", "the agent token must have at least 8 characters"));
     }
+    let expected = new.fingerprint.as_deref().map(parse_fingerprint).transpose()?;
     crate::clusters::require_cluster(db, new.cluster_id).await?;
     if host::Entity::find().filter(host::Column::Name.eq(name.as_str())).one(db).await?.is_some() {
         return Err(EngineError::Conflict(format!("a host named '{name}' already exists")));
     }
+    let failed = format!("Cannot register host {name}");
+    let unpinned = HostTarget { name: name.to_string(), agent_url: url.clone(), token: new.token.trim().to_owned(), fingerprint: Fingerprint::of_der(b"") };
+    let presented = engine.hosts.probe_fingerprint(&url).await.map_err(|e| host_error(&unpinned, &failed, e))?;
+    if let Some(expected) = expected.filter(|e| *e != presented) {
+        return Err(EngineError::Conflict(format!(
+            "{failed}: its agent presents the certificate {presented}, not {expected}"
+        )));
+    }
+    let target = HostTarget { fingerprint: presented.clone(), ..unpinned };
+    engine.hosts.get_caps(&target).await.map_err(|e| host_error(&target, &failed, e))?;
     let row = host::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(name.to_string()),
         cluster_id: Set(new.cluster_id),
-        agent_url: Set(url.trim_end_matches('/').to_owned()),
-        token: Set(new.token.trim().to_owned()),
+        agent_url: Set(url),
+        token: Set(target.token.clone()),
         status: Set(HostStatus::Up.to_string()),
         created_at: Set(chrono::Utc::now()),
+        tls_fingerprint: Set(presented.to_string()),
+        presented_fingerprint: Set(None),
     }
     .insert(db)
     .await?;
@@ -53,9 +79,65 @@ pub async fn create_host(db: &impl ConnectionTrait, new: NewHost) -> EngineResul
         db,
         Severity::Normal,
         "host_added",
-        format!("Host {} was added to the cluster", row.name),
+        format!("Host {} was added to the cluster; its certificate fingerprint is {presented}", row.name),
         Subject { cluster_id: Some(row.cluster_id), host_id: Some(row.id), ..Default::default() },
     )
     .await?;
+    engine.changed(None);
     Ok(row.into())
+}
+
+/// Trusts the certificate a host presents now, after its key was replaced:
+/// the administrator names the fingerprint they checked on the host, and it
+/// must be the one the agent presents.
+pub async fn accept_fingerprint(engine: &Engine, host_id: Uuid, accept: AcceptFingerprint) -> EngineResult<Host> {
+    let db = engine.db();
+    let wanted = parse_fingerprint(&accept.fingerprint)?;
+    let row = find_host(db, host_id).await?;
+    let target = HostTarget::from(&row);
+    let failed = format!("Cannot check the certificate of host {}", row.name);
+    let presented = engine.hosts.probe_fingerprint(&row.agent_url).await.map_err(|e| host_error(&target, &failed, e))?;
+    if presented != wanted {
+        return Err(EngineError::Conflict(format!(
+            "host {} presents the certificate {presented}, not {wanted}; nothing was changed",
+            row.name
+        )));
+    }
+    let mut update = row.clone().into_active_model();
+    update.tls_fingerprint = Set(wanted.to_string());
+    update.presented_fingerprint = Set(None);
+    let row = update.update(db).await?;
+    audit::record(
+        db,
+        Severity::Warning,
+        "host_fingerprint_accepted",
+        format!("The new certificate of host {} was accepted: {wanted}", row.name),
+        Subject { cluster_id: Some(row.cluster_id), host_id: Some(row.id), ..Default::default() },
+    )
+    .await?;
+    engine.changed(None);
+    Ok(row.into())
+}
+
+/// The images of a cluster's library: what its up hosts list, by name.
+pub async fn cluster_images(engine: &Engine, cluster_id: Uuid) -> EngineResult<Vec<hotnic_model::Image>> {
+    let db = engine.db();
+    crate::clusters::require_cluster(db, cluster_id).await?;
+    let hosts = host::Entity::find()
+        .filter(host::Column::ClusterId.eq(cluster_id))
+        .filter(host::Column::Status.eq(HostStatus::Up.as_str()))
+        .all(db)
+        .await?;
+    let answers = futures::future::join_all(hosts.iter().map(|h| {
+        let target = HostTarget::from(h);
+        async move { engine.hosts.get_caps(&target).await }
+    }))
+    .await;
+    let mut images = std::collections::BTreeMap::new();
+    for caps in answers.into_iter().flatten() {
+        for image in caps.images {
+            images.entry(image.name.clone()).or_insert(hotnic_model::Image { name: image.name, size_bytes: image.size_bytes });
+        }
+    }
+    Ok(images.into_values().collect())
 }

@@ -42,14 +42,11 @@ pub struct Change {
 pub struct EngineConfig {
     /// How often monitoring polls each host.
     pub monitoring_period: Duration,
-    /// Where hosts write each VM's serial console (`<dir>/<vm id>.log`);
-    /// None leaves the console unconnected.
-    pub console_dir: Option<String>,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { monitoring_period: Duration::from_secs(2), console_dir: None }
+        EngineConfig { monitoring_period: Duration::from_secs(2) }
     }
 }
 

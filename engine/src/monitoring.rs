@@ -18,6 +18,7 @@ use crate::locks::VmGuard;
 use crate::nics;
 use crate::state::{HostStatus, VmStatus};
 use crate::{host_view, vms, Engine, EngineResult};
+use hotnic_agent_api::client::ClientError;
 use hotnic_agent_api::VmStats;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
@@ -101,7 +102,7 @@ async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<Held>
     }
     let stats = match stats {
         Ok(stats) => stats,
-        Err(err) if marks_host => return host_silent(engine, host, &vms, &err.to_string()).await,
+        Err(err) if marks_host => return host_silent(engine, host, &vms, &err).await,
         Err(err) => {
             tracing::info!(host = %host.name, error = %err, "monitoring: second poll failed; the next pass retries");
             return Ok(());
@@ -117,9 +118,26 @@ async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<Held>
     Ok(())
 }
 
-async fn host_silent(engine: &Engine, host: &host::Model, held: &[vm::Model], error: &str) -> EngineResult<()> {
+async fn host_silent(engine: &Engine, host: &host::Model, held: &[vm::Model], error: &ClientError) -> EngineResult<()> {
+    // A new certificate is kept for an administrator to accept; it is not
+    // trusted meanwhile.
+    let presented = match error {
+        ClientError::CertificateChanged { presented, .. } => Some(presented.to_string()),
+        _ => None,
+    };
+    if presented.is_some() && presented != host.presented_fingerprint {
+        let mut row = host.clone().into_active_model();
+        row.presented_fingerprint = Set(presented.clone());
+        row.update(engine.db()).await?;
+    }
     if host.status != HostStatus::NonResponsive.as_str() {
-        let message = format!("Host {} did not answer: {error}", host.name);
+        let message = match &presented {
+            Some(new) => format!(
+                "Host {} presents another TLS certificate ({new}) than the one hotnic trusts; it is refused until an administrator accepts the new fingerprint",
+                host.name
+            ),
+            None => format!("Host {} did not answer: {error}", host.name),
+        };
         set_host_status(engine, host, HostStatus::NonResponsive, Severity::Error, message).await?;
     }
     for vm in held {

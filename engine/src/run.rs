@@ -27,7 +27,8 @@ pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
         .filter(|n| n.kind == NetworkKind::Bridge.as_str())
         .map(|n| n.name.clone())
         .collect();
-    let host = choose_host(engine, &vm, &needed).await?;
+    let images: Vec<String> = [&vm.kernel, &vm.initrd, &vm.disk].into_iter().flatten().cloned().collect();
+    let host = choose_host(engine, &vm, &needed, &images).await?;
     let target = HostTarget::from(&host);
     let failed = format!("Failed to run VM {}", vm.name);
 
@@ -59,10 +60,11 @@ pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
         drives: vm
             .disk
             .iter()
-            .map(|path| DriveParams { path: path.clone(), format: disk_format(path).into(), boot_order: None, readonly: false })
+            .map(|image| DriveParams { image: image.clone(), format: disk_format(image).into(), boot_order: None, readonly: false })
             .collect(),
         nics: nic_list,
-        serial_console: engine.config.console_dir.as_ref().map(|dir| format!("{dir}/{vm_id}.log")),
+        // The host writes it to its own console folder.
+        serial_console: true,
     };
     let subject = Subject { vm_id: Some(vm_id), host_id: Some(host.id), ..Default::default() };
     let created = match engine.hosts.create(&target, &params).await {
@@ -89,8 +91,9 @@ fn disk_format(path: &str) -> &'static str {
     if path.ends_with(".qcow2") { "qcow2" } else { "raw" }
 }
 
-/// The first up host of the VM's cluster that has every bridge needed.
-async fn choose_host(engine: &Engine, vm: &vm::Model, networks: &[String]) -> EngineResult<host::Model> {
+/// The first up host of the VM's cluster that has every bridge and image
+/// needed.
+async fn choose_host(engine: &Engine, vm: &vm::Model, networks: &[String], images: &[String]) -> EngineResult<host::Model> {
     let candidates = host::Entity::find()
         .filter(host::Column::ClusterId.eq(vm.cluster_id))
         .filter(host::Column::Status.eq(HostStatus::Up.as_str()))
@@ -103,10 +106,14 @@ async fn choose_host(engine: &Engine, vm: &vm::Model, networks: &[String]) -> En
     let mut reasons = Vec::new();
     for host in candidates {
         match engine.hosts.get_caps(&HostTarget::from(&host)).await {
-            Ok(caps) => match networks.iter().find(|n| !caps.bridges.contains(n)) {
-                None => return Ok(host),
-                Some(missing) => reasons.push(format!("host {} lacks network {missing}", host.name)),
-            },
+            Ok(caps) => {
+                let missing_image = images.iter().find(|i| !caps.images.iter().any(|have| &have.name == *i));
+                match (networks.iter().find(|n| !caps.bridges.contains(n)), missing_image) {
+                    (None, None) => return Ok(host),
+                    (Some(missing), _) => reasons.push(format!("host {} lacks network {missing}", host.name)),
+                    (None, Some(missing)) => reasons.push(format!("host {} has no image '{missing}'", host.name)),
+                }
+            }
             Err(err) => reasons.push(format!("host {} did not answer ({err})", host.name)),
         }
     }

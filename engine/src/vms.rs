@@ -69,17 +69,50 @@ pub fn status_of(row: &vm::Model) -> EngineResult<VmStatus> {
     state::stored(&row.status)
 }
 
-/// A host path for a kernel, initrd or disk: absolute, printable, no quotes.
-fn parse_host_path(field: &'static str, value: Option<String>) -> EngineResult<Option<String>> {
-    let Some(path) = value.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) else { return Ok(None) };
-    let bad = |c: char| c.is_control() || "\"'<>&".contains(c);
-    if !path.starts_with('/') || path.contains("/../") || path.chars().any(bad) || path.len() > 1024 {
-        return Err(EngineError::invalid(field, format!("'{path}' must be an absolute path on the host, without quotes or '..'")));
+/// An image of the cluster's library for a kernel, initrd or disk: a file
+/// name, never a host path (the agent checks again on its own).
+fn parse_image_name(field: &'static str, value: Option<String>) -> EngineResult<Option<String>> {
+    let Some(name) = value.map(|p| p.trim().to_owned()).filter(|p| !p.is_empty()) else { return Ok(None) };
+    let shown: String = name.chars().take(60).collect::<String>().escape_default().to_string();
+    if name.contains('/') {
+        return Err(EngineError::invalid(
+            field,
+            format!("'{shown}' is a path; send the name of an image of the cluster's image library instead (GET /api/clusters/{{id}}/images lists them)"),
+        ));
     }
-    Ok(Some(path))
+    if name.starts_with('.') || name.len() > 255 || name.chars().any(char::is_control) {
+        return Err(EngineError::invalid(field, format!("'{shown}' is not an image name")));
+    }
+    Ok(Some(name))
 }
 
-pub async fn create_vm(db: &impl ConnectionTrait, new: NewVm) -> EngineResult<Vm> {
+/// Every named image must be in the library of an up host of the cluster.
+async fn require_images(engine: &Engine, cluster_id: Uuid, named: &[(&'static str, &Option<String>)]) -> EngineResult<()> {
+    if named.iter().all(|(_, name)| name.is_none()) {
+        return Ok(());
+    }
+    let library = crate::hosts::cluster_images(engine, cluster_id).await?;
+    if library.is_empty() {
+        return Err(EngineError::Conflict(
+            "no up host of the cluster lists any image: add a host, or put the images in its image library".into(),
+        ));
+    }
+    for (field, name) in named {
+        if let Some(name) = name {
+            if !library.iter().any(|image| &image.name == name) {
+                let known: Vec<&str> = library.iter().map(|i| i.name.as_str()).collect();
+                return Err(EngineError::invalid(
+                    field,
+                    format!("no host of the cluster has an image '{name}'; its images are: {}", known.join(", ")),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+pub async fn create_vm(engine: &Engine, new: NewVm) -> EngineResult<Vm> {
+    let db = engine.db();
     let name = EntityName::parse(&new.name).map_err(|e| EngineError::invalid("name", format!("VM {e}")))?;
     if !(64..=65536).contains(&new.memory_mib) {
         return Err(EngineError::invalid("memory_mib", "memory must be between 64 and 65536 MiB"));
@@ -87,9 +120,9 @@ pub async fn create_vm(db: &impl ConnectionTrait, new: NewVm) -> EngineResult<Vm
     if !(1..=64).contains(&new.vcpus) {
         return Err(EngineError::invalid("vcpus", "a VM has 1 to 64 virtual CPUs"));
     }
-    let kernel = parse_host_path("kernel", new.kernel)?;
-    let initrd = parse_host_path("initrd", new.initrd)?;
-    let disk = parse_host_path("disk", new.disk)?;
+    let kernel = parse_image_name("kernel", new.kernel)?;
+    let initrd = parse_image_name("initrd", new.initrd)?;
+    let disk = parse_image_name("disk", new.disk)?;
     let cmdline = new.cmdline.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
     if cmdline.as_deref().is_some_and(|c| c.chars().any(char::is_control) || c.len() > 1024) {
         return Err(EngineError::invalid("cmdline", "the kernel command line must be one printable line"));
@@ -101,6 +134,7 @@ pub async fn create_vm(db: &impl ConnectionTrait, new: NewVm) -> EngineResult<Vm
     if vm::Entity::find().filter(vm::Column::Name.eq(name.as_str())).one(db).await?.is_some() {
         return Err(EngineError::Conflict(format!("a VM named '{name}' already exists")));
     }
+    require_images(engine, new.cluster_id, &[("kernel", &kernel), ("initrd", &initrd), ("disk", &disk)]).await?;
     let row = vm::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(name.to_string()),

@@ -33,7 +33,7 @@ struct Setup {
 /// A running VM on the fake host with `count` NICs, all plugged.
 async fn running_vm(database: &Database, slots: Slots, count: usize) -> Setup {
     let host = Arc::new(FakeHost::new(slots, Duration::from_millis(15)));
-    let config = EngineConfig { monitoring_period: PERIOD, console_dir: None };
+    let config = EngineConfig { monitoring_period: PERIOD };
     let engine = Engine::new(database.clone(), host.clone(), config);
     let db = engine.db();
     let cluster =
@@ -44,12 +44,13 @@ async fn running_vm(database: &Database, slots: Slots, count: usize) -> Setup {
     let new_host = NewHost {
         name: "fake".into(),
         cluster_id: cluster.id,
-        agent_url: "http://127.0.0.1:9".into(),
+        agent_url: "https://127.0.0.1:9".into(),
         token: "fake-token-0123456789".into(),
+        fingerprint: None,
     };
-    hosts::create_host(db, new_host).await.unwrap();
+    hosts::create_host(&engine, new_host).await.unwrap();
     let new_vm = NewVm { name: "vm".into(), cluster_id: cluster.id, memory_mib: 128, vcpus: 1, kernel: None, initrd: None, cmdline: None, disk: None };
-    let vm = vms::create_vm(db, new_vm).await.unwrap().id;
+    let vm = vms::create_vm(&engine, new_vm).await.unwrap().id;
     run::run_vm(&engine, vm).await.unwrap();
     monitoring::refresh_all(&engine).await.unwrap();
     assert_eq!(vms::get_vm(db, vm).await.unwrap().status, "up");

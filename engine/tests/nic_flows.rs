@@ -25,7 +25,7 @@ async fn setup(engine: &Engine, level: &str) -> (Uuid, Uuid) {
     networks::create_network(db, NewNetwork { name: "ovirtmgmt".into(), cluster_id: cluster.id, kind: "bridge".into() })
         .await
         .unwrap();
-    let vm = vms::create_vm(db, new_vm(&format!("vm{}", level.replace('.', "")), cluster.id)).await.unwrap();
+    let vm = vms::create_vm(engine, new_vm(&format!("vm{}", level.replace('.', "")), cluster.id)).await.unwrap();
     (cluster.id, vm.id)
 }
 
@@ -80,7 +80,7 @@ async fn add_is_unplugged_with_pool_macs(database: &Database) {
     // without NICs counts zero).
     assert_eq!(vms::get_vm(engine.db(), vm_id).await.unwrap().nic_count, 3);
     let cluster_id = vms::get_vm(engine.db(), vm_id).await.unwrap().cluster_id;
-    let lonely = vms::create_vm(engine.db(), new_vm("lonely", cluster_id)).await.unwrap();
+    let lonely = vms::create_vm(&engine, new_vm("lonely", cluster_id)).await.unwrap();
     assert_eq!(lonely.nic_count, 0);
     let counts: Vec<(String, u32)> =
         vms::list_vms(engine.db()).await.unwrap().into_iter().map(|v| (v.name, v.nic_count)).collect();

@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261125_000001_create_tables;
 mod m20261127_000001_unique_nic_address;
+mod m20261127_000002_host_fingerprints;
 
 pub struct Migrator;
 
@@ -13,6 +14,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261125_000001_create_tables::Migration),
             Box::new(m20261127_000001_unique_nic_address::Migration),
+            Box::new(m20261127_000002_host_fingerprints::Migration),
         ]
     }
 }

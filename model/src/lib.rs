@@ -19,7 +19,7 @@ pub use compatibility::{CompatibilityVersion, NIC_HOTPLUG_MIN_VERSION};
 pub use error::ApiError;
 pub use event::Event;
 pub use health::Health;
-pub use infra::{Host, Network, NewHost, NewNetwork};
+pub use infra::{parse_agent_url, AcceptFingerprint, Host, Image, Network, NewHost, NewNetwork};
 pub use mac::MacAddr;
 pub use names::{EntityName, NameError};
 pub use nic::{NewNic, Nic, NicUpdate};

@@ -25,7 +25,7 @@ async fn main() {
     let vm = stack.create_vm("bench", true).await;
     stack.run(vm, true).await;
     let nic = stack.add_nic(vm, "nic1", json!({})).await;
-    let client = AgentClient::new(&stack.agent_url, &stack.token, Duration::from_secs(60)).unwrap();
+    let client = AgentClient::new(&stack.agent_url, &stack.token, &stack.fingerprint, Duration::from_secs(60)).unwrap();
     let direct = HotplugNicParams {
         vm_id: vm,
         nic: NicParams {

@@ -1,7 +1,7 @@
 //! `hotnic`: serves the UI and the API. Configuration comes from the
 //! environment: DATABASE_URL (default: a SQLite file under ./data) and
-//! LEPTOS_SITE_ADDR (default 127.0.0.1:3000), HOTNIC_MONITORING_MS,
-//! HOTNIC_CONSOLE_DIR.
+//! LEPTOS_SITE_ADDR (default 127.0.0.1:3000), HOTNIC_MONITORING_MS.
+//! (Guests' consoles are written by each host's agent, to its own folder.)
 
 use hotnic_engine::db::DEFAULT_DATABASE_URL;
 use hotnic_engine::{AgentHosts, Database, Engine, EngineConfig};
@@ -49,14 +49,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-/// HOTNIC_MONITORING_MS (default 2000) and HOTNIC_CONSOLE_DIR (unset: no
-/// console files).
+/// HOTNIC_MONITORING_MS (default 2000).
 fn engine_config() -> Result<EngineConfig, Box<dyn std::error::Error>> {
     let mut config = EngineConfig::default();
     if let Ok(ms) = std::env::var("HOTNIC_MONITORING_MS") {
         config.monitoring_period = Duration::from_millis(ms.parse().map_err(|_| format!("HOTNIC_MONITORING_MS={ms} is not a number"))?);
     }
-    config.console_dir = std::env::var("HOTNIC_CONSOLE_DIR").ok().filter(|d| !d.is_empty());
     Ok(config)
 }
 

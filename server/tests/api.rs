@@ -49,8 +49,8 @@ async fn health_reports_database_and_schema() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "sqlite");
-    assert_eq!(body["schema_version"], "m20261127_000001_unique_nic_address");
-    assert_eq!(body["migrations_applied"], 2);
+    assert_eq!(body["schema_version"], "m20261127_000002_host_fingerprints");
+    assert_eq!(body["migrations_applied"], 3);
 }
 
 #[tokio::test]

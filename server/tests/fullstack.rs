@@ -111,7 +111,7 @@ async fn mac_in_use_on_the_host_is_refused_at_plug() {
     stack.run(vm, false).await;
     // A VM the engine does not manage holds the MAC on the host; the
     // engine's own NICs can never share one (the database forbids it).
-    let client = hotnic_agent_api::client::AgentClient::new(&stack.agent_url, &stack.token, Duration::from_secs(10)).unwrap();
+    let client = stack.agent_client();
     let foreign = uuid::Uuid::new_v4();
     let mut params: hotnic_agent_api::CreateParams = serde_json::from_value(json!({
         "vmId": foreign, "vmName": format!("foreign-{}", stack.suffix), "memSize": 64, "smp": 1,
@@ -119,7 +119,7 @@ async fn mac_in_use_on_the_host_is_refused_at_plug() {
                   "macAddr": "00:1a:4a:16:01:99", "nicModel": "pv"}]
     }))
     .unwrap();
-    params.serial_console = None;
+    params.serial_console = false;
     client.create(&params).await.unwrap();
     let edited = stack
         .ok("PUT", &format!("/api/vms/{vm}/nics/{}", clash["id"].as_str().unwrap()), Some(json!({"mac": "00:1a:4a:16:01:99"})))

@@ -137,13 +137,29 @@ async fn errors_carry_the_status_reason_and_field() {
 
 #[tokio::test]
 async fn hosts_are_registered_and_listed() {
+    // Registration reaches the agent: its certificate is pinned and the
+    // token checked. A real agent, on libvirtd.
+    let files = tempfile::tempdir().unwrap();
+    let token = "long-enough-token-0123";
+    let mut config = hotnic_agent::Config::new("127.0.0.1:0".parse().unwrap(), hotnic_agent::Token::parse(token).unwrap());
+    config.images_dir = files.path().join("images");
+    config.console_dir = files.path().join("consoles");
+    config.tls_dir = files.path().join("tls");
+    let agent = hotnic_agent::start(config).await.expect("agent starts (is libvirtd up?)");
     let server = server().await;
     let cluster = server.ok("create_cluster", json!({"name": "c1", "compatibility_version": "4.7"})).await;
-    let host = json!({"name": "h1", "cluster_id": cluster["id"], "agent_url": "http://127.0.0.1:54321/", "token": "long-enough-token"});
+    let url = format!("{}/", agent.base_url());
+    let host = json!({"name": "h1", "cluster_id": cluster["id"], "agent_url": url, "token": token});
     let created = server.ok("create_host", host).await;
-    assert_eq!((&created["agent_url"], &created["status"]), (&json!("http://127.0.0.1:54321"), &json!("up")));
+    assert_eq!((&created["agent_url"], &created["status"]), (&json!(agent.base_url()), &json!("up")));
+    assert_eq!(created["fingerprint"], agent.fingerprint.as_str());
     assert!(created.get("token").is_none(), "the token is never read back");
     assert_eq!(server.ok("list_hosts", json!({})).await, json!([created]));
+    let wrong_token = json!({"name": "h2", "cluster_id": cluster["id"], "agent_url": agent.base_url(), "token": "not-the-token-0123"});
+    let (status, answer) = server.call("create_host", wrong_token).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{answer}");
+    assert!(answer["reason"].as_str().unwrap().contains("refused hotnic's token"), "{answer}");
+    assert_eq!(server.ok("list_hosts", json!({})).await, json!([created]), "nothing registered");
 }
 
 /// The next `data:` of a Server-Sent Events body, within 5 s.

@@ -34,7 +34,19 @@ pub struct Caps {
     /// NIC models: `pv`, `rtl8139`, `e1000`.
     #[serde(default)]
     pub nic_models: Vec<String>,
+    /// The image library: file names a VM's kernel, initrd and disks may
+    /// name, sorted.
+    #[serde(default)]
+    pub images: Vec<ImageInfo>,
     /// Per requested VM, the free PCI slots of its root bus.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub free_pci_slots: BTreeMap<Uuid, Vec<PciAddressDict>>,
+}
+
+/// A file of the agent's image library.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ImageInfo {
+    pub name: String,
+    pub size_bytes: u64,
 }

@@ -1,7 +1,15 @@
 //! A small async client of the agent API: one method per verb, each sending
 //! the host's bearer token. Enabled by the `client` feature.
+//!
+//! Agents serve HTTPS with a self-signed certificate; the client trusts
+//! exactly the certificate whose SHA-256 fingerprint it was given (pinned
+//! when the host was registered, like SSH's known_hosts), follows no
+//! redirect, and never copies an answer's body into an error (a URL that
+//! points elsewhere must not read anything back).
 
 use std::time::Duration;
+
+use crate::tls::{self, Fingerprint};
 
 use serde::{de::DeserializeOwned, Serialize};
 use uuid::Uuid;
@@ -26,7 +34,13 @@ pub enum ClientError {
     /// The agent's answer is not an envelope this client understands.
     #[error("malformed answer from the host agent (HTTP {http_status}): {detail}")]
     Malformed { http_status: u16, detail: String },
+    /// The agent presented another certificate than the pinned one.
+    #[error("the host agent's TLS certificate changed: it presents {presented}, the pinned one is {pinned}")]
+    CertificateChanged { presented: Fingerprint, pinned: Fingerprint },
 }
+
+/// The largest answer read (getAllVmStats of a large host fits easily).
+const MAX_ANSWER_BYTES: usize = 16 << 20;
 
 impl ClientError {
     /// The agent's status code, when the agent answered with one.
@@ -45,21 +59,51 @@ pub struct AgentClient {
     http: reqwest::Client,
     base_url: String,
     token: String,
+    pinned: Fingerprint,
+    presented: tls::Presented,
 }
 
 impl AgentClient {
-    /// `base_url` like `http://127.0.0.1:54321`. `timeout` bounds a whole
+    /// `base_url` like `https://127.0.0.1:54321`; `pinned` the SHA-256
+    /// fingerprint of the agent's certificate. `timeout` bounds a whole
     /// call; give it more than the agent's unplug timeout.
-    pub fn new(base_url: &str, token: &str, timeout: Duration) -> Result<Self, ClientError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .build()
-            .map_err(ClientError::Transport)?;
+    pub fn new(
+        base_url: &str,
+        token: &str,
+        pinned: &Fingerprint,
+        timeout: Duration,
+    ) -> Result<Self, ClientError> {
+        let presented = tls::Presented::default();
+        let config = tls::client_config(Some(pinned.clone()), presented.clone());
+        let http = http_client(config, timeout)?;
         Ok(AgentClient {
             http,
             base_url: base_url.trim_end_matches('/').to_owned(),
             token: token.to_owned(),
+            pinned: pinned.clone(),
+            presented,
         })
+    }
+
+    /// The fingerprint of the certificate the agent at `base_url` presents,
+    /// read from a TLS handshake that trusts nothing and sends no token
+    /// (to show an administrator before pinning it).
+    pub async fn probe_fingerprint(
+        base_url: &str,
+        timeout: Duration,
+    ) -> Result<Fingerprint, ClientError> {
+        let presented = tls::Presented::default();
+        let http = http_client(tls::client_config(None, presented.clone()), timeout)?;
+        let url = format!("{}{}", base_url.trim_end_matches('/'), Verb::GetCaps.path());
+        let result = http.post(url).json(&GetCapsParams::default()).send().await;
+        match (presented.get(), result) {
+            (Some(fingerprint), _) => Ok(fingerprint),
+            (None, Err(err)) => Err(ClientError::Transport(err)),
+            (None, Ok(response)) => Err(ClientError::Malformed {
+                http_status: response.status().as_u16(),
+                detail: "the host agent answered without TLS; use an https:// URL".into(),
+            }),
+        }
     }
 
     pub async fn get_caps(&self, params: &GetCapsParams) -> Result<Caps, ClientError> {
@@ -117,27 +161,68 @@ impl AgentClient {
         verb: Verb,
         params: &P,
     ) -> Result<(u16, Envelope<T>), ClientError> {
-        let response = self
+        let sent = self
             .http
             .post(format!("{}{}", self.base_url, verb.path()))
             .bearer_auth(&self.token)
             .json(params)
             .send()
-            .await
-            .map_err(ClientError::Transport)?;
+            .await;
+        let mut response = match sent {
+            Ok(response) => response,
+            Err(err) => {
+                return Err(match self.presented.get() {
+                    Some(presented) if presented != self.pinned => ClientError::CertificateChanged {
+                        presented,
+                        pinned: self.pinned.clone(),
+                    },
+                    _ => ClientError::Transport(err),
+                })
+            }
+        };
         let http_status = response.status().as_u16();
         if http_status == 401 {
             return Err(ClientError::Unauthorized);
         }
-        let body = response.bytes().await.map_err(ClientError::Transport)?;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(ClientError::Transport)? {
+            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
+                return Err(ClientError::Malformed {
+                    http_status,
+                    detail: format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"),
+                });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        // The parser's message says where it failed, never what it read.
         let envelope =
             serde_json::from_slice::<Envelope<T>>(&body).map_err(|err| ClientError::Malformed {
                 http_status,
-                detail: format!(
-                    "{err}: {}",
-                    String::from_utf8_lossy(&body[..body.len().min(200)])
-                ),
+                detail: format!("not an agent answer ({} bytes; {})", body.len(), err.classify_name()),
             })?;
         Ok((http_status, envelope))
+    }
+}
+
+fn http_client(config: rustls::ClientConfig, timeout: Duration) -> Result<reqwest::Client, ClientError> {
+    reqwest::Client::builder()
+        .timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .use_preconfigured_tls(config)
+        .build()
+        .map_err(ClientError::Transport)
+}
+
+trait ClassifyName {
+    fn classify_name(&self) -> &'static str;
+}
+
+impl ClassifyName for serde_json::Error {
+    fn classify_name(&self) -> &'static str {
+        match self.classify() {
+            serde_json::error::Category::Io => "unreadable",
+            serde_json::error::Category::Syntax | serde_json::error::Category::Eof => "not JSON",
+            serde_json::error::Category::Data => "not the expected fields",
+        }
     }
 }

@@ -16,9 +16,11 @@ pub mod client;
 pub mod nic;
 pub mod openapi;
 pub mod status;
+pub mod tls;
 pub mod vm;
 
-pub use caps::{Caps, GetCapsParams};
+pub use caps::{Caps, GetCapsParams, ImageInfo};
+pub use tls::Fingerprint;
 pub use nic::{
     HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult, NicInfo, NicParams,
     PciAddressDict,

@@ -17,7 +17,8 @@ pub struct CreateParams {
     pub mem_size: u32,
     /// Virtual CPUs.
     pub smp: u32,
-    /// Direct kernel boot: absolute paths on the host.
+    /// Direct kernel boot: names of files in the agent's image library
+    /// (never host paths).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kernel: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -29,16 +30,18 @@ pub struct CreateParams {
     /// The plugged NICs, with their stored PCI addresses and boot order.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub nics: Vec<NicParams>,
-    /// A host file that receives the guest's first serial port.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub serial_console: Option<String>,
+    /// Write the guest's first serial port to the agent's console folder
+    /// (`<console dir>/<vmId>.log`).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub serial_console: bool,
 }
 
 /// A disk image file on the host.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DriveParams {
-    pub path: String,
+    /// The name of a disk image in the agent's image library.
+    pub image: String,
     /// `raw` | `qcow2`.
     pub format: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]

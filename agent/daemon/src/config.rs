@@ -32,6 +32,16 @@ pub struct Args {
     /// the agent's port opens).
     #[arg(long, env = "HOTNIC_AGENT_BOOT_GRACE_SECS", default_value_t = 30)]
     pub boot_grace_secs: u64,
+    /// The image library: the only files a VM's kernel, initrd and disks
+    /// may come from (named by file name).
+    #[arg(long, env = "HOTNIC_AGENT_IMAGES_DIR", default_value = "/var/lib/hotnic/images")]
+    pub images_dir: PathBuf,
+    /// Where guests' serial consoles are written (`<vm id>.log`).
+    #[arg(long, env = "HOTNIC_AGENT_CONSOLE_DIR", default_value = "/var/log/hotnic/consoles")]
+    pub console_dir: PathBuf,
+    /// The agent's TLS key and certificate, made at first start.
+    #[arg(long, env = "HOTNIC_AGENT_TLS_DIR", default_value = "/var/lib/hotnic/agent-tls")]
+    pub tls_dir: PathBuf,
     /// Networks whose Linux bridge must exist (created when missing); repeat
     /// or separate with commas.
     #[arg(long = "network", env = "HOTNIC_AGENT_NETWORKS", value_delimiter = ',')]
@@ -77,6 +87,9 @@ pub struct Config {
     pub unplug_timeout: Duration,
     pub boot_grace: Duration,
     pub networks: Vec<BridgeName>,
+    pub images_dir: PathBuf,
+    pub console_dir: PathBuf,
+    pub tls_dir: PathBuf,
 }
 
 impl Config {
@@ -89,6 +102,9 @@ impl Config {
             unplug_timeout: Duration::from_secs(30),
             boot_grace: Duration::from_secs(30),
             networks: vec![],
+            images_dir: "/var/lib/hotnic/images".into(),
+            console_dir: "/var/log/hotnic/consoles".into(),
+            tls_dir: "/var/lib/hotnic/agent-tls".into(),
         }
     }
 }
@@ -121,6 +137,9 @@ impl TryFrom<Args> for Config {
             unplug_timeout: Duration::from_secs(args.unplug_timeout_secs),
             boot_grace: Duration::from_secs(args.boot_grace_secs),
             networks,
+            images_dir: args.images_dir,
+            console_dir: args.console_dir,
+            tls_dir: args.tls_dir,
         })
     }
 }

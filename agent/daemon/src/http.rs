@@ -28,6 +28,7 @@ use crate::{
 pub struct AppState<H> {
     pub hypervisor: H,
     pub token: Token,
+    pub files: crate::images::HostFiles,
 }
 
 /// The agent's routes, all behind the token check.
@@ -182,6 +183,7 @@ async fn get_caps<H: Hypervisor>(
         libvirt_version: caps.libvirt_version,
         qemu_version: caps.qemu_version,
         bridges: caps.bridges,
+        images: s.files.images.list(),
         nic_devices: caps
             .nic_kinds
             .iter()
@@ -203,7 +205,7 @@ async fn create<H: Hypervisor>(
     State(s): State<Arc<AppState<H>>>,
     Params(p): Params<CreateParams>,
 ) -> Answer<CreateResult> {
-    let vm = VmSpec::try_from(&p).map_err(|e| invalid("", e))?;
+    let vm = VmSpec::parse(&p, &s.files).map_err(|e| invalid("", e))?;
     let state = s
         .hypervisor
         .create_vm(vm)

@@ -2,9 +2,11 @@
 //! the engine sends and hot plugs/unplugs their NICs, over libvirt.
 //!
 //! Code map: `config` (arguments), `http` (routes, token, code mapping),
-//! `params` (typed parsing of every input), `xml` (libvirt XML written and
-//! read with quick-xml), `hypervisor` (the trait), `libvirt` (the real
-//! implementation), `mirror` (tc port mirroring), `hostnet` (bridges, `ip`).
+//! `params` (typed parsing of every input), `images` (the image library
+//! and console folder: the only host files a VM gets), `tls` (the agent's
+//! key and HTTPS), `xml` (libvirt XML written and read with quick-xml),
+//! `hypervisor` (the trait), `libvirt` (the real implementation), `mirror`
+//! (tc port mirroring), `hostnet` (bridges, `ip`).
 //!
 //! Invariants: only this crate links libvirt; nothing reaches XML or a
 //! command line without being parsed by `params`; an unplug reports success
@@ -14,9 +16,11 @@ pub mod config;
 pub mod hostnet;
 pub mod http;
 pub mod hypervisor;
+pub mod images;
 pub mod libvirt;
 pub mod mirror;
 pub mod params;
+pub mod tls;
 pub mod xml;
 
 use std::{net::SocketAddr, sync::Arc};
@@ -31,6 +35,12 @@ pub enum StartError {
     Bridge(#[from] hostnet::BridgeError),
     #[error("cannot use libvirt: {0}")]
     Libvirt(#[from] hypervisor::HypervisorError),
+    #[error("cannot prepare {what}: {source}")]
+    Files {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: SocketAddr,
@@ -43,13 +53,15 @@ pub enum StartError {
 pub struct RunningAgent {
     /// The address it listens on (the real port when 0 was asked for).
     pub addr: SocketAddr,
+    /// The SHA-256 fingerprint of its TLS certificate.
+    pub fingerprint: hotnic_agent_api::Fingerprint,
     shutdown: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
 }
 
 impl RunningAgent {
     pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("https://{}", self.addr)
     }
 
     /// Stops accepting requests and waits for the server to finish.
@@ -68,8 +80,17 @@ impl Drop for RunningAgent {
     }
 }
 
-/// Ensures the configured bridges, connects to libvirt and serves the API.
+/// Ensures the configured bridges and folders, connects to libvirt and
+/// serves the API over HTTPS.
 pub async fn start(config: Config) -> Result<RunningAgent, StartError> {
+    let files_error = |what: &std::path::Path| {
+        let what = what.display().to_string();
+        move |source| StartError::Files { what, source }
+    };
+    for dir in [&config.images_dir, &config.console_dir] {
+        std::fs::create_dir_all(dir).map_err(files_error(dir))?;
+    }
+    let identity = tls::load_or_create(&config.tls_dir).map_err(files_error(&config.tls_dir))?;
     for network in &config.networks {
         hostnet::ensure_bridge(network).await?;
     }
@@ -90,18 +111,23 @@ pub async fn start(config: Config) -> Result<RunningAgent, StartError> {
     let app = http::router(Arc::new(http::AppState {
         hypervisor,
         token: config.token,
+        files: images::HostFiles {
+            images: images::ImageLibrary::new(&config.images_dir),
+            console_dir: config.console_dir.clone(),
+        },
     }));
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await
-    });
-    tracing::info!(%addr, uri = %config.libvirt_uri, "hotnic-agent listening");
+    let task = tokio::spawn(tls::serve(listener, identity.config, app, rx));
+    tracing::info!(
+        %addr,
+        uri = %config.libvirt_uri,
+        fingerprint = %identity.fingerprint,
+        images = %config.images_dir.display(),
+        "hotnic-agent listening (HTTPS)"
+    );
     Ok(RunningAgent {
         addr,
+        fingerprint: identity.fingerprint,
         shutdown: Some(tx),
         task: Some(task),
     })

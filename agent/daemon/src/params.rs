@@ -7,6 +7,8 @@ use std::{collections::HashSet, fmt, num::NonZeroU32};
 use hotnic_agent_api::{CreateParams, DriveParams, NicParams, PciAddressDict};
 use uuid::Uuid;
 
+use crate::images::{HostFiles, ImageLibrary, ImageName};
+
 /// A parameter that cannot be accepted (VDSM code 11): which one and why.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
@@ -507,11 +509,10 @@ pub struct DriveSpec {
     pub readonly: bool,
 }
 
-impl TryFrom<&DriveParams> for DriveSpec {
-    type Error = ParamError;
-
-    fn try_from(p: &DriveParams) -> Result<Self, ParamError> {
-        let path = HostPath::parse(&p.path).map_err(|r| ParamError::new("path", r))?;
+impl DriveSpec {
+    /// A drive from the image library; the image must resolve now.
+    pub fn parse(p: &DriveParams, images: &ImageLibrary) -> Result<Self, ParamError> {
+        let path = image_path(images, "image", &p.image)?;
         let format = match p.format.as_str() {
             "raw" => DiskFormat::Raw,
             "qcow2" => DiskFormat::Qcow2,
@@ -553,10 +554,16 @@ pub struct VmSpec {
     pub serial_console: Option<HostPath>,
 }
 
-impl TryFrom<&CreateParams> for VmSpec {
-    type Error = ParamError;
+/// An image name resolved in the library; a refusal names `field`.
+fn image_path(images: &ImageLibrary, field: &str, name: &str) -> Result<HostPath, ParamError> {
+    let name = ImageName::parse(name).map_err(|r| ParamError::new(field, r))?;
+    images.resolve(&name).map_err(|r| ParamError::new(field, r))
+}
 
-    fn try_from(p: &CreateParams) -> Result<Self, ParamError> {
+impl VmSpec {
+    /// Checks every field; kernel, initrd and disks must be images of this
+    /// host's library, the console goes to its console folder.
+    pub fn parse(p: &CreateParams, files: &HostFiles) -> Result<Self, ParamError> {
         let name = VmName::parse(&p.vm_name).map_err(|r| ParamError::new("vmName", r))?;
         if !(16..=1 << 20).contains(&p.mem_size) {
             return Err(ParamError::new(
@@ -570,16 +577,19 @@ impl TryFrom<&CreateParams> for VmSpec {
                 format!("{} vCPUs is outside 1..64", p.smp),
             ));
         }
-        let path = |field: &str, value: &Option<String>| {
+        let image = |field: &str, value: &Option<String>| {
             value
                 .as_deref()
-                .map(HostPath::parse)
+                .map(|name| image_path(&files.images, field, name))
                 .transpose()
-                .map_err(|r| ParamError::new(field, r))
         };
-        let kernel = path("kernel", &p.kernel)?;
-        let initrd = path("initrd", &p.initrd)?;
-        let serial_console = path("serialConsole", &p.serial_console)?;
+        let kernel = image("kernel", &p.kernel)?;
+        let initrd = image("initrd", &p.initrd)?;
+        let serial_console = p
+            .serial_console
+            .then(|| files.console_of(p.vm_id))
+            .transpose()
+            .map_err(|r| ParamError::new("serialConsole", r))?;
         if kernel.is_none() && (initrd.is_some() || p.kernel_args.is_some()) {
             return Err(ParamError::new(
                 "kernel",
@@ -599,7 +609,7 @@ impl TryFrom<&CreateParams> for VmSpec {
             .drives
             .iter()
             .enumerate()
-            .map(|(i, d)| DriveSpec::try_from(d).map_err(|e| e.within(&format!("drives[{i}]"))))
+            .map(|(i, d)| DriveSpec::parse(d, &files.images).map_err(|e| e.within(&format!("drives[{i}]"))))
             .collect::<Result<Vec<_>, _>>()?;
         let nics = p
             .nics
@@ -1026,18 +1036,35 @@ mod tests {
             vm_name: "vm-1".into(),
             mem_size: 128,
             smp: 1,
-            kernel: Some("/var/cache/hotnic/guest/vmlinuz".into()),
-            initrd: Some("/var/cache/hotnic/guest/initrd.img".into()),
+            kernel: Some("vmlinuz".into()),
+            initrd: Some("initrd.img".into()),
             kernel_args: Some("console=ttyS0".into()),
             drives: vec![],
             nics: vec![nic()],
-            serial_console: Some("/tmp/console.log".into()),
+            serial_console: true,
         }
+    }
+
+    /// A library holding `vmlinuz`, `initrd.img` and `d.img`.
+    fn files() -> HostFiles {
+        let dir = std::env::temp_dir().join(format!("hotnic-params-{}", Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for name in ["vmlinuz", "initrd.img", "d.img"] {
+            std::fs::write(dir.join(name), b"x").unwrap();
+        }
+        HostFiles { images: ImageLibrary::new(&dir), console_dir: "/var/log/hotnic/consoles".into() }
     }
 
     #[test]
     fn parses_and_refuses_vms() {
-        assert_eq!(VmSpec::try_from(&create()).unwrap().nics.len(), 1);
+        let files = files();
+        let spec = VmSpec::parse(&create(), &files).unwrap();
+        assert_eq!(spec.nics.len(), 1);
+        assert!(spec.kernel.unwrap().as_str().ends_with("/vmlinuz"));
+        assert_eq!(
+            spec.serial_console.unwrap().as_str(),
+            "/var/log/hotnic/consoles/00000000-0000-0000-0000-000000000001.log"
+        );
         let second = NicParams {
             device_id: Uuid::from_u128(9),
             mac_addr: "52:54:00:00:00:09".into(),
@@ -1070,7 +1097,7 @@ mod tests {
             (CreateParams { smp: 0, ..create() }, "smp"),
             (
                 CreateParams {
-                    kernel: Some("vmlinuz".into()),
+                    kernel: Some("guest/vmlinuz".into()),
                     ..create()
                 },
                 "kernel",
@@ -1088,13 +1115,6 @@ mod tests {
                     ..create()
                 },
                 "initrd",
-            ),
-            (
-                CreateParams {
-                    serial_console: Some("/tmp/a\nb".into()),
-                    ..create()
-                },
-                "serialConsole",
             ),
             (
                 CreateParams {
@@ -1168,7 +1188,7 @@ mod tests {
             (
                 CreateParams {
                     drives: vec![DriveParams {
-                        path: "/d.img".into(),
+                        image: "d.img".into(),
                         format: "vmdk".into(),
                         boot_order: None,
                         readonly: false,
@@ -1178,9 +1198,22 @@ mod tests {
                 "drives[0].format",
             ),
         ];
+        let drive = |image: &str| DriveParams {
+            image: image.into(),
+            format: "raw".into(),
+            boot_order: None,
+            readonly: false,
+        };
+        let cases = cases.into_iter().chain([
+            (CreateParams { kernel: Some("/etc/shadow".into()), ..create() }, "kernel"),
+            (CreateParams { initrd: Some("../initrd.img".into()), ..create() }, "initrd"),
+            (CreateParams { kernel: Some("missing".into()), ..create() }, "kernel"),
+            (CreateParams { drives: vec![drive("/dev/vda")], ..create() }, "drives[0].image"),
+        ]);
         for (params, field) in cases {
-            let err = VmSpec::try_from(&params).expect_err(&format!("{params:?}"));
+            let err = VmSpec::parse(&params, &files).expect_err(&format!("{params:?}"));
             assert_eq!(err.field, field, "{params:?}: {err}");
         }
+        std::fs::remove_dir_all(files.images.dir()).unwrap();
     }
 }

@@ -384,15 +384,16 @@ async fn create_with_nics_keeps_addresses_and_boot_order() {
     };
     let bare = new_nic("bridgeless", None, "rtl8139");
     let vm = TestVm::new_unstarted("create");
-    // A disk too: a sparse raw image with the second boot position.
-    let image = format!("/tmp/{}.img", vm.name);
+    // A disk too: a sparse raw image of the library, second to boot.
+    let image_name = format!("{}.img", vm.name);
+    let image = agent.images.join(&image_name).display().to_string();
     std::fs::File::create(&image)
         .unwrap()
         .set_len(1 << 20)
         .unwrap();
     let params = CreateParams {
         drives: vec![DriveParams {
-            path: image.clone(),
+            image: image_name,
             format: "raw".into(),
             boot_order: Some(2),
             readonly: false,

@@ -288,6 +288,53 @@ async fn get_caps_reports_the_host() {
     );
     assert!(!caps.nic_devices.contains(&"sriov".to_string()));
     assert_eq!(caps.nic_models, ["pv", "rtl8139", "e1000"]);
+    let images: Vec<&str> = caps.images.iter().map(|i| i.name.as_str()).collect();
+    assert_eq!(images, ["initrd.img", "vmlinuz"], "the library lists its regular files");
+    assert!(caps.images.iter().all(|i| i.size_bytes > 0));
+}
+
+/// Issue 9: the agent hands a guest only regular files of its image
+/// library. Host devices, host files, `..`, a symlink out of the library, a
+/// FIFO and a folder are refused with code 11; no VM starts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_takes_only_images_of_the_library() {
+    let agent = Agent::start(Duration::from_secs(30)).await;
+    std::os::unix::fs::symlink("/etc/shadow", agent.images.join("shadow")).unwrap();
+    std::os::unix::fs::symlink("/dev/vda", agent.images.join("vda")).unwrap();
+    let fifo = agent.images.join("fifo");
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    std::fs::create_dir(agent.images.join("folder")).unwrap();
+    let cases = [
+        ("kernel", "/dev/vda", "is a path"),
+        ("kernel", "/etc/shadow", "is a path"),
+        ("initrd", "../initrd.img", "is a path"),
+        ("kernel", "..", "not an image name"),
+        ("kernel", "shadow", "outside the image library"),
+        ("drive", "vda", "image library"),
+        ("drive", "fifo", "not a regular file"),
+        ("drive", "folder", "not a regular file"),
+        ("drive", "/dev/vda", "is a path"),
+    ];
+    for (field, value, why) in cases {
+        let vm = TestVm::new_unstarted("image");
+        let mut body = serde_json::to_value(vm.linux_params(vec![])).unwrap();
+        match field {
+            "drive" => body["drives"] = json!([{"image": value, "format": "raw"}]),
+            _ => body[field] = json!(value),
+        }
+        let (http, answer) = agent.post_json(Verb::Create, &body).await;
+        assert_eq!(
+            (http, answer["status"]["code"].as_i64()),
+            (400, Some(code::INVALID_PARAMETER as i64)),
+            "{field}={value}: {answer}"
+        );
+        let message = answer["status"]["message"].as_str().unwrap();
+        assert!(message.contains(why), "{field}={value}: {message}");
+        assert!(
+            libvirt().lookup_domain_by_uuid_string(&vm.id.to_string()).is_err(),
+            "{field}={value}: a VM was started"
+        );
+    }
 }
 
 /// A network whose name belongs to a device that is not a bridge stops

@@ -1,17 +1,20 @@
 //! The Hosts page: register a host by its agent's URL and token; the list
-//! with each host's status.
+//! with each host's status and the fingerprint of the certificate hotnic
+//! trusts. A host whose agent presents another certificate is refused; the
+//! page shows the new fingerprint and a button to accept it.
 
 use super::common::{form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
 use crate::push::refresh_on_change;
 use crate::server_fns::clusters::list_clusters;
-use crate::server_fns::hosts::{list_hosts, CreateHost};
+use crate::server_fns::hosts::{list_hosts, AcceptHostFingerprint, CreateHost};
 use leptos::prelude::*;
 
 #[component]
 pub fn HostsPage() -> impl IntoView {
     let create = ServerAction::<CreateHost>::new();
+    let accept = ServerAction::<AcceptHostFingerprint>::new();
     let changed = refresh_on_change(|| None);
-    let hosts = Resource::new(move || (create.version().get(), changed.get()), |_| list_hosts());
+    let hosts = Resource::new(move || (create.version().get(), accept.version().get(), changed.get()), |_| list_hosts());
     let clusters = Resource::new(|| (), |_| list_clusters());
     let name = RwSignal::new(String::new());
     let cluster = RwSignal::new(None);
@@ -26,6 +29,7 @@ pub fn HostsPage() -> impl IntoView {
             cluster_id,
             agent_url: url.get_untracked(),
             token: token.get_untracked(),
+            fingerprint: None,
         });
     };
     Effect::new(move |_| {
@@ -49,7 +53,7 @@ pub fn HostsPage() -> impl IntoView {
                             </label>
                             <label>"Cluster" <ClusterSelect clusters=clusters.clone() selected=cluster/></label>
                             <label>"Agent URL"
-                                <input name="agent_url" required placeholder="http://10.0.0.5:54321" prop:value=url
+                                <input name="agent_url" required placeholder="https://10.0.0.5:54321" prop:value=url
                                     on:input=move |ev| url.set(event_target_value(&ev))/>
                             </label>
                             <label>"Token"
@@ -62,16 +66,33 @@ pub fn HostsPage() -> impl IntoView {
                 });
                 let table = list_view(hosts, "No hosts yet.", |list| view! {
                         <table class="grid" aria-label="Hosts">
-                            <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Agent URL"</th><th>"Status"</th></tr></thead>
+                            <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Agent URL"</th><th>"Status"</th><th>"Certificate (SHA-256)"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|h| {
                                     let cluster = name_of(&clusters, Some(h.cluster_id), |c| (c.id, &c.name));
                                     view! {
                                         <tr>
-                                            <td>{h.name}</td>
+                                            <td>{h.name.clone()}</td>
                                             <td>{cluster}</td>
                                             <td><code>{h.agent_url}</code></td>
                                             <td><span class=format!("badge host-{}", h.status)>{h.status.replace('_', " ")}</span></td>
+                                            <td><code class="fingerprint">{h.fingerprint.clone()}</code>
+                                                {h.presented_fingerprint.clone().map(|presented| {
+                                                    let (host_id, host_name) = (h.id, h.name.clone());
+                                                    let fingerprint = presented.clone();
+                                                    view! {
+                                                        <p class="warning" role="alert">
+                                                            "The agent now presents another certificate: " <code class="fingerprint">{presented}</code>
+                                                            " Compare it with "<code>"openssl x509 -noout -fingerprint -sha256"</code>" on the host first."
+                                                        </p>
+                                                        <button type="button" aria-label=format!("Accept the new certificate of host {host_name}")
+                                                            disabled=move || accept.pending().get()
+                                                            on:click=move |_| { accept.dispatch(AcceptHostFingerprint { host_id, fingerprint: fingerprint.clone() }); }>
+                                                            "Accept new certificate"
+                                                        </button>
+                                                    }
+                                                })}
+                                            </td>
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -82,5 +103,6 @@ pub fn HostsPage() -> impl IntoView {
             })}
         </Transition>
         <ErrorLine message=Signal::derive(move || reason(&create.value().get()))/>
+        <ErrorLine message=Signal::derive(move || reason(&accept.value().get()))/>
     }
 }

@@ -5,7 +5,7 @@ use super::common::{form_needing_cluster, list_view, name_of, ClusterSelect, Err
 use crate::error::FnError;
 use crate::push::refresh_on_change;
 use crate::server_fns::clusters::list_clusters;
-use crate::server_fns::hosts::list_hosts;
+use crate::server_fns::hosts::{list_hosts, list_images};
 use crate::server_fns::vms::{list_vms, run_vm, stop_vm, CreateVm};
 use hotnic_model::{NewVm, Vm};
 use leptos::prelude::*;
@@ -107,7 +107,18 @@ fn NewVmForm(clusters: Vec<hotnic_model::Cluster>, create: ServerAction<CreateVm
     let vcpus = RwSignal::new("1".to_owned());
     let kernel = RwSignal::new(String::new());
     let initrd = RwSignal::new(String::new());
+    let disk = RwSignal::new(String::new());
     let cmdline = RwSignal::new(String::new());
+    // The cluster's image library: hosts hand guests only these files.
+    let images = Resource::new(
+        move || cluster.get(),
+        |cluster| async move {
+            match cluster {
+                Some(id) => list_images(id).await.unwrap_or_default(),
+                None => Vec::new(),
+            }
+        },
+    );
     let optional = |s: RwSignal<String>| Some(s.get_untracked()).filter(|v| !v.trim().is_empty());
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
@@ -122,7 +133,7 @@ fn NewVmForm(clusters: Vec<hotnic_model::Cluster>, create: ServerAction<CreateVm
                 kernel: optional(kernel),
                 initrd: optional(initrd),
                 cmdline: optional(cmdline),
-                disk: None,
+                disk: optional(disk),
             },
         });
     };
@@ -147,6 +158,30 @@ fn NewVmForm(clusters: Vec<hotnic_model::Cluster>, create: ServerAction<CreateVm
         }
     };
 
+    let image = move |label: &'static str, field_name: &'static str, value: RwSignal<String>| {
+        view! {
+            <label>
+                {label}
+                <Transition fallback=move || view! { <select name=field_name disabled=true><option>"…"</option></select> }>
+                    {move || Suspend::new(async move {
+                        let list = images.await;
+                        let field_name = field_name;
+                        view! {
+                            <select name=field_name on:change=move |ev| value.set(event_target_value(&ev))>
+                                <option value="" selected=move || value.get().is_empty()>"(none)"</option>
+                                {list.into_iter().map(|i| {
+                                    let (shown, chosen) = (i.name.clone(), i.name.clone());
+                                    view! { <option value=i.name selected=move || value.get() == chosen>{shown}</option> }
+                                }).collect_view()}
+                            </select>
+                        }
+                    })}
+                </Transition>
+                <span class="field-error" role="status">{field(field_name)}</span>
+            </label>
+        }
+    };
+
     view! {
         <form class="stack-form" on:submit=submit aria-label="New VM">
             <div class="form-row">
@@ -156,9 +191,10 @@ fn NewVmForm(clusters: Vec<hotnic_model::Cluster>, create: ServerAction<CreateVm
                 {text("vCPUs", "vcpus", vcpus, "number", "")}
             </div>
             <div class="form-row">
-                {text("Kernel", "kernel", kernel, "text", "/path/to/vmlinuz (optional)")}
-                {text("Initrd", "initrd", initrd, "text", "/path/to/initrd.img")}
+                {image("Kernel", "kernel", kernel)}
+                {image("Initrd", "initrd", initrd)}
                 {text("Kernel command line", "cmdline", cmdline, "text", "console=ttyS0")}
+                {image("Disk", "disk", disk)}
                 <button type="submit" disabled=move || create.pending().get()>"Create VM"</button>
             </div>
             <ErrorLine message=Signal::derive(general)/>

@@ -1,7 +1,7 @@
-//! /api/fn/list_hosts and /api/fn/create_host.
+//! /api/fn/{list_hosts,create_host,accept_host_fingerprint,list_images}.
 
 use crate::error::FnError;
-use hotnic_model::Host;
+use hotnic_model::{Host, Image};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -12,10 +12,32 @@ pub async fn list_hosts() -> Result<Vec<Host>, FnError> {
     hotnic_engine::hosts::list_hosts(engine.db()).await.map_err(crate::error::from_engine)
 }
 
-/// Registers a host by its agent's URL and the token the agent expects.
+/// Registers a host by its agent's URL and the token the agent expects;
+/// pins the certificate it presents (or requires `fingerprint`).
 #[server(prefix = "/api/fn", endpoint = "create_host", input = Json)]
-pub async fn create_host(name: String, cluster_id: Uuid, agent_url: String, token: String) -> Result<Host, FnError> {
+pub async fn create_host(
+    name: String,
+    cluster_id: Uuid,
+    agent_url: String,
+    token: String,
+    #[server(default)] fingerprint: Option<String>,
+) -> Result<Host, FnError> {
     let engine = super::engine()?;
-    let new = hotnic_model::NewHost { name, cluster_id, agent_url, token };
-    hotnic_engine::hosts::create_host(engine.db(), new).await.map_err(crate::error::from_engine)
+    let new = hotnic_model::NewHost { name, cluster_id, agent_url, token, fingerprint };
+    hotnic_engine::hosts::create_host(&engine, new).await.map_err(crate::error::from_engine)
+}
+
+/// Trusts the certificate the host presents now (its key was replaced).
+#[server(prefix = "/api/fn", endpoint = "accept_host_fingerprint", input = Json)]
+pub async fn accept_host_fingerprint(host_id: Uuid, fingerprint: String) -> Result<Host, FnError> {
+    let engine = super::engine()?;
+    let accept = hotnic_model::AcceptFingerprint { fingerprint };
+    hotnic_engine::hosts::accept_fingerprint(&engine, host_id, accept).await.map_err(crate::error::from_engine)
+}
+
+/// The images of the cluster's library (kernels, initrds, disks).
+#[server(prefix = "/api/fn", endpoint = "list_images", input = Json)]
+pub async fn list_images(cluster_id: Uuid) -> Result<Vec<Image>, FnError> {
+    let engine = super::engine()?;
+    hotnic_engine::hosts::cluster_images(&engine, cluster_id).await.map_err(crate::error::from_engine)
 }

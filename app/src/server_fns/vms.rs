@@ -23,7 +23,7 @@ pub async fn get_vm(vm_id: Uuid) -> Result<Vm, FnError> {
 #[server(prefix = "/api/fn", endpoint = "create_vm", input = Json)]
 pub async fn create_vm(vm: NewVm) -> Result<Vm, FnError> {
     let engine = super::engine()?;
-    hotnic_engine::vms::create_vm(engine.db(), vm).await.map_err(crate::error::from_engine)
+    hotnic_engine::vms::create_vm(&engine, vm).await.map_err(crate::error::from_engine)
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_vm", input = Json)]

@@ -13,6 +13,10 @@ pub struct Model {
     /// up | non_responsive | maintenance
     pub status: String,
     pub created_at: DateTimeUtc,
+    /// The pinned SHA-256 fingerprint of the agent's certificate.
+    pub tls_fingerprint: String,
+    /// A different one the agent presented; waits for an administrator.
+    pub presented_fingerprint: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,7 +8,7 @@
 
 use hotnic_agent_api::client::ClientError;
 use hotnic_agent_api::{
-    code, Caps, CreateParams, CreateResult, HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult,
+    code, Caps, CreateParams, Fingerprint, CreateResult, HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult,
     NicInfo, PciAddressDict, Status, VmList, VmStats,
 };
 use hotnic_engine::host_client::{HostClient, HostTarget};
@@ -115,6 +115,11 @@ fn refused(code: i32, message: &str) -> ClientError {
 
 #[async_trait::async_trait]
 impl HostClient for FakeHost {
+    async fn probe_fingerprint(&self, _agent_url: &str) -> Result<Fingerprint, ClientError> {
+        self.pause().await;
+        Ok(Fingerprint::of_der(b"fake host"))
+    }
+
     async fn get_caps(&self, _host: &HostTarget) -> Result<Caps, ClientError> {
         self.pause().await;
         Ok(Caps {
@@ -123,6 +128,7 @@ impl HostClient for FakeHost {
             libvirt_version: "9.0.0".into(),
             qemu_version: "7.2.0".into(),
             bridges: vec!["ovirtmgmt".into()],
+            images: vec![],
             nic_devices: vec!["bridge".into()],
             nic_models: vec!["pv".into()],
             free_pci_slots: Default::default(),

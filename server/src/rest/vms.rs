@@ -14,7 +14,7 @@ pub async fn list(State(engine): State<Engine>) -> Result<Json<Vec<Vm>>, RestErr
 }
 
 pub async fn create(State(engine): State<Engine>, ApiJson(new): ApiJson<NewVm>) -> Result<(StatusCode, Json<Vm>), RestError> {
-    Ok((StatusCode::CREATED, Json(vms::create_vm(engine.db(), new).await?)))
+    Ok((StatusCode::CREATED, Json(vms::create_vm(&engine, new).await?)))
 }
 
 pub async fn get(State(engine): State<Engine>, Ids(vm): Ids<Uuid>) -> Result<Json<Vm>, RestError> {

@@ -27,11 +27,20 @@ pub struct Stack {
     pub agent: Option<hotnic_agent::RunningAgent>,
     pub agent_url: String,
     pub token: String,
+    pub fingerprint: hotnic_agent_api::Fingerprint,
+    /// The agent's image library: a copy of the test guest's kernel and
+    /// initrd (tests add what they need).
+    pub images: std::path::PathBuf,
+    /// The agent's TLS folder.
+    pub tls_dir: std::path::PathBuf,
     pub cluster_id: Uuid,
     pub host_id: Uuid,
     pub console_dir: tempfile::TempDir,
     pub suffix: String,
     vms: std::sync::Mutex<Vec<Uuid>>,
+    /// How the agent was started (to start it again).
+    pub agent_config: hotnic_agent::Config,
+    _agent_files: tempfile::TempDir,
     _db_dir: tempfile::TempDir,
     /// Kept for the stack's life; its database is dropped by the next
     /// `make test` run's PostgreSQL clean-up, not here (Drop cannot await).
@@ -60,13 +69,24 @@ impl Stack {
     pub async fn start_on(backend: Backend, level: &str, unplug_timeout: Duration) -> Stack {
         let suffix = Uuid::new_v4().simple().to_string()[..8].to_owned();
         let token = format!("token-{suffix}-secret");
-        let mut config = hotnic_agent::Config::new("127.0.0.1:0".parse().unwrap(), hotnic_agent::Token::parse(&token).unwrap());
-        config.unplug_timeout = unplug_timeout;
-        config.networks = vec![hotnic_agent::params::BridgeName::parse(BRIDGE).unwrap()];
-        let agent = hotnic_agent::start(config)
+        let console_dir = tempfile::tempdir().unwrap();
+        let agent_files = tempfile::tempdir().unwrap();
+        let images = agent_files.path().join("images");
+        std::fs::create_dir_all(&images).unwrap();
+        for file in ["vmlinuz", "initrd.img"] {
+            std::fs::copy(guest_dir().join(file), images.join(file)).unwrap();
+        }
+        let mut agent_config = hotnic_agent::Config::new("127.0.0.1:0".parse().unwrap(), hotnic_agent::Token::parse(&token).unwrap());
+        agent_config.unplug_timeout = unplug_timeout;
+        agent_config.networks = vec![hotnic_agent::params::BridgeName::parse(BRIDGE).unwrap()];
+        agent_config.images_dir = images.clone();
+        agent_config.console_dir = console_dir.path().to_owned();
+        agent_config.tls_dir = agent_files.path().join("tls");
+        let agent = hotnic_agent::start(agent_config.clone())
             .await
             .unwrap_or_else(|e| panic!("agent did not start (is libvirtd up? run scripts/libvirt-up.sh): {e}"));
         let agent_url = agent.base_url();
+        let fingerprint = agent.fingerprint.clone();
 
         let db_dir = tempfile::tempdir().unwrap();
         let test_db = match backend {
@@ -81,11 +101,7 @@ impl Stack {
         };
         let (database, pg) = test_db;
         own_mac_range(&database).await;
-        let console_dir = tempfile::tempdir().unwrap();
-        let config = EngineConfig {
-            monitoring_period: Duration::from_millis(500),
-            console_dir: Some(console_dir.path().display().to_string()),
-        };
+        let config = EngineConfig { monitoring_period: Duration::from_millis(500) };
         let engine = Engine::new(database, AgentHosts::new(unplug_timeout + Duration::from_secs(15)), config);
         let options = leptos::prelude::LeptosOptions::builder().output_name("hotnic").build();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -100,6 +116,11 @@ impl Stack {
             agent: Some(agent),
             agent_url: agent_url.clone(),
             token: token.clone(),
+            fingerprint,
+            images,
+            tls_dir: agent_files.path().join("tls"),
+            agent_config,
+            _agent_files: agent_files,
             cluster_id: Uuid::nil(),
             host_id: Uuid::nil(),
             console_dir,
@@ -140,11 +161,10 @@ impl Stack {
 
     /// A VM booting the test guest (or only firmware when `linux` is false).
     pub async fn create_vm(&self, hint: &str, linux: bool) -> Uuid {
-        let guest = guest_dir();
         let mut body = json!({"name": format!("{hint}-{}", self.suffix), "cluster_id": self.cluster_id, "memory_mib": 128, "vcpus": 1});
         if linux {
-            body["kernel"] = json!(guest.join("vmlinuz").display().to_string());
-            body["initrd"] = json!(guest.join("initrd.img").display().to_string());
+            body["kernel"] = json!("vmlinuz");
+            body["initrd"] = json!("initrd.img");
             body["cmdline"] = json!("console=ttyS0 quiet loglevel=1 panic=-1");
         }
         let vm = self.ok("POST", "/api/vms", Some(body)).await;
@@ -248,9 +268,14 @@ impl Stack {
 
     /// What the host runs for this VM, straight from the agent.
     pub async fn host_nics(&self, vm: Uuid) -> Vec<hotnic_agent_api::NicInfo> {
-        let client = hotnic_agent_api::client::AgentClient::new(&self.agent_url, &self.token, Duration::from_secs(10)).unwrap();
+        let client = self.agent_client();
         let stats = client.get_all_vm_stats().await.unwrap();
         stats.stats_list.into_iter().find(|s| s.vm_id == vm).map(|s| s.nics).unwrap_or_default()
+    }
+
+    /// A client of the stack's agent, pinned to its certificate.
+    pub fn agent_client(&self) -> hotnic_agent_api::client::AgentClient {
+        hotnic_agent_api::client::AgentClient::new(&self.agent_url, &self.token, &self.fingerprint, Duration::from_secs(10)).unwrap()
     }
 
     pub fn virsh(&self, args: &[&str]) {

@@ -27,6 +27,8 @@ pub const BRIDGE: &str = "hntbr0";
 pub const MIRROR_BRIDGE: &str = "hntbr1";
 pub const BOOT_TIMEOUT: Duration = Duration::from_secs(120);
 pub const GUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// The test agents' console folder.
+pub const CONSOLE_DIR: &str = "/tmp/hotnic-agent-test-consoles";
 
 pub fn guest_dir() -> PathBuf {
     let dir = PathBuf::from(
@@ -55,6 +57,16 @@ pub struct Agent {
     pub client: AgentClient,
     pub token: String,
     pub http: reqwest::Client,
+    /// This agent's image library (a copy of the test guest).
+    pub images: PathBuf,
+    /// Its image library and TLS key, removed on drop.
+    scratch: PathBuf,
+}
+
+impl Drop for Agent {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.scratch);
+    }
 }
 
 impl Agent {
@@ -70,14 +82,31 @@ impl Agent {
             .iter()
             .map(|b| hotnic_agent::params::BridgeName::parse(b).unwrap())
             .collect();
+        // An image library of its own holding the test guest.
+        let scratch = std::env::temp_dir().join(format!("hotnic-agent-{}", Uuid::new_v4()));
+        let (images, tls) = (scratch.join("images"), scratch.join("tls"));
+        std::fs::create_dir_all(&images).unwrap();
+        for file in ["vmlinuz", "initrd.img"] {
+            std::fs::copy(guest_dir().join(file), images.join(file)).unwrap();
+        }
+        config.images_dir = images.clone();
+        config.console_dir = CONSOLE_DIR.into();
+        config.tls_dir = tls;
         let running = hotnic_agent::start(config).await.expect("agent starts");
-        let client =
-            AgentClient::new(&running.base_url(), &token, Duration::from_secs(120)).unwrap();
+        let client = AgentClient::new(
+            &running.base_url(),
+            &token,
+            &running.fingerprint,
+            Duration::from_secs(120),
+        )
+        .unwrap();
         Agent {
             running,
             client,
             token,
-            http: reqwest::Client::new(),
+            http: insecure_http(),
+            images,
+            scratch,
         }
     }
 
@@ -102,6 +131,15 @@ impl Agent {
         let status = response.status().as_u16();
         (status, response.json().await.unwrap())
     }
+}
+
+/// A raw HTTPS client for the agent's self-signed certificate (the tests
+/// that send what the typed client cannot).
+pub fn insecure_http() -> reqwest::Client {
+    reqwest::Client::builder()
+        .danger_accept_invalid_certs(true)
+        .build()
+        .unwrap()
 }
 
 /// A VM started for one test; destroyed (through libvirt directly) on drop.
@@ -133,25 +171,25 @@ impl TestVm {
     fn new(hint: &str) -> TestVm {
         let id = Uuid::new_v4();
         let name = format!("hotnic-t-{hint}-{}", &id.simple().to_string()[..8]);
-        let console = PathBuf::from(format!("/tmp/{name}.console.log"));
+        let console = Path::new(CONSOLE_DIR).join(format!("{id}.log"));
         let _ = std::fs::remove_file(&console);
         TestVm { id, name, console }
     }
 
     /// Create parameters for a Linux test guest.
     pub fn linux_params(&self, nics: Vec<NicParams>) -> CreateParams {
-        let dir = guest_dir();
+        guest_dir();
         CreateParams {
             vm_id: self.id,
             vm_name: self.name.clone(),
             mem_size: 128,
             smp: 1,
-            kernel: Some(dir.join("vmlinuz").display().to_string()),
-            initrd: Some(dir.join("initrd.img").display().to_string()),
+            kernel: Some("vmlinuz".into()),
+            initrd: Some("initrd.img".into()),
             kernel_args: Some("console=ttyS0 quiet loglevel=1 panic=-1".into()),
             drives: vec![],
             nics,
-            serial_console: Some(self.console.display().to_string()),
+            serial_console: true,
         }
     }
 
