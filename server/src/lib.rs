@@ -1,6 +1,7 @@
 //! The hotnic server: one axum router carrying the Leptos pages, the server
 //! functions (/api/fn/*) and the REST API (/api/*), all over one engine.
 
+pub mod guard;
 pub mod push;
 pub mod rest;
 
@@ -9,6 +10,10 @@ use hotnic_app::{shell, App};
 use hotnic_engine::Engine;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
+
+/// The longest a request may take: a host call waits at most 45 s (an
+/// unplug the guest is slow to answer), the rest far less.
+const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The whole HTTP surface of the server.
 pub fn router(engine: Engine, leptos_options: LeptosOptions) -> Router {
@@ -28,4 +33,9 @@ pub fn router(engine: Engine, leptos_options: LeptosOptions) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
+        .layer(axum::middleware::from_fn_with_state(guard::AllowedHosts::from_env(), guard::guard))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::GATEWAY_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
 }

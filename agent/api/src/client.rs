@@ -194,12 +194,16 @@ impl AgentClient {
             }
             body.extend_from_slice(&chunk);
         }
-        // The parser's message says where it failed, never what it read.
-        let envelope =
-            serde_json::from_slice::<Envelope<T>>(&body).map_err(|err| ClientError::Malformed {
+        // The parser's message says where it failed, never what it read;
+        // what it read goes to this server's log only.
+        let envelope = serde_json::from_slice::<Envelope<T>>(&body).map_err(|err| {
+            let start = String::from_utf8_lossy(&body[..body.len().min(200)]).escape_debug().to_string();
+            tracing::warn!(url = %self.base_url, verb = verb.name(), http_status, bytes = body.len(), %start, "not an agent answer");
+            ClientError::Malformed {
                 http_status,
                 detail: format!("not an agent answer ({} bytes; {})", body.len(), err.classify_name()),
-            })?;
+            }
+        })?;
         Ok((http_status, envelope))
     }
 }

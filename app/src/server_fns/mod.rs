@@ -2,6 +2,8 @@
 //! and calls one engine flow. Paths are stable: `/api/fn/<name>`, JSON in
 //! and out, listed in the README.
 
+#[cfg(feature = "ssr")]
+pub mod args;
 pub mod clusters;
 pub mod events;
 pub mod hosts;
