@@ -168,55 +168,17 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResu
     let host = running_host(db, vm).await?;
     let target = HostTarget::from(&host);
     let failed = format!("Failed to plug NIC {} into VM {}", nic.interface.name, vm.name);
-
-    // Two questions to the host, asked at once: is the network there (a
-    // bridge of the same name), and what does the host run now?
-    let bridge = nic.network.as_ref().filter(|n| n.kind == NetworkKind::Bridge.as_str());
-    let caps = async {
-        match bridge {
-            Some(_) => engine.hosts.get_caps(&target).await.map(Some),
-            None => Ok(None),
-        }
-    };
-    let (caps, stats) = tokio::try_join!(caps, engine.hosts.get_all_vm_stats(&target))
-        .map_err(|e| host_error(&target, &failed, e))?;
-    if let (Some(network), Some(caps)) = (bridge, caps) {
-        if !caps.bridges.iter().any(|b| b == &network.name) {
-            return Err(EngineError::Conflict(format!(
-                "{failed}: network {} is not set up on host {}",
-                network.name, host.name
-            )));
-        }
-    }
-
-    // No NIC on the host may hold this MAC, and the slot remembered from an
-    // earlier plug may have been taken (oVirt BZ1199782).
-    let mac = nic.interface.mac.to_lowercase();
-    if let Some(holder) = stats
-        .stats_list
-        .iter()
-        .flat_map(|v| v.nics.iter().map(move |n| (v, n)))
-        .find(|(_, n)| n.mac_addr.to_lowercase() == mac && n.device_id != Some(nic.interface.id))
-    {
-        return Err(EngineError::Conflict(format!(
-            "{failed}: MAC address {} is already in use by a NIC of VM {} on host {}",
-            nic.interface.mac, holder.0.vm_name, host.name
-        )));
-    }
+    // One request: the host itself refuses a MAC any of its VMs holds and
+    // a missing bridge, and picks another slot when the remembered one is
+    // taken there (oVirt BZ1199782), all in one step. The database knows
+    // what its other NICs hold.
     let mut address = nic.address();
     if let Some(wanted) = address {
-        let taken_on_host = stats
-            .stats_list
-            .iter()
-            .filter(|v| v.vm_id == vm.id)
-            .flat_map(|v| v.nics.iter())
-            .filter_map(|n| n.address.as_ref().and_then(from_wire_address))
-            .any(|a| a == wanted);
         let taken_in_db = nics::stored_nics(db, vm.id)
             .await?
             .iter()
             .any(|other| other.interface.id != nic.interface.id && other.device.is_plugged && other.address() == Some(wanted));
-        if taken_on_host || taken_in_db {
+        if taken_in_db {
             tracing::info!(nic = %nic.interface.id, %wanted, "stored PCI address is taken; letting the host choose");
             address = None;
         }

@@ -131,7 +131,7 @@ async fn mac_in_use_on_the_host_is_refused_at_plug() {
     assert_eq!(
         answer["reason"],
         format!(
-            "Failed to plug NIC nic1 into VM mac-{s}: MAC address 00:1a:4a:16:01:99 is already in use by a NIC of VM foreign-{s} on host h-{s}",
+            "Failed to plug NIC nic1 into VM mac-{s}: MAC address 00:1a:4a:16:01:99 is already in use by a NIC of VM foreign-{s} on this host",
             s = stack.suffix
         )
     );

@@ -96,6 +96,9 @@ pub enum HypervisorError {
     /// The NIC to plug is already in the VM.
     #[error("the VM already has a NIC {0}")]
     NicExists(String),
+    /// Another NIC on this host (of any VM) has the MAC.
+    #[error("MAC address {mac} is already in use by a NIC of VM {vm_name} on this host")]
+    MacInUse { mac: String, vm_name: String },
     /// The NIC found by alias is another one than the caller means.
     #[error("NIC {alias} has MAC {found}, not {expected}")]
     MacMismatch {

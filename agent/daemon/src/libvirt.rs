@@ -65,6 +65,7 @@ pub struct Libvirt {
     connection: Mutex<Option<Arc<Connection>>>,
     events: broadcast::Sender<DeviceEvent>,
     mirrors: Mirrors,
+    plug_lock: tokio::sync::Mutex<()>,
 }
 
 /// An open connection with our device-removal callbacks registered.
@@ -108,6 +109,7 @@ impl Libvirt {
             connection: Mutex::new(None),
             events,
             mirrors: Mirrors::default(),
+            plug_lock: tokio::sync::Mutex::new(()),
         };
         libvirt.connection()?;
         Ok(libvirt)
@@ -406,27 +408,21 @@ impl Hypervisor for Libvirt {
 
     async fn hotplug_nic(&self, vm: Uuid, nic: NicSpec) -> Result<NicState, HypervisorError> {
         Self::check_nic_supported(&nic)?;
-        let device_xml = xml::interface_xml(&nic).map_err(|e| HypervisorError::Unsupported {
-            kind: nic.link.kind(),
-            reason: e.to_string(),
-        })?;
         let alias = nic.alias();
-        let alias_owned = alias.clone();
-        let live = self
-            .blocking(move |conn| {
-                let dom = lookup(conn, vm)?;
-                if live_xml(&dom)?.nic_by_alias(&alias_owned).is_some() {
-                    return Err(HypervisorError::NicExists(alias_owned));
-                }
-                dom.attach_device_flags(&device_xml, sys::VIR_DOMAIN_AFFECT_LIVE)
-                    .map_err(libvirt_error("attaching the NIC"))?;
-                live_xml(&dom)
-            })
+        // The checks and the attach are one step on this host: no other
+        // plug through this agent runs between them.
+        let _one_at_a_time = self.plug_lock.lock().await;
+        let spec = nic.clone();
+        let (live, attached) = self
+            .blocking(move |conn| attach_checked(conn, vm, spec))
             .await?;
+        if !attached {
+            tracing::info!(%vm, %alias, "already plugged with this MAC: answered as plugged");
+        }
         let plugged = live.nic_by_alias(&alias).cloned().ok_or_else(|| {
             HypervisorError::Internal(format!("{alias} attached but missing from the live XML"))
         })?;
-        if !nic.mirror_from.is_empty() {
+        if attached && !nic.mirror_from.is_empty() {
             let tap = plugged.tap.clone().unwrap_or_default();
             if let Err(mirror) = self
                 .mirrors
@@ -473,6 +469,49 @@ impl Hypervisor for Libvirt {
         };
         Ok(Unplugged { warning })
     }
+}
+
+/// Plugs `nic` into `vm` after checking, against every domain on the host
+/// (ours or not): its MAC is nobody else's, and its requested PCI slot is
+/// free (else libvirt picks one). The same NIC already plugged with the
+/// same MAC is success, not an error (a retried plug). Returns the live
+/// domain and whether a device was attached.
+fn attach_checked(conn: &Connect, vm: Uuid, mut nic: NicSpec) -> Result<(LiveDomain, bool), HypervisorError> {
+    let alias = nic.alias();
+    let mac = nic.mac.to_string();
+    let dom = lookup(conn, vm)?;
+    let live = live_xml(&dom)?;
+    if let Some(present) = live.nic_by_alias(&alias) {
+        return match present.mac.as_deref() {
+            Some(found) if found.eq_ignore_ascii_case(&mac) => Ok((live, false)),
+            found => Err(HypervisorError::MacMismatch {
+                alias,
+                found: found.unwrap_or_default().to_owned(),
+                expected: mac,
+            }),
+        };
+    }
+    let domains = conn
+        .list_all_domains(sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE)
+        .map_err(libvirt_error("listing VMs"))?;
+    for other in domains {
+        // A domain may vanish between listing and reading: skip it.
+        let Ok(other) = live_xml(&other) else { continue };
+        if other.nics.iter().any(|n| n.mac.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(&mac))) {
+            return Err(HypervisorError::MacInUse { mac, vm_name: other.name });
+        }
+    }
+    if let Some(wanted) = nic.address.filter(|a| live.pci_addresses.contains(a)) {
+        tracing::info!(%vm, %alias, ?wanted, "requested PCI slot is taken; libvirt picks one");
+        nic.address = None;
+    }
+    let device_xml = xml::interface_xml(&nic).map_err(|e| HypervisorError::Unsupported {
+        kind: nic.link.kind(),
+        reason: e.to_string(),
+    })?;
+    dom.attach_device_flags(&device_xml, sys::VIR_DOMAIN_AFFECT_LIVE)
+        .map_err(libvirt_error("attaching the NIC"))?;
+    Ok((live_xml(&dom)?, true))
 }
 
 fn lookup(conn: &Connect, vm: Uuid) -> Result<Domain, HypervisorError> {

@@ -139,18 +139,24 @@ async fn plug_at_a_given_pci_slot_uses_that_slot() {
         .unwrap();
     assert!(!caps.free_pci_slots[&vm.id].contains(&slot(0x0c).unwrap()));
 
-    // The slot is taken: a second NIC there is refused by libvirt, nothing changes.
+    // The slot is taken: a second NIC asking for it gets another one
+    // (oVirt BZ1199782: a remembered slot may have been reused).
     let other = NicParams {
         address: slot(0x0c),
         ..new_nic("bridge", Some(BRIDGE), "e1000")
     };
-    let err = agent
+    let moved = agent
         .client
         .hotplug_nic(&plug(&vm, &other))
         .await
-        .unwrap_err();
-    assert_eq!(err.code(), Some(code::HOTPLUG_NIC_FAILED), "{err}");
-    assert_eq!(vm.live().nics.len(), 1);
+        .expect("plugged elsewhere");
+    assert_ne!(moved.nic.address, slot(0x0c));
+    assert_eq!(vm.live().nics.len(), 2);
+    agent
+        .client
+        .hotunplug_nic(&plug(&vm, &other))
+        .await
+        .expect("hotunplugNic");
 
     agent
         .client
@@ -513,4 +519,49 @@ async fn plug_and_unplug_while_the_guest_boots() {
         "{}",
         console_text(&vm.console)
     );
+}
+
+/// Issue 13: the checks a plug needs are made by the host, in the same step
+/// as the attach: a MAC any VM on the host holds is refused (code 49, the
+/// VM named); a requested slot another device holds is replaced by one
+/// libvirt picks; the same NIC plugged again (a retry) is answered as
+/// plugged, with its address, and nothing is attached twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_host_checks_mac_and_slot_in_the_plug_itself() {
+    let agent = Agent::start(Duration::from_secs(30)).await;
+    let vm = TestVm::linux(&agent, "checks", vec![]).await;
+    let other = TestVm::linux(&agent, "holder", vec![]).await;
+    let held = new_nic("bridge", Some(BRIDGE), "pv");
+    agent.client.hotplug_nic(&plug(&other, &held)).await.expect("plug into the holder");
+
+    let clash = NicParams {
+        device_id: uuid::Uuid::new_v4(),
+        ..held.clone()
+    };
+    let err = agent.client.hotplug_nic(&plug(&vm, &clash)).await.unwrap_err();
+    assert_eq!(err.code(), Some(code::HOTPLUG_NIC_FAILED), "{err}");
+    assert!(
+        err.to_string().contains(&format!("is already in use by a NIC of VM {} on this host", other.name)),
+        "{err}"
+    );
+    assert!(vm.live().nic_by_alias(&alias(&clash)).is_none(), "nothing attached");
+
+    let first = NicParams {
+        address: slot(0x0d),
+        ..new_nic("bridge", Some(BRIDGE), "pv")
+    };
+    agent.client.hotplug_nic(&plug(&vm, &first)).await.expect("plug at 0x0d");
+    let second = NicParams {
+        address: slot(0x0d),
+        ..new_nic("bridge", Some(BRIDGE), "e1000")
+    };
+    let moved = agent.client.hotplug_nic(&plug(&vm, &second)).await.expect("plug, slot taken");
+    let moved_slot = moved.nic.address.clone().expect("an address");
+    assert_ne!(Some(moved_slot.clone()), slot(0x0d), "libvirt picked another slot");
+    vm.wait_guest_pci(&sysfs_name(&moved_slot), true).await;
+
+    let again = agent.client.hotplug_nic(&plug(&vm, &first)).await.expect("a retried plug is success");
+    assert_eq!(again.nic.address, slot(0x0d));
+    let aliases: Vec<_> = vm.live().nics.into_iter().filter_map(|n| n.alias).collect();
+    assert_eq!(aliases.iter().filter(|a| **a == alias(&first)).count(), 1, "{aliases:?}");
 }

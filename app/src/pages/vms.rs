@@ -162,12 +162,14 @@ fn NewVmForm(clusters: Vec<hotnic_model::Cluster>, create: ServerAction<CreateVm
         view! {
             <label>
                 {label}
-                <Transition fallback=move || view! { <select name=field_name disabled=true><option>"…"</option></select> }>
+                <Transition fallback=move || view! { <select name=field_name aria-label=label disabled=true><option>"…"</option></select> }>
                     {move || Suspend::new(async move {
                         let list = images.await;
                         let field_name = field_name;
                         view! {
-                            <select name=field_name on:change=move |ev| value.set(event_target_value(&ev))>
+                            // Named by aria-label: a <label> around a <select> would
+                            // also read out the chosen option ("Kernel vmlinuz").
+                            <select name=field_name aria-label=label on:change=move |ev| value.set(event_target_value(&ev))>
                                 <option value="" selected=move || value.get().is_empty()>"(none)"</option>
                                 {list.into_iter().map(|i| {
                                     let (shown, chosen) = (i.name.clone(), i.name.clone());

@@ -80,8 +80,9 @@ impl FakeHost {
     fn attach(&self, state: &mut State, vm: Uuid, params: &hotnic_agent_api::NicParams) -> Result<NicInfo, ClientError> {
         let taken: HashSet<u8> = state.vms.get(&vm).map(|v| v.nics.iter().map(slot_of).collect()).unwrap_or_default();
         let requested = params.address.as_ref().map(|a| u8::from_str_radix(a.slot.trim_start_matches("0x"), 16).unwrap());
+        // Like the agent: a requested slot that is taken is replaced.
+        let requested = requested.filter(|slot| !taken.contains(slot));
         let slot = match (requested, self.slots) {
-            (Some(slot), _) if taken.contains(&slot) => return Err(refused(code::HOTPLUG_NIC_FAILED, "PCI slot in use")),
             (Some(slot), _) => slot,
             (None, Slots::LowestFree) => (FIRST_SLOT..32).find(|s| !taken.contains(s)).expect("a free slot"),
             (None, Slots::Fresh) => {
