@@ -34,6 +34,9 @@ pub fn router(engine: Engine, leptos_options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn_with_state(guard::AllowedHosts::from_env(), guard::guard))
+        // gzip or brotli when the client asks: the WASM is 1.1 MB raw. The
+        // default predicate leaves SSE (/api/changes) and small answers be.
+        .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(5)))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             REQUEST_TIMEOUT,

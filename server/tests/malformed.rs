@@ -162,3 +162,26 @@ async fn the_http_edge_refuses_non_json_calls_foreign_hosts_and_huge_bodies() {
     let (status, answer) = send(&router, "/api/fn/create_vm", Some("application/json"), "localhost:3000", create).await;
     assert_eq!(status, StatusCode::OK, "{answer}");
 }
+
+/// Answers are compressed when the client asks (the page's WASM is 1.1 MB
+/// raw), but the change stream is not: a compressor would hold events back.
+#[tokio::test]
+async fn answers_are_compressed_when_asked_but_events_are_not() {
+    let (router, _dir) = router().await;
+    for i in 0..5 {
+        call(&router, "create_cluster", &json!({"name": format!("cluster-{i}"), "compatibility_version": "4.7"}).to_string()).await;
+    }
+    let get = |path: &str, encoding: &str| {
+        Request::get(path).header("host", "127.0.0.1:3000").header("accept-encoding", encoding).body(Body::empty()).unwrap()
+    };
+    let plain = router.clone().oneshot(get("/api/clusters", "identity")).await.unwrap();
+    assert_eq!(plain.headers().get("content-encoding"), None);
+    let plain_len = plain.into_body().collect().await.unwrap().to_bytes().len();
+    let packed = router.clone().oneshot(get("/api/clusters", "br")).await.unwrap();
+    assert_eq!(packed.headers().get("content-encoding").unwrap(), "br");
+    let packed_len = packed.into_body().collect().await.unwrap().to_bytes().len();
+    assert!(packed_len < plain_len, "{packed_len} < {plain_len}");
+    let events = router.clone().oneshot(get("/api/changes", "gzip, br")).await.unwrap();
+    assert_eq!(events.headers().get("content-type").unwrap(), "text/event-stream");
+    assert_eq!(events.headers().get("content-encoding"), None, "events are sent as they happen");
+}
