@@ -60,8 +60,13 @@ pub async fn stored_nics(db: &impl ConnectionTrait, vm_id: Uuid) -> EngineResult
         .into_iter()
         .map(|d| (d.device_id, d))
         .collect();
-    let networks: HashMap<Uuid, network::Model> =
-        network::Entity::find().all(db).await?.into_iter().map(|n| (n.id, n)).collect();
+    // Only the networks these NICs use, not every network of the database.
+    let used: Vec<Uuid> = interfaces.iter().filter_map(|i| i.network_id).collect();
+    let networks: HashMap<Uuid, network::Model> = if used.is_empty() {
+        HashMap::new()
+    } else {
+        network::Entity::find().filter(network::Column::Id.is_in(used)).all(db).await?.into_iter().map(|n| (n.id, n)).collect()
+    };
     interfaces
         .into_iter()
         .map(|interface| {

@@ -10,7 +10,7 @@ use crate::state::{NetworkKind, NicChangePath};
 use crate::{host_view, hosts, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::{HotplugNicParams, NicParams, PciAddressDict};
 use hotnic_model::{CompatibilityVersion, Nic, PciAddress, NIC_HOTPLUG_MIN_VERSION};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,11 +174,7 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResu
     // what its other NICs hold.
     let mut address = nic.address();
     if let Some(wanted) = address {
-        let taken_in_db = nics::stored_nics(db, vm.id)
-            .await?
-            .iter()
-            .any(|other| other.interface.id != nic.interface.id && other.device.is_plugged && other.address() == Some(wanted));
-        if taken_in_db {
+        if held_by_another(db, vm, nic, wanted).await? {
             tracing::info!(nic = %nic.interface.id, %wanted, "stored PCI address is taken; letting the host choose");
             address = None;
         }
@@ -187,15 +183,33 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResu
     let params = HotplugNicParams { vm_id: vm.id, nic: nic_params(nic, address, mirror_networks(nic))? };
     let plugged = engine.hosts.hotplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;
     let reported = plugged.nic.address.as_ref().and_then(from_wire_address);
-    let stale = nics::stored_nics(db, vm.id)
-        .await?
-        .into_iter()
-        .filter(|other| other.interface.id != nic.interface.id && reported.is_some() && other.address() == reported)
-        .collect::<Vec<_>>();
-    if !stale.is_empty() {
+    // Another NIC recorded at the address the host gave: one indexed
+    // lookup (vm_id, address), the whole list only when there is one.
+    let collides = match reported {
+        Some(address) => held_by_another(db, vm, nic, address).await?,
+        None => false,
+    };
+    if collides {
+        let stale: Vec<StoredNic> = nics::stored_nics(db, vm.id)
+            .await?
+            .into_iter()
+            .filter(|other| other.interface.id != nic.interface.id && other.address() == reported)
+            .collect();
         return store_after_collision(engine, &target, vm, nic, reported, plugged.nic.alias, &stale).await;
     }
     store_plugged(db, nic, true, reported, Some(plugged.nic.alias)).await
+}
+
+/// Whether the database records another NIC of the VM at `address` (one
+/// lookup on the unique (vm_id, address) index).
+async fn held_by_another(db: &impl ConnectionTrait, vm: &vm::Model, nic: &StoredNic, address: PciAddress) -> EngineResult<bool> {
+    Ok(vm_device::Entity::find()
+        .filter(vm_device::Column::VmId.eq(vm.id))
+        .filter(vm_device::Column::Address.eq(host_view::address_text(address)))
+        .filter(vm_device::Column::DeviceId.ne(nic.interface.id))
+        .one(db)
+        .await?
+        .is_some())
 }
 
 /// The host gave the NIC an address the database still records for another
