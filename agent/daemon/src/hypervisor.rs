@@ -93,9 +93,6 @@ pub enum HypervisorError {
     /// The VM has no NIC with this alias.
     #[error("the VM has no NIC {0}")]
     NoSuchNic(String),
-    /// The NIC to plug is already in the VM.
-    #[error("the VM already has a NIC {0}")]
-    NicExists(String),
     /// Another NIC on this host (of any VM) has the MAC.
     #[error("MAC address {mac} is already in use by a NIC of VM {vm_name} on this host")]
     MacInUse { mac: String, vm_name: String },
