@@ -141,6 +141,12 @@ fn stop_waiting(table: &mut LockTable, vm_id: Uuid) {
     }
 }
 
+impl VmGuard {
+    pub fn vm_id(&self) -> Uuid {
+        self.vm_id
+    }
+}
+
 impl Drop for VmGuard {
     fn drop(&mut self) {
         let mut table = self.locks.table();

@@ -56,7 +56,7 @@ pub async fn refresh_host(engine: &Engine, host: &host::Model) -> EngineResult<(
     let mut busy = Vec::new();
     for vm in resident {
         match engine.locks.try_lock_for_monitoring(vm.id) {
-            Some(guard) => free.push(guard_of(vm.id, guard)),
+            Some(guard) => free.push(guard),
             None => busy.push(vm.id),
         }
     }
@@ -64,7 +64,7 @@ pub async fn refresh_host(engine: &Engine, host: &host::Model) -> EngineResult<(
     let after_flows = futures::future::join_all(busy.into_iter().map(|vm_id| async move {
         let guard = engine.locks.lock_for_monitoring_when_free(vm_id, engine.config.monitoring_period).await;
         match guard {
-            Some(guard) => poll_and_reconcile(engine, host, vec![guard_of(vm_id, guard)], false).await,
+            Some(guard) => poll_and_reconcile(engine, host, vec![guard], false).await,
             None => Ok(()),
         }
     }));
@@ -73,33 +73,21 @@ pub async fn refresh_host(engine: &Engine, host: &host::Model) -> EngineResult<(
     after_flows.into_iter().collect()
 }
 
-/// A VM monitoring holds.
-struct Held {
-    vm_id: Uuid,
-    _guard: VmGuard,
-}
-
-fn guard_of(vm_id: Uuid, guard: VmGuard) -> Held {
-    Held { vm_id, _guard: guard }
-}
-
 /// Polls the host and reconciles the held VMs (read again now that they are
 /// held: a flow may have changed them). `marks_host` lets this poll change
 /// the host's own status.
-async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<Held>, marks_host: bool) -> EngineResult<()> {
+async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<VmGuard>, marks_host: bool) -> EngineResult<()> {
     if held.is_empty() && !marks_host {
         return Ok(());
     }
     let stats = engine.hosts.get_all_vm_stats(&HostTarget::from(host)).await;
     let db = engine.db();
-    let mut vms = Vec::new();
-    for held in &held {
-        if let Some(vm) = vm::Entity::find_by_id(held.vm_id).one(db).await? {
-            if vm.host_id == Some(host.id) {
-                vms.push(vm);
-            }
-        }
-    }
+    let ids: Vec<Uuid> = held.iter().map(VmGuard::vm_id).collect();
+    let vms = if ids.is_empty() {
+        Vec::new()
+    } else {
+        vm::Entity::find().filter(vm::Column::Id.is_in(ids)).filter(vm::Column::HostId.eq(host.id)).all(db).await?
+    };
     let stats = match stats {
         Ok(stats) => stats,
         Err(err) if marks_host => return host_silent(engine, host, &vms, &err).await,
