@@ -11,7 +11,10 @@ export default defineConfig({
   retries: 0,
   reporter: 'list',
   outputDir: 'test-results',
+  // Signs admin in once; every page starts with that session.
+  globalSetup: './tests/global-setup.ts',
   use: {
+    storageState: 'artifacts/admin-state.json',
     baseURL: process.env.HOTNIC_URL ?? 'http://127.0.0.1:3000',
     // The tests also ask the agent directly; it serves HTTPS with its own
     // self-signed certificate (hotnic pins it; the tests need not).

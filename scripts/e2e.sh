@@ -10,6 +10,9 @@ logs=${1:-$(mktemp -d /tmp/hotnic-e2e.XXXXXX)}
 export HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest}
 export DATABASE_URL="sqlite://$logs/e2e.db?mode=rwc"
 export HOTNIC_CONSOLE_DIR=$logs/consoles HOTNIC_MONITORING_MS=1000 HOTNIC_AGENT_UNPLUG_TIMEOUT_SECS=5
+# The server creates admin with this password on its empty database; the
+# suite signs in with it (end2end/tests/global-setup.ts).
+export HOTNIC_ADMIN_PASSWORD=${HOTNIC_ADMIN_PASSWORD:-e2e-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')} HOTNIC_DATA_DIR=$logs
 # The agent's folders: consoles (read by the tests), image library, TLS key.
 export HOTNIC_AGENT_CONSOLE_DIR=$HOTNIC_CONSOLE_DIR HOTNIC_AGENT_IMAGES_DIR=$logs/images HOTNIC_AGENT_TLS_DIR=$logs/agent-tls
 mkdir -p end2end/artifacts "$HOTNIC_CONSOLE_DIR" "$HOTNIC_AGENT_IMAGES_DIR"

@@ -41,12 +41,17 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 pids+=("$(scripts/agent-up.sh "$CARGO_TARGET_DIR/release/hotnic-agent" "$agent_listen" data/agent.token ovirtmgmt data/agent.log)")
-"$CARGO_TARGET_DIR/release/hotnic" &
+HOTNIC_DATA_DIR=$HOTNIC_ROOT/data "$CARGO_TARGET_DIR/release/hotnic" &
 pids+=($!)
 for _ in $(seq 1 100); do
   curl -sf "http://$LEPTOS_SITE_ADDR/api/health" >/dev/null && break
   sleep 0.1
 done
-python3 scripts/seed-demo.py "http://$LEPTOS_SITE_ADDR" "https://$agent_listen" data/agent.token
-echo "hotnic: open http://$LEPTOS_SITE_ADDR/vms (Ctrl-C stops everything)"
+python3 scripts/seed-demo.py "http://$LEPTOS_SITE_ADDR" "https://$agent_listen" data/agent.token data/admin.password
+if [[ -n ${HOTNIC_ADMIN_PASSWORD:-} ]]; then
+  how="user admin, the password in HOTNIC_ADMIN_PASSWORD"
+else
+  how="user admin, the password in data/admin.password (cat data/admin.password)"
+fi
+echo "hotnic: open http://$LEPTOS_SITE_ADDR/vms and sign in as $how (Ctrl-C stops everything)"
 wait -n

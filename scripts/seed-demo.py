@@ -3,17 +3,42 @@
 cluster Default (4.7), host `local` (the agent make run started), network
 ovirtmgmt and a VM `demo` booting the test guest from the agent's image
 library. Idempotent: it only creates what is missing, through the public
-REST API. Registering the host pins the certificate its agent presents."""
+REST API, signed in as admin (HOTNIC_ADMIN_PASSWORD, or the password hotnic
+wrote to data/admin.password on its first start). Registering the host pins
+the certificate its agent presents."""
 import json
+import os
 import sys
 import urllib.request
 
 base, agent_url, token_file = sys.argv[1:4]
+password_file = sys.argv[4] if len(sys.argv) > 4 else "data/admin.password"
+cookie = None
+
+
+def sign_in():
+    password = os.environ.get("HOTNIC_ADMIN_PASSWORD")
+    if not password:
+        try:
+            password = open(password_file).read().strip()
+        except FileNotFoundError:
+            sys.exit(f"seed: no admin password: set HOTNIC_ADMIN_PASSWORD, or keep {password_file} "
+                     "(hotnic writes it when it creates admin on an empty database)")
+    req = urllib.request.Request(base + "/api/session", method="POST",
+                                 data=json.dumps({"name": "admin", "password": password}).encode(),
+                                 headers={"content-type": "application/json"})
+    try:
+        with urllib.request.urlopen(req) as resp:
+            return resp.headers["set-cookie"].split(";")[0]
+    except urllib.error.HTTPError as err:
+        sys.exit(f"seed: cannot sign in as admin: {err.code} {err.read().decode()}")
 
 
 def call(method, path, body=None):
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(base + path, data=data, method=method, headers={"content-type": "application/json"})
+    # A change signed by the session cookie must name hotnic's own origin.
+    headers = {"content-type": "application/json", "cookie": cookie, "origin": base}
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
     try:
         with urllib.request.urlopen(req) as resp:
             return json.loads(resp.read() or "null")
@@ -25,6 +50,7 @@ def find(path, name):
     return next((item for item in call("GET", path) if item["name"] == name), None)
 
 
+cookie = sign_in()
 cluster = find("/api/clusters", "Default") or call(
     "POST", "/api/clusters", {"name": "Default", "compatibility_version": "4.7"})
 token = open(token_file).read().strip()

@@ -54,11 +54,16 @@ pub fn App() -> impl IntoView {
                     <A href="/networks">"Networks"</A>
                     <A href="/vms">"VMs"</A>
                     <A href="/events">"Events"</A>
+                    <pages::signin::AccountLinks/>
                 </nav>
                 <main class="content">
                     <Routes fallback=|| view! { <p>"Page not found."</p> }>
                         <Route path=path!("/") view=pages::clusters::ClustersPage/>
                         <Route path=path!("/clusters") view=pages::clusters::ClustersPage/>
+                        <Route path=path!("/clusters/:id/permissions") view=pages::clusters::ClusterPermissionsPage ssr=ssr.clone()/>
+                        <Route path=path!("/signin") view=pages::signin::SignInPage/>
+                        <Route path=path!("/users") view=pages::users::UsersPage ssr=ssr.clone()/>
+                        <Route path=path!("/tokens") view=pages::tokens::TokensPage ssr=ssr.clone()/>
                         <Route path=path!("/hosts") view=pages::hosts::HostsPage ssr=ssr.clone()/>
                         <Route path=path!("/networks") view=pages::networks::NetworksPage ssr=ssr.clone()/>
                         <Route path=path!("/vms") view=pages::vms::VmsPage ssr=ssr.clone()/>
@@ -66,7 +71,8 @@ pub fn App() -> impl IntoView {
                         <ParentRoute path=path!("/vms/:id") view=pages::vm::VmPage ssr=ssr.clone()>
                             <Route path=path!("") view=pages::vm::general::GeneralTab ssr=ssr.clone()/>
                             <Route path=path!("nics") view=pages::vm::nics::NicsTab ssr=ssr.clone()/>
-                            <Route path=path!("events") view=pages::vm::events::EventsTab ssr=ssr/>
+                            <Route path=path!("events") view=pages::vm::events::EventsTab ssr=ssr.clone()/>
+                            <Route path=path!("permissions") view=pages::vm::PermissionsTab ssr=ssr/>
                         </ParentRoute>
                     </Routes>
                 </main>

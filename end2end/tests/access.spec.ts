@@ -2,7 +2,9 @@
 // reading": the NIC tab read with JavaScript off, and driven by keys alone.
 // The VMs stay down, so no guest is needed: Plug and Unplug only flip the
 // database flag, which the REST API then confirms.
-import { test, expect, Locator, Page } from '@playwright/test';
+import { test, expect } from './fixtures';
+import { ADMIN_STATE } from './auth';
+import { Locator, Page } from '@playwright/test';
 import { saveScreenshot } from './helpers';
 import { addNic, createVm, listNics, NETWORK, nicTab, openNicTab, setUp } from './stack';
 
@@ -14,7 +16,7 @@ test('without JavaScript the NIC tab and the VMs list read from the server-rende
   const plugged = await request.post(`/api/vms/${vm.id}/nics/${nic2.id}/plug`);
   expect(plugged.status()).toBe(200);
 
-  const context = await browser.newContext({ javaScriptEnabled: false });
+  const context = await browser.newContext({ javaScriptEnabled: false, storageState: ADMIN_STATE });
   const page = await context.newPage();
   await page.goto(`/vms/${vm.id}/nics`);
   // No script ran: the page was never hydrated, yet the table is all there.

@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect } from './fixtures';
 import { openHydrated, saveScreenshot, uniqueName } from './helpers';
 
 test('creates a cluster through the UI and sees it listed', async ({ page, request }) => {

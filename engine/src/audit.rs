@@ -1,13 +1,16 @@
 //! The audit log: one event per flow outcome, success or failure.
 
-use crate::entities::audit_log;
+use crate::access::{Act, Actor, Visible};
+use crate::entities::{audit_log, vm};
 use crate::EngineResult;
 use hotnic_model::Event;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+};
 use uuid::Uuid;
 
-/// Who did it. hotnic has no login yet: every API caller acts as admin.
-pub const DEFAULT_USER: &str = "admin@internal";
+/// How events that no user caused name their author.
+pub const MONITORING: &str = "monitoring";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
@@ -35,8 +38,11 @@ pub struct Subject {
     pub nic_id: Option<Uuid>,
 }
 
+/// Writes one event; `by` names who caused it (`Actor::audit_name`, or
+/// [`MONITORING`]).
 pub async fn record(
     db: &impl ConnectionTrait,
+    by: &str,
     severity: Severity,
     event: &str,
     message: impl Into<String>,
@@ -50,7 +56,7 @@ pub async fn record(
         severity: Set(severity.as_str().into()),
         event: Set(event.into()),
         message: Set(message),
-        user_name: Set(DEFAULT_USER.into()),
+        user_name: Set(by.into()),
         cluster_id: Set(subject.cluster_id),
         host_id: Set(subject.host_id),
         vm_id: Set(subject.vm_id),
@@ -61,11 +67,26 @@ pub async fn record(
     Ok(())
 }
 
-/// The newest events first, optionally of one VM.
-pub async fn list_events(db: &impl ConnectionTrait, vm_id: Option<Uuid>, limit: u64) -> EngineResult<Vec<Event>> {
+/// The newest events the caller may see, optionally of one VM: those of
+/// VMs and clusters they see; events of neither (users, sign-ins) only
+/// with a role on the system.
+pub async fn list_events(db: &impl ConnectionTrait, actor: &Actor, vm_id: Option<Uuid>, limit: u64) -> EngineResult<Vec<Event>> {
     let mut query = audit_log::Entity::find().order_by_desc(audit_log::Column::Id).limit(limit);
     if let Some(vm_id) = vm_id {
+        actor.vm(db, vm_id, Act::View).await?;
         query = query.filter(audit_log::Column::VmId.eq(vm_id));
+    } else if let Visible::Some { clusters, vms, .. } = actor.visible() {
+        let in_clusters = vm::Entity::find()
+            .select_only()
+            .column(vm::Column::Id)
+            .filter(vm::Column::ClusterId.is_in(clusters.clone()))
+            .into_query();
+        query = query.filter(
+            Condition::any()
+                .add(audit_log::Column::VmId.is_in(vms))
+                .add(audit_log::Column::VmId.in_subquery(in_clusters))
+                .add(audit_log::Column::ClusterId.is_in(clusters)),
+        );
     }
     Ok(query
         .all(db)

@@ -1,5 +1,6 @@
 //! Clusters: list and create.
 
+use crate::access::{Actor, Visible};
 use crate::entities::cluster;
 use crate::{EngineError, EngineResult};
 use hotnic_model::{Cluster, CompatibilityVersion, EntityName, NewCluster};
@@ -12,12 +13,19 @@ impl From<cluster::Model> for Cluster {
     }
 }
 
-pub async fn list_clusters(db: &impl ConnectionTrait) -> EngineResult<Vec<Cluster>> {
-    let rows = cluster::Entity::find().order_by_asc(cluster::Column::Name).all(db).await?;
+/// The clusters the caller sees (by a role on it, on one of its VMs, or on the system).
+pub async fn list_clusters(db: &impl ConnectionTrait, actor: &Actor) -> EngineResult<Vec<Cluster>> {
+    let mut query = cluster::Entity::find().order_by_asc(cluster::Column::Name);
+    if let Visible::Some { mut clusters, vm_clusters, .. } = actor.visible() {
+        clusters.extend(vm_clusters);
+        query = query.filter(cluster::Column::Id.is_in(clusters));
+    }
+    let rows = query.all(db).await?;
     Ok(rows.into_iter().map(Cluster::from).collect())
 }
 
-pub async fn create_cluster(db: &impl ConnectionTrait, new: NewCluster) -> EngineResult<Cluster> {
+pub async fn create_cluster(db: &impl ConnectionTrait, actor: &Actor, new: NewCluster) -> EngineResult<Cluster> {
+    actor.require_super_user()?;
     let name = EntityName::parse(&new.name).map_err(|e| EngineError::invalid("name", format!("cluster {e}")))?;
     let version: CompatibilityVersion = new
         .compatibility_version
@@ -39,13 +47,4 @@ pub async fn create_cluster(db: &impl ConnectionTrait, new: NewCluster) -> Engin
     .insert(db)
     .await?;
     Ok(row.into())
-}
-
-/// The cluster a new host, network or VM names; a wrong id is the caller's
-/// input error on `cluster_id`.
-pub async fn require_cluster(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<cluster::Model> {
-    cluster::Entity::find_by_id(id)
-        .one(db)
-        .await?
-        .ok_or_else(|| EngineError::invalid("cluster_id", format!("no cluster with id {id}")))
 }

@@ -21,6 +21,16 @@ pub enum EngineError {
     /// `field` lets a form show the message beside that input.
     #[error("{reason}")]
     InUse { field: &'static str, reason: String },
+    /// No valid session or token came with the request.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The caller sees the object but lacks the role to do this; the
+    /// message names the role.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Too many failed sign-ins from this address: wait.
+    #[error("too many failed sign-ins; try again in {retry_after_secs} s")]
+    TooManyAttempts { retry_after_secs: u64 },
     /// Another flow holds the VM's lock.
     #[error("VM is busy with another operation; try again when it finishes")]
     Busy,
@@ -53,6 +63,9 @@ impl EngineError {
                 ApiError { reason: reason.clone(), detail: None, field: field.map(str::to_owned) },
             ),
             EngineError::NotFound(reason) => (404, ApiError::new(reason)),
+            EngineError::Unauthenticated(reason) => (401, ApiError::new(reason)),
+            EngineError::Forbidden(reason) => (403, ApiError::new(reason)),
+            EngineError::TooManyAttempts { .. } => (429, ApiError::new(self.to_string())),
             EngineError::InUse { field, reason } => {
                 (409, ApiError { reason: reason.clone(), detail: None, field: Some((*field).to_owned()) })
             }

@@ -1,5 +1,6 @@
 //! Hosts: register one by its agent's URL and token, list them.
 
+use crate::access::{Act, Actor, Visible};
 use crate::audit::{self, Severity, Subject};
 use crate::entities::host;
 use crate::host_client::{host_error, HostTarget};
@@ -28,8 +29,13 @@ fn parse_fingerprint(text: &str) -> EngineResult<Fingerprint> {
     Fingerprint::parse(text).map_err(|e| EngineError::invalid("fingerprint", e))
 }
 
-pub async fn list_hosts(db: &impl ConnectionTrait) -> EngineResult<Vec<Host>> {
-    let rows = host::Entity::find().order_by_asc(host::Column::Name).all(db).await?;
+/// The hosts the caller sees: those of clusters they have a role on.
+pub async fn list_hosts(db: &impl ConnectionTrait, actor: &Actor) -> EngineResult<Vec<Host>> {
+    let mut query = host::Entity::find().order_by_asc(host::Column::Name);
+    if let Visible::Some { clusters, .. } = actor.visible() {
+        query = query.filter(host::Column::ClusterId.is_in(clusters));
+    }
+    let rows = query.all(db).await?;
     Ok(rows.into_iter().map(Host::from).collect())
 }
 
@@ -40,7 +46,8 @@ pub async fn find_host(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<host
 /// Registers a host: checks its URL, pins the fingerprint of the TLS
 /// certificate its agent presents (or requires the one given), and checks
 /// that the agent takes the token. Its status starts `up`.
-pub async fn create_host(engine: &Engine, new: NewHost) -> EngineResult<Host> {
+pub async fn create_host(engine: &Engine, actor: &Actor, new: NewHost) -> EngineResult<Host> {
+    actor.require_super_user()?;
     let db = engine.db();
     let name = EntityName::parse(&new.name).map_err(|e| EngineError::invalid("name", format!("host {e}")))?;
     let url = parse_agent_url(&new.agent_url).map_err(|e| EngineError::invalid("agent_url", e))?;
@@ -48,7 +55,7 @@ pub async fn create_host(engine: &Engine, new: NewHost) -> EngineResult<Host> {
         return Err(EngineError::invalid("token", "the agent token must have at least 8 characters"));
     }
     let expected = new.fingerprint.as_deref().map(parse_fingerprint).transpose()?;
-    crate::clusters::require_cluster(db, new.cluster_id).await?;
+    actor.cluster(db, new.cluster_id, Act::ManageSystem).await?;
     if host::Entity::find().filter(host::Column::Name.eq(name.as_str())).one(db).await?.is_some() {
         return Err(EngineError::Conflict(format!("a host named '{name}' already exists")));
     }
@@ -77,6 +84,7 @@ pub async fn create_host(engine: &Engine, new: NewHost) -> EngineResult<Host> {
     .await?;
     audit::record(
         db,
+        &actor.audit_name(),
         Severity::Normal,
         "host_added",
         format!("Host {} was added to the cluster; its certificate fingerprint is {presented}", row.name),
@@ -90,7 +98,8 @@ pub async fn create_host(engine: &Engine, new: NewHost) -> EngineResult<Host> {
 /// Trusts the certificate a host presents now, after its key was replaced:
 /// the administrator names the fingerprint they checked on the host, and it
 /// must be the one the agent presents.
-pub async fn accept_fingerprint(engine: &Engine, host_id: Uuid, accept: AcceptFingerprint) -> EngineResult<Host> {
+pub async fn accept_fingerprint(engine: &Engine, actor: &Actor, host_id: Uuid, accept: AcceptFingerprint) -> EngineResult<Host> {
+    actor.require_super_user()?;
     let db = engine.db();
     let wanted = parse_fingerprint(&accept.fingerprint)?;
     let row = find_host(db, host_id).await?;
@@ -109,6 +118,7 @@ pub async fn accept_fingerprint(engine: &Engine, host_id: Uuid, accept: AcceptFi
     let row = update.update(db).await?;
     audit::record(
         db,
+        &actor.audit_name(),
         Severity::Warning,
         "host_fingerprint_accepted",
         format!("The new certificate of host {} was accepted: {wanted}", row.name),
@@ -120,9 +130,12 @@ pub async fn accept_fingerprint(engine: &Engine, host_id: Uuid, accept: AcceptFi
 }
 
 /// The images of a cluster's library: what its up hosts list, by name.
-pub async fn cluster_images(engine: &Engine, cluster_id: Uuid) -> EngineResult<Vec<hotnic_model::Image>> {
+pub async fn cluster_images(engine: &Engine, actor: &Actor, cluster_id: Uuid) -> EngineResult<Vec<hotnic_model::Image>> {
     let db = engine.db();
-    crate::clusters::require_cluster(db, cluster_id).await?;
+    actor.cluster(db, cluster_id, Act::View).await.map_err(|e| match e {
+        EngineError::Invalid { reason, .. } => EngineError::NotFound(reason),
+        other => other,
+    })?;
     let hosts = host::Entity::find()
         .filter(host::Column::ClusterId.eq(cluster_id))
         .filter(host::Column::Status.eq(HostStatus::Up.as_str()))

@@ -2,6 +2,8 @@
 //! REST API and the server functions both call them and add no logic of
 //! their own. The engine reaches hosts only through [`HostClient`].
 
+pub mod access;
+pub mod allowed;
 pub mod audit;
 pub mod clusters;
 pub mod db;
@@ -42,11 +44,13 @@ pub struct Change {
 pub struct EngineConfig {
     /// How often monitoring polls each host.
     pub monitoring_period: Duration,
+    /// A browser session ends after this long without a request.
+    pub session_idle: Duration,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { monitoring_period: Duration::from_secs(2) }
+        EngineConfig { monitoring_period: Duration::from_secs(2), session_idle: Duration::from_secs(8 * 3600) }
     }
 }
 
@@ -58,13 +62,14 @@ pub struct Engine {
     pub hosts: Arc<dyn HostClient>,
     pub locks: locks::VmLocks,
     pub config: EngineConfig,
+    pub sign_in_throttle: access::throttle::SignInThrottle,
     changes: broadcast::Sender<Change>,
 }
 
 impl Engine {
     pub fn new(database: Database, hosts: Arc<dyn HostClient>, config: EngineConfig) -> Self {
         let (changes, _) = broadcast::channel(256);
-        Engine { database, hosts, locks: locks::VmLocks::default(), config, changes }
+        Engine { database, hosts, locks: locks::VmLocks::default(), config, sign_in_throttle: Default::default(), changes }
     }
 
     pub fn db(&self) -> &sea_orm::DatabaseConnection {

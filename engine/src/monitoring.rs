@@ -144,7 +144,7 @@ async fn set_host_status(engine: &Engine, host: &host::Model, status: HostStatus
     row.status = Set(status.to_string());
     row.update(engine.db()).await?;
     let subject = Subject { host_id: Some(host.id), cluster_id: Some(host.cluster_id), ..Default::default() };
-    audit::record(engine.db(), severity, "host_state_changed", message, subject).await?;
+    audit::record(engine.db(), audit::MONITORING, severity, "host_state_changed", message, subject).await?;
     engine.changed(None);
     Ok(())
 }
@@ -173,7 +173,7 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
             row.host_id = Set(None);
             let message = format!("VM {} is down (host {} no longer runs it)", vm.name, host.name);
             let subject = Subject { vm_id: Some(vm.id), host_id: Some(host.id), ..Default::default() };
-            audit::record(db, Severity::Warning, "vm_down", message, subject).await?;
+            audit::record(db, audit::MONITORING, Severity::Warning, "vm_down", message, subject).await?;
         }
         row.update(db).await?;
         changed = true;
@@ -202,7 +202,7 @@ pub(crate) async fn record_late_releases(engine: &Engine, vm: &vm::Model, applie
             nic.interface.name, vm.name
         );
         let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: vm.host_id, ..Default::default() };
-        audit::record(engine.db(), Severity::Warning, "nic_unplug_completed", message, subject).await?;
+        audit::record(engine.db(), audit::MONITORING, Severity::Warning, "nic_unplug_completed", message, subject).await?;
     }
     Ok(())
 }

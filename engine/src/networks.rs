@@ -1,6 +1,7 @@
 //! Networks of a cluster: what NICs attach to. A `bridge` network is a
 //! Linux bridge of the same name on each host.
 
+use crate::access::{Act, Actor, Visible};
 use crate::entities::network;
 use crate::state::NetworkKind;
 use crate::{EngineError, EngineResult};
@@ -18,8 +19,13 @@ impl From<network::Model> for Network {
     }
 }
 
-pub async fn list_networks(db: &impl ConnectionTrait, cluster_id: Option<Uuid>) -> EngineResult<Vec<Network>> {
+/// The networks the caller sees: those of clusters they see.
+pub async fn list_networks(db: &impl ConnectionTrait, actor: &Actor, cluster_id: Option<Uuid>) -> EngineResult<Vec<Network>> {
     let mut query = network::Entity::find().order_by_asc(network::Column::Name);
+    if let Visible::Some { mut clusters, vm_clusters, .. } = actor.visible() {
+        clusters.extend(vm_clusters);
+        query = query.filter(network::Column::ClusterId.is_in(clusters));
+    }
     if let Some(cluster_id) = cluster_id {
         query = query.filter(network::Column::ClusterId.eq(cluster_id));
     }
@@ -41,13 +47,13 @@ pub fn parse_network_name(text: &str) -> EngineResult<String> {
     Ok(text.to_owned())
 }
 
-pub async fn create_network(db: &impl ConnectionTrait, new: NewNetwork) -> EngineResult<Network> {
+pub async fn create_network(db: &impl ConnectionTrait, actor: &Actor, new: NewNetwork) -> EngineResult<Network> {
+    actor.cluster(db, new.cluster_id, Act::ManageCluster).await?;
     let name = parse_network_name(&new.name).map_err(|e| match e {
         EngineError::Invalid { reason, .. } => EngineError::invalid("name", reason),
         other => other,
     })?;
     let kind: NetworkKind = new.kind.parse().map_err(|e: String| EngineError::invalid("kind", e))?;
-    crate::clusters::require_cluster(db, new.cluster_id).await?;
     let taken = network::Entity::find()
         .filter(network::Column::ClusterId.eq(new.cluster_id))
         .filter(network::Column::Name.eq(&name))

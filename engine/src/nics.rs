@@ -1,6 +1,8 @@
 //! A VM's NICs: add (always unplugged), read, edit, remove. Plugging and
 //! unplugging live in `plug`.
 
+use crate::access::{Act, Actor};
+use crate::allowed::{nic_actions, VmFacts};
 use crate::audit::{self, Severity, Subject};
 use crate::entities::{network, vm, vm_device, vm_interface};
 use crate::state::{NetworkKind, NicModel, VmStatus};
@@ -42,8 +44,31 @@ impl StoredNic {
             address: self.address(),
             port_mirroring: self.interface.port_mirroring,
             boot_order: self.interface.boot_order,
+            actions: Default::default(),
         }
     }
+}
+
+/// NICs as the API shows them to `actor`, each with what they may do.
+/// `in_flow`: called by the flow that holds the VM's lock, which ends as
+/// the answer goes out (so it does not make the VM read busy).
+pub(crate) async fn present(engine: &Engine, actor: &Actor, vm: &vm::Model, nics: Vec<Nic>, in_flow: bool) -> EngineResult<Vec<Nic>> {
+    let mut facts = VmFacts::read(engine, vm).await?;
+    if in_flow {
+        facts.busy = false;
+    }
+    Ok(nics
+        .into_iter()
+        .map(|mut nic| {
+            nic.actions = nic_actions(actor, &facts, &nic);
+            nic
+        })
+        .collect())
+}
+
+/// One NIC of [`present`].
+pub(crate) async fn present_one(engine: &Engine, actor: &Actor, vm: &vm::Model, nic: Nic, in_flow: bool) -> EngineResult<Nic> {
+    Ok(present(engine, actor, vm, vec![nic], in_flow).await?.remove(0))
 }
 
 /// All NICs of a VM, by name.
@@ -88,13 +113,16 @@ pub async fn find_nic(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> E
         .ok_or_else(|| EngineError::NotFound(format!("the VM has no NIC with id {nic_id}")))
 }
 
-pub async fn list_nics(db: &impl ConnectionTrait, vm_id: Uuid) -> EngineResult<Vec<Nic>> {
-    vms::find_vm(db, vm_id).await?;
-    Ok(stored_nics(db, vm_id).await?.iter().map(StoredNic::view).collect())
+pub async fn list_nics(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vec<Nic>> {
+    let vm = actor.vm(engine.db(), vm_id, Act::View).await?;
+    let list = stored_nics(engine.db(), vm_id).await?.iter().map(StoredNic::view).collect();
+    present(engine, actor, &vm, list, false).await
 }
 
-pub async fn get_nic(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
-    Ok(find_nic(db, vm_id, nic_id).await?.view())
+pub async fn get_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
+    let vm = actor.vm(engine.db(), vm_id, Act::View).await?;
+    let nic = find_nic(engine.db(), vm_id, nic_id).await?.view();
+    present_one(engine, actor, &vm, nic, false).await
 }
 
 fn parse_nic_name(text: &str) -> EngineResult<String> {
@@ -133,7 +161,8 @@ async fn resolve_network(db: &impl ConnectionTrait, vm: &vm::Model, name: Option
 
 /// Adds a NIC: the interface and device rows, unplugged and without an
 /// address, whatever the VM's state. Never plugs it.
-pub async fn add_nic(engine: &Engine, vm_id: Uuid, new: NewNic) -> EngineResult<Nic> {
+pub async fn add_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, new: NewNic) -> EngineResult<Nic> {
+    actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
     let name = parse_nic_name(&new.name)?;
     let model: NicModel = new.interface.parse().map_err(|e: String| EngineError::invalid("interface", e))?;
     let boot_order = parse_boot_order(new.boot_order)?;
@@ -173,6 +202,7 @@ pub async fn add_nic(engine: &Engine, vm_id: Uuid, new: NewNic) -> EngineResult<
     .await?;
     audit::record(
         &txn,
+        &actor.audit_name(),
         Severity::Normal,
         "nic_added",
         format!("NIC {name} (MAC {mac}) was added to VM {}, unplugged", vm.name),
@@ -181,7 +211,7 @@ pub async fn add_nic(engine: &Engine, vm_id: Uuid, new: NewNic) -> EngineResult<
     .await?;
     txn.commit().await?;
     engine.changed(Some(vm_id));
-    Ok(StoredNic { interface, device, network }.view())
+    present_one(engine, actor, &vm, StoredNic { interface, device, network }.view(), false).await
 }
 
 /// The VDSM `device` of a NIC: its network's kind, bridgeless without one.
@@ -194,7 +224,8 @@ pub fn device_kind(network: Option<&network::Model>) -> NetworkKind {
 /// change under the guest: model, MAC, network and port mirroring are
 /// refused ("unplug, edit, plug back"); name and boot order (used at the
 /// next boot) may change.
-pub async fn edit_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid, update: NicUpdate) -> EngineResult<Nic> {
+pub async fn edit_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, update: NicUpdate) -> EngineResult<Nic> {
+    actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
     let plugged = update.plugged;
     let has_edits = update.name.is_some()
         || update.network.is_some()
@@ -204,16 +235,16 @@ pub async fn edit_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid, update: NicUpd
         || update.boot_order.is_some();
     if has_edits {
         let _guard = engine.locks.lock(vm_id).await?;
-        apply_edits(engine, vm_id, nic_id, update).await?;
+        apply_edits(engine, actor, vm_id, nic_id, update).await?;
     }
     match plugged {
-        Some(true) => plug::plug_nic(engine, vm_id, nic_id).await,
-        Some(false) => plug::unplug_nic(engine, vm_id, nic_id).await,
-        None => get_nic(engine.db(), vm_id, nic_id).await,
+        Some(true) => plug::plug_nic(engine, actor, vm_id, nic_id).await,
+        Some(false) => plug::unplug_nic(engine, actor, vm_id, nic_id).await,
+        None => get_nic(engine, actor, vm_id, nic_id).await,
     }
 }
 
-async fn apply_edits(engine: &Engine, vm_id: Uuid, nic_id: Uuid, update: NicUpdate) -> EngineResult<()> {
+async fn apply_edits(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, update: NicUpdate) -> EngineResult<()> {
     let txn = engine.db().begin().await?;
     let vm = vms::find_vm(&txn, vm_id).await?;
     let nic = find_nic(&txn, vm_id, nic_id).await?;
@@ -270,6 +301,7 @@ async fn apply_edits(engine: &Engine, vm_id: Uuid, nic_id: Uuid, update: NicUpda
     device.update(&txn).await?;
     audit::record(
         &txn,
+        &actor.audit_name(),
         Severity::Normal,
         "nic_edited",
         format!("NIC {} of VM {} was edited", interface.name, vm.name),
@@ -284,7 +316,8 @@ async fn apply_edits(engine: &Engine, vm_id: Uuid, nic_id: Uuid, update: NicUpda
 /// Removes a NIC: refused while it is plugged into a running VM; otherwise
 /// deletes its device row (and address) and interface row, which frees its
 /// MAC for the pool.
-pub async fn remove_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid) -> EngineResult<()> {
+pub async fn remove_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<()> {
+    actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
     let _guard = engine.locks.lock(vm_id).await?;
     let txn = engine.db().begin().await?;
     let vm = vms::find_vm(&txn, vm_id).await?;
@@ -299,6 +332,7 @@ pub async fn remove_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid) -> EngineRes
     vm_interface::Entity::delete_by_id(nic_id).exec(&txn).await?;
     audit::record(
         &txn,
+        &actor.audit_name(),
         Severity::Normal,
         "nic_removed",
         format!("NIC {} (MAC {}) was removed from VM {}", nic.interface.name, nic.interface.mac, vm.name),

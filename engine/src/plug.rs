@@ -2,14 +2,15 @@
 //! database flag changes. VM up: the host (un)plugs the device first, and
 //! the database follows only what the host did.
 
+use crate::access::{Act, Actor};
 use crate::audit::{self, Severity, Subject};
-use crate::entities::{cluster, host, vm, vm_device};
+use crate::entities::{host, vm, vm_device};
 use crate::host_client::{host_error, HostTarget};
 use crate::nics::{self, StoredNic};
 use crate::state::{NetworkKind, NicChangePath};
 use crate::{host_view, hosts, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::{HotplugNicParams, NicParams, PciAddressDict};
-use hotnic_model::{CompatibilityVersion, Nic, PciAddress, NIC_HOTPLUG_MIN_VERSION};
+use hotnic_model::{Nic, PciAddress};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -28,20 +29,21 @@ impl Action {
     }
 }
 
-pub async fn plug_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
-    set_plugged(engine, vm_id, nic_id, Action::Plug).await
+pub async fn plug_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
+    set_plugged(engine, actor, vm_id, nic_id, Action::Plug).await
 }
 
-pub async fn unplug_nic(engine: &Engine, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
-    set_plugged(engine, vm_id, nic_id, Action::Unplug).await
+pub async fn unplug_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
+    set_plugged(engine, actor, vm_id, nic_id, Action::Unplug).await
 }
 
-async fn set_plugged(engine: &Engine, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
+async fn set_plugged(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
+    actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
     let _guard = engine.locks.lock(vm_id).await?;
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
     let nic = nics::find_nic(db, vm_id, nic_id).await?;
-    check_cluster_level(db, &vm).await?;
+    crate::allowed::cluster_level(db, &vm).await?.map_err(EngineError::Conflict)?;
     let wanted = action == Action::Plug;
     if nic.device.is_plugged == wanted {
         return Err(EngineError::Conflict(format!(
@@ -62,31 +64,16 @@ async fn set_plugged(engine: &Engine, vm_id: Uuid, nic_id: Uuid, action: Action)
             let how = if path == NicChangePath::Host { "running" } else { "stopped" };
             let done = if wanted { "plugged into" } else { "unplugged from" };
             let message = format!("NIC {} was {done} {how} VM {}", nic.interface.name, vm.name);
-            audit::record(db, Severity::Normal, if wanted { "nic_plugged" } else { "nic_unplugged" }, message, subject)
+            audit::record(db, &actor.audit_name(), Severity::Normal, if wanted { "nic_plugged" } else { "nic_unplugged" }, message, subject)
                 .await?;
         }
         Err(err) => {
             let event = if wanted { "nic_plug_failed" } else { "nic_unplug_failed" };
-            audit::record(db, Severity::Error, event, err.to_string(), subject).await?;
+            audit::record(db, &actor.audit_name(), Severity::Error, event, err.to_string(), subject).await?;
         }
     }
     engine.changed(Some(vm_id));
-    result
-}
-
-async fn check_cluster_level(db: &impl ConnectionTrait, vm: &vm::Model) -> EngineResult<()> {
-    let cluster = cluster::Entity::find_by_id(vm.cluster_id)
-        .one(db)
-        .await?
-        .ok_or_else(|| EngineError::NotFound("the VM's cluster is gone".into()))?;
-    let level: CompatibilityVersion = crate::state::stored(&cluster.compatibility_version)?;
-    if !level.supports_nic_hotplug() {
-        return Err(EngineError::Conflict(format!(
-            "Plugging a NIC is only supported on clusters of compatibility version {NIC_HOTPLUG_MIN_VERSION} and above; cluster {} is {level}",
-            cluster.name
-        )));
-    }
-    Ok(())
+    nics::present_one(engine, actor, &vm, result?, true).await
 }
 
 /// Writes the plugged flag and what the host reported; unplugging always
@@ -234,7 +221,7 @@ async fn store_after_collision(
                 let stored = nics::stored_nics(db, vm.id).await?;
                 let applied = host_view::apply(db, &stored, on_host, &[nic.interface.id]).await?;
                 crate::monitoring::record_late_releases(engine, vm, &applied).await?;
-                return nics::get_nic(db, vm.id, nic.interface.id).await;
+                return Ok(nics::find_nic(db, vm.id, nic.interface.id).await?.view());
             }
         }
     }

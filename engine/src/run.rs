@@ -1,6 +1,7 @@
 //! Run and stop a VM. Run sends the host only the plugged NICs, with the
 //! addresses stored for them.
 
+use crate::access::{Act, Actor};
 use crate::audit::{self, Severity, Subject};
 use crate::entities::{host, vm};
 use crate::host_client::{host_error, HostTarget};
@@ -13,7 +14,8 @@ use hotnic_model::Vm;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
+pub async fn run_vm(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
+    actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
     let _guard = engine.locks.lock(vm_id).await?;
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
@@ -46,7 +48,7 @@ pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
             names.join(", "),
             vm.name
         );
-        audit::record(db, Severity::Warning, "nic_addresses_dropped", message, Subject { vm_id: Some(vm_id), ..Default::default() })
+        audit::record(db, &actor.audit_name(), Severity::Warning, "nic_addresses_dropped", message, Subject { vm_id: Some(vm_id), ..Default::default() })
             .await?;
     }
     let params = CreateParams {
@@ -71,7 +73,7 @@ pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
         Ok(created) => created,
         Err(err) => {
             let err = host_error(&target, &failed, err);
-            audit::record(db, Severity::Error, "vm_start_failed", err.to_string(), subject).await?;
+            audit::record(db, &actor.audit_name(), Severity::Error, "vm_start_failed", err.to_string(), subject).await?;
             return Err(err);
         }
     };
@@ -81,10 +83,11 @@ pub async fn run_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
     let row = row.update(db).await?;
     let stored = nics::stored_nics(db, vm_id).await?;
     host_view::apply(db, &stored, &created.vm, &[]).await?;
-    audit::record(db, Severity::Normal, "vm_started", format!("VM {} was started on host {}", vm.name, host.name), subject)
+    audit::record(db, &actor.audit_name(), Severity::Normal, "vm_started", format!("VM {} was started on host {}", vm.name, host.name), subject)
         .await?;
     engine.changed(Some(vm_id));
-    vms::read_vm(db, row).await
+    drop(_guard);
+    vms::read_vm(engine, actor, row).await
 }
 
 fn disk_format(path: &str) -> &'static str {
@@ -120,7 +123,8 @@ async fn choose_host(engine: &Engine, vm: &vm::Model, networks: &[String], image
     Err(EngineError::Conflict(format!("VM {} cannot run: {}", vm.name, reasons.join("; "))))
 }
 
-pub async fn stop_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
+pub async fn stop_vm(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
+    actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
     let _guard = engine.locks.lock(vm_id).await?;
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
@@ -144,6 +148,7 @@ pub async fn stop_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
     let row = row.update(db).await?;
     audit::record(
         db,
+        &actor.audit_name(),
         Severity::Normal,
         "vm_stopped",
         format!("VM {} was stopped", vm.name),
@@ -151,5 +156,6 @@ pub async fn stop_vm(engine: &Engine, vm_id: Uuid) -> EngineResult<Vm> {
     )
     .await?;
     engine.changed(Some(vm_id));
-    vms::read_vm(db, row).await
+    drop(_guard);
+    vms::read_vm(engine, actor, row).await
 }

@@ -1,19 +1,23 @@
 //! VMs: create, read, delete. Running and stopping live in `run`.
 
+use crate::access::{Act, Actor, Visible};
+use crate::allowed::{vm_actions, VmFacts};
 use crate::audit::{self, Severity, Subject};
-use crate::entities::{vm, vm_interface};
+use crate::entities::{cluster, vm, vm_interface};
 use crate::state::{self, VmStatus};
 use crate::{Engine, EngineError, EngineResult};
 use hotnic_model::{EntityName, NewVm, Vm};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The API's view of a VM row; `nic_count` comes from vm_interfaces.
-fn vm_view(row: vm::Model, nic_count: u64) -> Vm {
-    Vm {
+/// The API's view of a VM row, with what `actor` may do with it;
+/// `nic_count` comes from vm_interfaces.
+fn vm_view(engine: &Engine, actor: &Actor, row: vm::Model, level: Result<(), String>, nic_count: u64) -> EngineResult<Vm> {
+    let actions = vm_actions(actor, &VmFacts::with_level(engine, &row, level)?);
+    Ok(Vm {
         id: row.id,
         name: row.name,
         cluster_id: row.cluster_id,
@@ -26,17 +30,21 @@ fn vm_view(row: vm::Model, nic_count: u64) -> Vm {
         cmdline: row.cmdline,
         disk: row.disk,
         nic_count: u32::try_from(nic_count).unwrap_or(u32::MAX),
-    }
+        actions,
+    })
 }
 
 /// One VM row as the API shows it, with its NIC count.
-pub(crate) async fn read_vm(db: &impl ConnectionTrait, row: vm::Model) -> EngineResult<Vm> {
-    let nic_count = vm_interface::Entity::find().filter(vm_interface::Column::VmId.eq(row.id)).count(db).await?;
-    Ok(vm_view(row, nic_count))
+pub(crate) async fn read_vm(engine: &Engine, actor: &Actor, row: vm::Model) -> EngineResult<Vm> {
+    let nic_count = vm_interface::Entity::find().filter(vm_interface::Column::VmId.eq(row.id)).count(engine.db()).await?;
+    let level = crate::allowed::cluster_level(engine.db(), &row).await?;
+    vm_view(engine, actor, row, level, nic_count)
 }
 
-/// All VMs by name, with their NIC counts from one grouped query (not one per VM).
-pub async fn list_vms(db: &impl ConnectionTrait) -> EngineResult<Vec<Vm>> {
+/// The VMs the caller sees, by name, with their NIC counts from one
+/// grouped query (not one per VM).
+pub async fn list_vms(engine: &Engine, actor: &Actor) -> EngineResult<Vec<Vm>> {
+    let db = engine.db();
     let counts: HashMap<Uuid, i64> = vm_interface::Entity::find()
         .select_only()
         .column(vm_interface::Column::VmId)
@@ -47,22 +55,34 @@ pub async fn list_vms(db: &impl ConnectionTrait) -> EngineResult<Vec<Vm>> {
         .await?
         .into_iter()
         .collect();
-    let rows = vm::Entity::find().order_by_asc(vm::Column::Name).all(db).await?;
-    Ok(rows
+    let mut query = vm::Entity::find().order_by_asc(vm::Column::Name);
+    if let Visible::Some { clusters, vms, .. } = actor.visible() {
+        query = query.filter(Condition::any().add(vm::Column::ClusterId.is_in(clusters)).add(vm::Column::Id.is_in(vms)));
+    }
+    let levels: HashMap<Uuid, Result<(), String>> = cluster::Entity::find()
+        .all(db)
+        .await?
+        .iter()
+        .map(|c| Ok((c.id, crate::allowed::level_of(c)?)))
+        .collect::<EngineResult<_>>()?;
+    query
+        .all(db)
+        .await?
         .into_iter()
         .map(|row| {
             let count = counts.get(&row.id).copied().unwrap_or(0);
-            vm_view(row, u64::try_from(count).unwrap_or(0))
+            let level = levels.get(&row.cluster_id).cloned().unwrap_or(Ok(()));
+            vm_view(engine, actor, row, level, u64::try_from(count).unwrap_or(0))
         })
-        .collect())
+        .collect()
 }
 
 pub async fn find_vm(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<vm::Model> {
     vm::Entity::find_by_id(id).one(db).await?.ok_or_else(|| EngineError::NotFound(format!("no VM with id {id}")))
 }
 
-pub async fn get_vm(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<Vm> {
-    read_vm(db, find_vm(db, id).await?).await
+pub async fn get_vm(engine: &Engine, actor: &Actor, id: Uuid) -> EngineResult<Vm> {
+    read_vm(engine, actor, actor.vm(engine.db(), id, Act::View).await?).await
 }
 
 pub fn status_of(row: &vm::Model) -> EngineResult<VmStatus> {
@@ -87,11 +107,11 @@ fn parse_image_name(field: &'static str, value: Option<String>) -> EngineResult<
 }
 
 /// Every named image must be in the library of an up host of the cluster.
-async fn require_images(engine: &Engine, cluster_id: Uuid, named: &[(&'static str, &Option<String>)]) -> EngineResult<()> {
+async fn require_images(engine: &Engine, actor: &Actor, cluster_id: Uuid, named: &[(&'static str, &Option<String>)]) -> EngineResult<()> {
     if named.iter().all(|(_, name)| name.is_none()) {
         return Ok(());
     }
-    let library = crate::hosts::cluster_images(engine, cluster_id).await?;
+    let library = crate::hosts::cluster_images(engine, actor, cluster_id).await?;
     if library.is_empty() {
         return Err(EngineError::Conflict(
             "no up host of the cluster lists any image: add a host, or put the images in its image library".into(),
@@ -111,8 +131,9 @@ async fn require_images(engine: &Engine, cluster_id: Uuid, named: &[(&'static st
     Ok(())
 }
 
-pub async fn create_vm(engine: &Engine, new: NewVm) -> EngineResult<Vm> {
+pub async fn create_vm(engine: &Engine, actor: &Actor, new: NewVm) -> EngineResult<Vm> {
     let db = engine.db();
+    actor.cluster(db, new.cluster_id, Act::ManageCluster).await?;
     let name = EntityName::parse(&new.name).map_err(|e| EngineError::invalid("name", format!("VM {e}")))?;
     if !(64..=65536).contains(&new.memory_mib) {
         return Err(EngineError::invalid("memory_mib", "memory must be between 64 and 65536 MiB"));
@@ -130,11 +151,10 @@ pub async fn create_vm(engine: &Engine, new: NewVm) -> EngineResult<Vm> {
     if kernel.is_none() && (initrd.is_some() || cmdline.is_some()) {
         return Err(EngineError::invalid("kernel", "an initrd or command line needs a kernel"));
     }
-    crate::clusters::require_cluster(db, new.cluster_id).await?;
     if vm::Entity::find().filter(vm::Column::Name.eq(name.as_str())).one(db).await?.is_some() {
         return Err(EngineError::Conflict(format!("a VM named '{name}' already exists")));
     }
-    require_images(engine, new.cluster_id, &[("kernel", &kernel), ("initrd", &initrd), ("disk", &disk)]).await?;
+    require_images(engine, actor, new.cluster_id, &[("kernel", &kernel), ("initrd", &initrd), ("disk", &disk)]).await?;
     let row = vm::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(name.to_string()),
@@ -153,17 +173,19 @@ pub async fn create_vm(engine: &Engine, new: NewVm) -> EngineResult<Vm> {
     .await?;
     audit::record(
         db,
+        &actor.audit_name(),
         Severity::Normal,
         "vm_added",
         format!("VM {} was created", row.name),
         Subject { cluster_id: Some(row.cluster_id), vm_id: Some(row.id), ..Default::default() },
     )
     .await?;
-    Ok(vm_view(row, 0))
+    read_vm(engine, actor, row).await
 }
 
 /// Deletes a VM that is down, with its NICs (their MACs return to the pool).
-pub async fn delete_vm(engine: &Engine, id: Uuid) -> EngineResult<()> {
+pub async fn delete_vm(engine: &Engine, actor: &Actor, id: Uuid) -> EngineResult<()> {
+    actor.vm(engine.db(), id, Act::ManageCluster).await?;
     let _guard = engine.locks.lock(id).await?;
     let db = engine.db();
     let row = find_vm(db, id).await?;
@@ -171,8 +193,10 @@ pub async fn delete_vm(engine: &Engine, id: Uuid) -> EngineResult<()> {
         return Err(EngineError::Conflict(format!("VM {} is {}; stop it before deleting it", row.name, row.status)));
     }
     vm::Entity::delete_by_id(id).exec(db).await?;
+    crate::access::permissions::forget_object(db, hotnic_model::PermissionObject::Vm(id)).await?;
     audit::record(
         db,
+        &actor.audit_name(),
         Severity::Normal,
         "vm_removed",
         format!("VM {} was removed", row.name),

@@ -11,6 +11,7 @@ mod common;
 #[path = "common/fake_host.rs"]
 mod fake_host;
 
+use common::admin;
 use fake_host::{FakeHost, Slots};
 use hotnic_engine::entities::audit_log;
 use hotnic_engine::{clusters, hosts, monitoring, networks, nics, plug, run, vms, Database, Engine, EngineConfig};
@@ -33,12 +34,12 @@ struct Setup {
 /// A running VM on the fake host with `count` NICs, all plugged.
 async fn running_vm(database: &Database, slots: Slots, count: usize) -> Setup {
     let host = Arc::new(FakeHost::new(slots, Duration::from_millis(15)));
-    let config = EngineConfig { monitoring_period: PERIOD };
+    let config = EngineConfig { monitoring_period: PERIOD, ..Default::default() };
     let engine = Engine::new(database.clone(), host.clone(), config);
     let db = engine.db();
     let cluster =
-        clusters::create_cluster(db, NewCluster { name: "c".into(), compatibility_version: "4.7".into() }).await.unwrap();
-    networks::create_network(db, NewNetwork { name: "ovirtmgmt".into(), cluster_id: cluster.id, kind: "bridge".into() })
+        clusters::create_cluster(db, &admin(), NewCluster { name: "c".into(), compatibility_version: "4.7".into() }).await.unwrap();
+    networks::create_network(db, &admin(), NewNetwork { name: "ovirtmgmt".into(), cluster_id: cluster.id, kind: "bridge".into() })
         .await
         .unwrap();
     let new_host = NewHost {
@@ -48,12 +49,12 @@ async fn running_vm(database: &Database, slots: Slots, count: usize) -> Setup {
         token: "fake-token-0123456789".into(),
         fingerprint: None,
     };
-    hosts::create_host(&engine, new_host).await.unwrap();
+    hosts::create_host(&engine, &admin(), new_host).await.unwrap();
     let new_vm = NewVm { name: "vm".into(), cluster_id: cluster.id, memory_mib: 128, vcpus: 1, kernel: None, initrd: None, cmdline: None, disk: None };
-    let vm = vms::create_vm(&engine, new_vm).await.unwrap().id;
-    run::run_vm(&engine, vm).await.unwrap();
+    let vm = vms::create_vm(&engine, &admin(), new_vm).await.unwrap().id;
+    run::run_vm(&engine, &admin(), vm).await.unwrap();
     monitoring::refresh_all(&engine).await.unwrap();
-    assert_eq!(vms::get_vm(db, vm).await.unwrap().status, "up");
+    assert_eq!(vms::get_vm(&engine, &admin(), vm).await.unwrap().status, "up");
     let mut added = Vec::new();
     for i in 0..count {
         let new_nic = NewNic {
@@ -64,15 +65,15 @@ async fn running_vm(database: &Database, slots: Slots, count: usize) -> Setup {
             port_mirroring: false,
             boot_order: None,
         };
-        let nic = nics::add_nic(&engine, vm, new_nic).await.unwrap();
-        added.push(plug::plug_nic(&engine, vm, nic.id).await.unwrap());
+        let nic = nics::add_nic(&engine, &admin(), vm, new_nic).await.unwrap();
+        added.push(plug::plug_nic(&engine, &admin(), vm, nic.id).await.unwrap());
     }
     Setup { engine, host, vm, nics: added }
 }
 
 /// The database's plugged NICs as (id, slot), checked to share no slot.
 async fn stored(engine: &Engine, vm: Uuid) -> Vec<(Uuid, u8)> {
-    let mut plugged: Vec<(Uuid, u8)> = nics::list_nics(engine.db(), vm)
+    let mut plugged: Vec<(Uuid, u8)> = nics::list_nics(&engine, &admin(), vm)
         .await
         .unwrap()
         .into_iter()
@@ -93,9 +94,9 @@ async fn late_release_is_recorded_while_flows_run(database: &Database) {
     let Setup { engine, host, vm, nics } = running_vm(database, Slots::Fresh, 4).await;
     let (late, busy) = (nics[0].id, nics[1..].iter().map(|n| n.id).collect::<Vec<_>>());
     host.ignore_unplug(late);
-    let err = plug::unplug_nic(&engine, vm, late).await.unwrap_err();
+    let err = plug::unplug_nic(&engine, &admin(), vm, late).await.unwrap_err();
     assert_eq!(err.to_http().0, 409, "{err}");
-    assert!(nics::get_nic(engine.db(), vm, late).await.unwrap().plugged, "still in the guest: still plugged");
+    assert!(nics::get_nic(&engine, &admin(), vm, late).await.unwrap().plugged, "still in the guest: still plugged");
 
     let monitor = monitoring::spawn(engine.clone());
     // Flows on the other NICs, back to back, for many monitoring periods.
@@ -105,10 +106,10 @@ async fn late_release_is_recorded_while_flows_run(database: &Database) {
         async move {
             for _ in 0..rounds {
                 for nic in &busy {
-                    plug::unplug_nic(&engine, vm, *nic).await.expect("no flow is refused while monitoring looks");
+                    plug::unplug_nic(&engine, &admin(), vm, *nic).await.expect("no flow is refused while monitoring looks");
                 }
                 for nic in &busy {
-                    plug::plug_nic(&engine, vm, *nic).await.expect("no flow is refused while monitoring looks");
+                    plug::plug_nic(&engine, &admin(), vm, *nic).await.expect("no flow is refused while monitoring looks");
                 }
             }
         }
@@ -116,7 +117,7 @@ async fn late_release_is_recorded_while_flows_run(database: &Database) {
     tokio::time::sleep(PERIOD * 2).await;
     host.release_late(late);
     let released = Instant::now();
-    while nics::get_nic(engine.db(), vm, late).await.unwrap().plugged {
+    while nics::get_nic(&engine, &admin(), vm, late).await.unwrap().plugged {
         assert!(!flows.is_finished(), "the flows ended before monitoring recorded the late release");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -135,21 +136,21 @@ async fn a_plug_into_a_slot_stored_for_another_nic_reconciles_it(database: &Data
     let Setup { engine, host, vm, nics } = running_vm(database, Slots::LowestFree, 2).await;
     let (late, other) = (nics[0].clone(), nics[1].clone());
     host.ignore_unplug(late.id);
-    plug::unplug_nic(&engine, vm, late.id).await.unwrap_err();
+    plug::unplug_nic(&engine, &admin(), vm, late.id).await.unwrap_err();
     host.release_late(late.id);
     // Monitoring has not run: the database still holds `late` at its slot,
     // which the host hands to the next plug.
-    plug::unplug_nic(&engine, vm, other.id).await.unwrap();
-    let replugged = plug::plug_nic(&engine, vm, other.id).await.unwrap();
+    plug::unplug_nic(&engine, &admin(), vm, other.id).await.unwrap();
+    let replugged = plug::plug_nic(&engine, &admin(), vm, other.id).await.unwrap();
     assert_eq!(replugged.address, late.address, "the host reused the freed slot");
-    let late_now = nics::get_nic(engine.db(), vm, late.id).await.unwrap();
+    let late_now = nics::get_nic(&engine, &admin(), vm, late.id).await.unwrap();
     assert!(!late_now.plugged && late_now.address.is_none(), "reconciled with the host: {late_now:?}");
     assert_eq!(events(&engine, "nic_unplug_completed").await, 1);
     assert_eq!(stored(&engine, vm).await, host.nics_of(vm));
 
     // Stop and run again: the VM starts, with the addresses it had.
-    run::stop_vm(&engine, vm).await.unwrap();
-    run::run_vm(&engine, vm).await.unwrap();
+    run::stop_vm(&engine, &admin(), vm).await.unwrap();
+    run::run_vm(&engine, &admin(), vm).await.unwrap();
     assert_eq!(stored(&engine, vm).await, host.nics_of(vm));
 }
 on_both_databases!(plug_collision_db, a_plug_into_a_slot_stored_for_another_nic_reconciles_it);

@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::admin;
 use hotnic_engine::entities::{mac_pool, vm, vm_device};
 use hotnic_engine::{audit, clusters, networks, nics, plug, run, vms, AgentHosts, Database, Engine, EngineError};
 use hotnic_model::{NewCluster, NewNetwork, NewNic, NewVm, NicUpdate, PciAddress};
@@ -19,13 +20,13 @@ fn engine(database: &Database) -> Engine {
 
 async fn setup(engine: &Engine, level: &str) -> (Uuid, Uuid) {
     let db = engine.db();
-    let cluster = clusters::create_cluster(db, NewCluster { name: format!("c{}", level.replace('.', "")), compatibility_version: level.into() })
+    let cluster = clusters::create_cluster(db, &admin(), NewCluster { name: format!("c{}", level.replace('.', "")), compatibility_version: level.into() })
         .await
         .unwrap();
-    networks::create_network(db, NewNetwork { name: "ovirtmgmt".into(), cluster_id: cluster.id, kind: "bridge".into() })
+    networks::create_network(db, &admin(), NewNetwork { name: "ovirtmgmt".into(), cluster_id: cluster.id, kind: "bridge".into() })
         .await
         .unwrap();
-    let vm = vms::create_vm(engine, new_vm(&format!("vm{}", level.replace('.', "")), cluster.id)).await.unwrap();
+    let vm = vms::create_vm(engine, &admin(), new_vm(&format!("vm{}", level.replace('.', "")), cluster.id)).await.unwrap();
     (cluster.id, vm.id)
 }
 
@@ -61,29 +62,29 @@ async fn store_address(engine: &Engine, nic_id: Uuid, address: PciAddress) {
 async fn add_is_unplugged_with_pool_macs(database: &Database) {
     let engine = engine(database);
     let (_, vm_id) = setup(&engine, "4.7").await;
-    let first = nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
-    let second = nics::add_nic(&engine, vm_id, nic("nic2")).await.unwrap();
+    let first = nics::add_nic(&engine, &admin(), vm_id, nic("nic1")).await.unwrap();
+    let second = nics::add_nic(&engine, &admin(), vm_id, nic("nic2")).await.unwrap();
     assert!(!first.plugged && first.address.is_none());
     assert_eq!(first.mac, "00:1a:4a:16:01:51");
     assert_eq!(second.mac, "00:1a:4a:16:01:52");
     assert_eq!(first.network.as_deref(), Some("ovirtmgmt"));
-    assert_eq!(nics::list_nics(engine.db(), vm_id).await.unwrap(), vec![first.clone(), second]);
+    assert_eq!(nics::list_nics(&engine, &admin(), vm_id).await.unwrap(), vec![first.clone(), second]);
 
     // Adding to a running VM does not plug it either.
     set_vm_status(&engine, vm_id, "up").await;
-    let third = nics::add_nic(&engine, vm_id, nic("nic3")).await.unwrap();
+    let third = nics::add_nic(&engine, &admin(), vm_id, nic("nic3")).await.unwrap();
     assert!(!third.plugged && third.address.is_none());
-    let events = audit::list_events(engine.db(), Some(vm_id), 10).await.unwrap();
+    let events = audit::list_events(engine.db(), &admin(), Some(vm_id), 10).await.unwrap();
     assert_eq!(events.iter().filter(|e| e.event == "nic_added").count(), 3);
 
     // The VM reads with its NIC count, alone and in the list (where a VM
     // without NICs counts zero).
-    assert_eq!(vms::get_vm(engine.db(), vm_id).await.unwrap().nic_count, 3);
-    let cluster_id = vms::get_vm(engine.db(), vm_id).await.unwrap().cluster_id;
-    let lonely = vms::create_vm(&engine, new_vm("lonely", cluster_id)).await.unwrap();
+    assert_eq!(vms::get_vm(&engine, &admin(), vm_id).await.unwrap().nic_count, 3);
+    let cluster_id = vms::get_vm(&engine, &admin(), vm_id).await.unwrap().cluster_id;
+    let lonely = vms::create_vm(&engine, &admin(), new_vm("lonely", cluster_id)).await.unwrap();
     assert_eq!(lonely.nic_count, 0);
     let counts: Vec<(String, u32)> =
-        vms::list_vms(engine.db()).await.unwrap().into_iter().map(|v| (v.name, v.nic_count)).collect();
+        vms::list_vms(&engine, &admin()).await.unwrap().into_iter().map(|v| (v.name, v.nic_count)).collect();
     assert_eq!(counts, vec![("lonely".to_owned(), 0), ("vm47".to_owned(), 3)]);
 }
 on_both_databases!(add_is_unplugged_with_pool_macs_db, add_is_unplugged_with_pool_macs);
@@ -91,7 +92,7 @@ on_both_databases!(add_is_unplugged_with_pool_macs_db, add_is_unplugged_with_poo
 async fn add_refuses_bad_input_and_changes_nothing(database: &Database) {
     let engine = engine(database);
     let (_, vm_id) = setup(&engine, "4.7").await;
-    nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
+    nics::add_nic(&engine, &admin(), vm_id, nic("nic1")).await.unwrap();
     // Each refusal names the input at fault, so a form can show it there.
     let cases: Vec<(NewNic, &str, &str)> = vec![
         (NewNic { name: "bad name".into(), ..nic("x") }, "may hold only letters", "name"),
@@ -104,14 +105,14 @@ async fn add_refuses_bad_input_and_changes_nothing(database: &Database) {
         (nic("nic1"), "already has a NIC named 'nic1'", "name"),
     ];
     for (input, reason, field) in cases {
-        let err = nics::add_nic(&engine, vm_id, input.clone()).await.unwrap_err();
+        let err = nics::add_nic(&engine, &admin(), vm_id, input.clone()).await.unwrap_err();
         assert!(err.to_string().contains(reason), "{input:?}: {err}");
         let (status, body) = err.to_http();
         assert!(matches!(status, 400 | 409), "{input:?}: {err:?}");
         assert_eq!(body.field.as_deref(), Some(field), "{input:?}: {err:?}");
     }
-    assert_eq!(nics::list_nics(engine.db(), vm_id).await.unwrap().len(), 1);
-    let missing = nics::add_nic(&engine, Uuid::new_v4(), nic("x")).await.unwrap_err();
+    assert_eq!(nics::list_nics(&engine, &admin(), vm_id).await.unwrap().len(), 1);
+    let missing = nics::add_nic(&engine, &admin(), Uuid::new_v4(), nic("x")).await.unwrap_err();
     assert_eq!(missing.to_http().0, 404);
 }
 on_both_databases!(add_refuses_bad_input_db, add_refuses_bad_input_and_changes_nothing);
@@ -123,12 +124,12 @@ async fn pool_exhaustion_is_a_clear_error_and_remove_returns_the_mac(database: &
     let mut pool = pool.into_active_model();
     pool.range_end = Set("00:1a:4a:16:01:52".into());
     pool.update(engine.db()).await.unwrap();
-    nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
-    let second = nics::add_nic(&engine, vm_id, nic("nic2")).await.unwrap();
-    let err = nics::add_nic(&engine, vm_id, nic("nic3")).await.unwrap_err();
+    nics::add_nic(&engine, &admin(), vm_id, nic("nic1")).await.unwrap();
+    let second = nics::add_nic(&engine, &admin(), vm_id, nic("nic2")).await.unwrap();
+    let err = nics::add_nic(&engine, &admin(), vm_id, nic("nic3")).await.unwrap_err();
     assert!(err.to_string().contains("is exhausted"), "{err}");
-    nics::remove_nic(&engine, vm_id, second.id).await.unwrap();
-    let again = nics::add_nic(&engine, vm_id, nic("nic3")).await.unwrap();
+    nics::remove_nic(&engine, &admin(), vm_id, second.id).await.unwrap();
+    let again = nics::add_nic(&engine, &admin(), vm_id, nic("nic3")).await.unwrap();
     assert_eq!(again.mac, second.mac, "the removed NIC's MAC went back to the pool");
 }
 on_both_databases!(pool_exhaustion_db, pool_exhaustion_is_a_clear_error_and_remove_returns_the_mac);
@@ -136,27 +137,27 @@ on_both_databases!(pool_exhaustion_db, pool_exhaustion_is_a_clear_error_and_remo
 async fn plug_and_unplug_a_down_vm_only_flip_the_flag(database: &Database) {
     let engine = engine(database);
     let (_, vm_id) = setup(&engine, "3.1").await;
-    let added = nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
-    let plugged = plug::plug_nic(&engine, vm_id, added.id).await.unwrap();
+    let added = nics::add_nic(&engine, &admin(), vm_id, nic("nic1")).await.unwrap();
+    let plugged = plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap();
     assert!(plugged.plugged);
     assert_eq!(plugged.address, None);
-    let err = plug::plug_nic(&engine, vm_id, added.id).await.unwrap_err();
+    let err = plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap_err();
     assert_eq!(err.to_string(), "NIC nic1 is already plugged");
 
     // An address remembered from an earlier run is cleared by unplug.
     store_address(&engine, added.id, PciAddress { domain: 0, bus: 0, slot: 3, function: 0 }).await;
-    let unplugged = plug::unplug_nic(&engine, vm_id, added.id).await.unwrap();
+    let unplugged = plug::unplug_nic(&engine, &admin(), vm_id, added.id).await.unwrap();
     assert!(!unplugged.plugged);
     assert_eq!(unplugged.address, None);
-    assert_eq!(nics::get_nic(engine.db(), vm_id, added.id).await.unwrap(), unplugged);
+    assert_eq!(nics::get_nic(&engine, &admin(), vm_id, added.id).await.unwrap(), unplugged);
 
     // PUT {"plugged": true} is the same flow.
-    let via_edit = nics::edit_nic(&engine, vm_id, added.id, NicUpdate { plugged: Some(true), ..Default::default() })
+    let via_edit = nics::edit_nic(&engine, &admin(), vm_id, added.id, NicUpdate { plugged: Some(true), ..Default::default() })
         .await
         .unwrap();
     assert!(via_edit.plugged);
     let events: Vec<String> =
-        audit::list_events(engine.db(), Some(vm_id), 10).await.unwrap().into_iter().map(|e| e.event).collect();
+        audit::list_events(engine.db(), &admin(), Some(vm_id), 10).await.unwrap().into_iter().map(|e| e.event).collect();
     assert_eq!(&events[..3], ["nic_plugged", "nic_unplugged", "nic_plugged"]);
 }
 on_both_databases!(plug_down_vm_db, plug_and_unplug_a_down_vm_only_flip_the_flag);
@@ -164,41 +165,42 @@ on_both_databases!(plug_down_vm_db, plug_and_unplug_a_down_vm_only_flip_the_flag
 async fn plug_is_refused_below_level_31_and_in_transient_states(database: &Database) {
     let engine = engine(database);
     let (_, old_vm) = setup(&engine, "3.0").await;
-    let old_nic = nics::add_nic(&engine, old_vm, nic("nic1")).await.unwrap();
-    let err = plug::plug_nic(&engine, old_vm, old_nic.id).await.unwrap_err();
+    let old_nic = nics::add_nic(&engine, &admin(), old_vm, nic("nic1")).await.unwrap();
+    let err = plug::plug_nic(&engine, &admin(), old_vm, old_nic.id).await.unwrap_err();
     assert_eq!(
         err.to_string(),
         "Plugging a NIC is only supported on clusters of compatibility version 3.1 and above; cluster c30 is 3.0"
     );
     assert_eq!(err.to_http().0, 409);
-    assert!(!nics::get_nic(engine.db(), old_vm, old_nic.id).await.unwrap().plugged);
+    assert!(!nics::get_nic(&engine, &admin(), old_vm, old_nic.id).await.unwrap().plugged);
 
     let (_, vm_id) = setup(&engine, "4.7").await;
-    let added = nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
+    let added = nics::add_nic(&engine, &admin(), vm_id, nic("nic1")).await.unwrap();
     for status in ["paused", "migrating", "unknown", "powering_down"] {
         set_vm_status(&engine, vm_id, status).await;
-        let err = plug::plug_nic(&engine, vm_id, added.id).await.unwrap_err();
+        let err = plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap_err();
         assert!(err.to_string().contains(&format!("while the VM is {}", status.replace('_', " "))), "{err}");
     }
-    assert!(!nics::get_nic(engine.db(), vm_id, added.id).await.unwrap().plugged);
+    assert!(!nics::get_nic(&engine, &admin(), vm_id, added.id).await.unwrap().plugged);
 }
 on_both_databases!(plug_refusals_db, plug_is_refused_below_level_31_and_in_transient_states);
 
 async fn remove_and_edit_respect_a_running_plugged_nic(database: &Database) {
     let engine = engine(database);
     let (_, vm_id) = setup(&engine, "4.7").await;
-    let added = nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
-    plug::plug_nic(&engine, vm_id, added.id).await.unwrap();
+    let added = nics::add_nic(&engine, &admin(), vm_id, nic("nic1")).await.unwrap();
+    plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap();
     set_vm_status(&engine, vm_id, "up").await;
 
-    let err = nics::remove_nic(&engine, vm_id, added.id).await.unwrap_err();
+    let err = nics::remove_nic(&engine, &admin(), vm_id, added.id).await.unwrap_err();
     assert_eq!(err.to_string(), format!("NIC nic1 is plugged into running VM vm47; unplug it first"));
-    let err = nics::edit_nic(&engine, vm_id, added.id, NicUpdate { interface: Some("e1000".into()), ..Default::default() })
+    let err = nics::edit_nic(&engine, &admin(), vm_id, added.id, NicUpdate { interface: Some("e1000".into()), ..Default::default() })
         .await
         .unwrap_err();
     assert!(err.to_string().contains("its model cannot change now; unplug, edit, plug back"), "{err}");
     let err = nics::edit_nic(
         &engine,
+        &admin(),
         vm_id,
         added.id,
         NicUpdate { mac: Some("00:1a:4a:16:01:99".into()), ..Default::default() },
@@ -208,6 +210,7 @@ async fn remove_and_edit_respect_a_running_plugged_nic(database: &Database) {
     assert!(err.to_string().contains("its MAC cannot change now"), "{err}");
     let renamed = nics::edit_nic(
         &engine,
+        &admin(),
         vm_id,
         added.id,
         NicUpdate { name: Some("lan".into()), boot_order: Some(Some(2)), ..Default::default() },
@@ -220,6 +223,7 @@ async fn remove_and_edit_respect_a_running_plugged_nic(database: &Database) {
     set_vm_status(&engine, vm_id, "down").await;
     let edited = nics::edit_nic(
         &engine,
+        &admin(),
         vm_id,
         added.id,
         NicUpdate { interface: Some("e1000".into()), mac: Some("00:1a:4a:16:01:99".into()), ..Default::default() },
@@ -227,29 +231,29 @@ async fn remove_and_edit_respect_a_running_plugged_nic(database: &Database) {
     .await
     .unwrap();
     assert_eq!((edited.interface.as_str(), edited.mac.as_str()), ("e1000", "00:1a:4a:16:01:99"));
-    nics::remove_nic(&engine, vm_id, added.id).await.unwrap();
-    assert!(nics::list_nics(engine.db(), vm_id).await.unwrap().is_empty());
+    nics::remove_nic(&engine, &admin(), vm_id, added.id).await.unwrap();
+    assert!(nics::list_nics(&engine, &admin(), vm_id).await.unwrap().is_empty());
 }
 on_both_databases!(remove_and_edit_db, remove_and_edit_respect_a_running_plugged_nic);
 
 async fn a_busy_vm_refuses_a_second_flow(database: &Database) {
     let engine = engine(database);
     let (_, vm_id) = setup(&engine, "4.7").await;
-    let added = nics::add_nic(&engine, vm_id, nic("nic1")).await.unwrap();
+    let added = nics::add_nic(&engine, &admin(), vm_id, nic("nic1")).await.unwrap();
     let guard = engine.locks.lock(vm_id).await.unwrap();
-    let err = plug::plug_nic(&engine, vm_id, added.id).await.unwrap_err();
+    let err = plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap_err();
     assert!(matches!(err, EngineError::Busy));
     assert_eq!(err.to_http(), (409, hotnic_model::ApiError::new("VM is busy with another operation; try again when it finishes")));
     drop(guard);
-    assert!(plug::plug_nic(&engine, vm_id, added.id).await.unwrap().plugged);
+    assert!(plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap().plugged);
 }
 on_both_databases!(busy_vm_db, a_busy_vm_refuses_a_second_flow);
 
 async fn run_without_a_host_is_refused(database: &Database) {
     let engine = engine(database);
     let (_, vm_id) = setup(&engine, "4.7").await;
-    let err = run::run_vm(&engine, vm_id).await.unwrap_err();
+    let err = run::run_vm(&engine, &admin(), vm_id).await.unwrap_err();
     assert_eq!(err.to_string(), "VM vm47 cannot run: its cluster has no host that is up");
-    assert_eq!(vms::get_vm(engine.db(), vm_id).await.unwrap().status, "down");
+    assert_eq!(vms::get_vm(&engine, &admin(), vm_id).await.unwrap().status, "down");
 }
 on_both_databases!(run_without_host_db, run_without_a_host_is_refused);

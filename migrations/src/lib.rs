@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261125_000001_create_tables;
 mod m20261127_000001_unique_nic_address;
 mod m20261127_000002_host_fingerprints;
+mod m20261128_000001_users_and_permissions;
 
 pub struct Migrator;
 
@@ -15,6 +16,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261125_000001_create_tables::Migration),
             Box::new(m20261127_000001_unique_nic_address::Migration),
             Box::new(m20261127_000002_host_fingerprints::Migration),
+            Box::new(m20261128_000001_users_and_permissions::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! and the browser exchange. Plain serde types; no database, no web framework,
 //! so the WASM build can use them too.
 
+mod access;
 mod cluster;
 mod compatibility;
 mod error;
@@ -14,6 +15,10 @@ mod nic;
 mod pci;
 mod vm;
 
+pub use access::{
+    Allowed, ApiToken, CreatedApiToken, Me, NewApiToken, NewPermission, NewUser, NicActions, Permission, PermissionObject, Role,
+    SignIn, User, UserUpdate, VmActions,
+};
 pub use cluster::{Cluster, NewCluster};
 pub use compatibility::{CompatibilityVersion, NIC_HOTPLUG_MIN_VERSION};
 pub use error::ApiError;

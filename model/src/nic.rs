@@ -19,6 +19,9 @@ pub struct Nic {
     pub address: Option<PciAddress>,
     pub port_mirroring: bool,
     pub boot_order: Option<i32>,
+    /// What the caller may do with it now, and why not (read-only).
+    #[serde(default)]
+    pub actions: crate::NicActions,
 }
 
 /// Adding a NIC. It is always added unplugged.

@@ -22,6 +22,9 @@ pub struct Vm {
     /// How many NICs the VM has, plugged or not; read-only.
     #[serde(default)]
     pub nic_count: u32,
+    /// What the caller may do with it now, and why not (read-only).
+    #[serde(default)]
+    pub actions: crate::VmActions,
 }
 
 /// Creating a VM. A VM read from the API posts back unchanged (its boot

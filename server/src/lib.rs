@@ -1,6 +1,7 @@
 //! The hotnic server: one axum router carrying the Leptos pages, the server
 //! functions (/api/fn/*) and the REST API (/api/*), all over one engine.
 
+pub mod auth;
 pub mod guard;
 pub mod push;
 pub mod rest;
@@ -17,6 +18,12 @@ const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The whole HTTP surface of the server.
 pub fn router(engine: Engine, leptos_options: LeptosOptions) -> Router {
+    router_with(engine, leptos_options, auth::PublicOrigin::from_env())
+}
+
+/// [`router`] with the public origin given (tests).
+pub fn router_with(engine: Engine, leptos_options: LeptosOptions, origin: auth::PublicOrigin) -> Router {
+    let auth_state = auth::AuthState { engine: engine.clone(), origin };
     let routes = generate_route_list(App);
     let context_engine = engine.clone();
     Router::new()
@@ -33,7 +40,10 @@ pub fn router(engine: Engine, leptos_options: LeptosOptions) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
+        // Layers run bottom up: who calls (401 before any argument is
+        // read), then the Host, body and argument checks.
         .layer(axum::middleware::from_fn_with_state(guard::AllowedHosts::from_env(), guard::guard))
+        .layer(axum::middleware::from_fn_with_state(auth_state, auth::authenticate))
         // gzip or brotli when the client asks: the WASM is 1.1 MB raw. The
         // default predicate leaves SSE (/api/changes) and small answers be.
         .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(5)))

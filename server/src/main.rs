@@ -1,6 +1,9 @@
 //! `hotnic`: serves the UI and the API. Configuration comes from the
 //! environment: DATABASE_URL (default: a SQLite file under ./data) and
-//! LEPTOS_SITE_ADDR (default 127.0.0.1:3000), HOTNIC_MONITORING_MS.
+//! LEPTOS_SITE_ADDR (default 127.0.0.1:3000), HOTNIC_MONITORING_MS,
+//! HOTNIC_ADMIN_PASSWORD (the first admin's, on an empty database),
+//! HOTNIC_DATA_DIR (default ./data), HOTNIC_SESSION_IDLE_MINUTES (480),
+//! HOTNIC_PUBLIC_ORIGIN and HOTNIC_ALLOWED_HOSTS.
 //! (Guests' consoles are written by each host's agent, to its own folder.)
 
 use hotnic_engine::db::DEFAULT_DATABASE_URL;
@@ -37,23 +40,66 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let database = Database::open(&url).await?;
     tracing::info!(database = database.kind(), "database ready, schema up to date");
 
+    first_admin(&database).await?;
     let config = engine_config()?;
     // A host call may wait for a guest's unplug (30 s at the agent): allow more.
     let engine = Engine::new(database, AgentHosts::new(Duration::from_secs(45)), config);
     let monitoring = hotnic_engine::monitoring::spawn(engine.clone());
+    let sessions = tokio::spawn(forget_idle_sessions(engine.clone()));
     let app = hotnic::router(engine, leptos_options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("hotnic listening on http://{addr}");
+    // The peer address feeds the sign-in back-off.
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     monitoring.abort();
+    sessions.abort();
     Ok(())
 }
 
-/// HOTNIC_MONITORING_MS (default 2000).
+/// On a database without users: creates `admin` (SuperUser) with
+/// HOTNIC_ADMIN_PASSWORD, or a random password printed once here and
+/// written to $HOTNIC_DATA_DIR/admin.password (mode 0600).
+async fn first_admin(database: &Database) -> Result<(), Box<dyn std::error::Error>> {
+    let given = std::env::var("HOTNIC_ADMIN_PASSWORD").ok().filter(|p| !p.is_empty());
+    let from_env = given.is_some();
+    let Some(password) = hotnic_engine::access::users::bootstrap_admin(&database.conn, given).await? else { return Ok(()) };
+    if from_env {
+        tracing::info!("created user admin (SuperUser) with the password in HOTNIC_ADMIN_PASSWORD");
+        return Ok(());
+    }
+    let dir = std::path::PathBuf::from(std::env::var("HOTNIC_DATA_DIR").unwrap_or_else(|_| "data".into()));
+    std::fs::create_dir_all(&dir)?;
+    let file = dir.join("admin.password");
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut out = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&file)?;
+        writeln!(out, "{password}")?;
+    }
+    println!("\n  Created user 'admin' (SuperUser) with password: {password}\n  (also in {}, readable by you only; shown once)\n", file.display());
+    Ok(())
+}
+
+async fn forget_idle_sessions(engine: Engine) {
+    let mut every = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        every.tick().await;
+        if let Err(err) = hotnic_engine::access::sessions::forget_idle(&engine).await {
+            tracing::warn!(error = %err, "could not drop idle sessions");
+        }
+    }
+}
+
+/// HOTNIC_MONITORING_MS (default 2000), HOTNIC_SESSION_IDLE_MINUTES (480).
 fn engine_config() -> Result<EngineConfig, Box<dyn std::error::Error>> {
     let mut config = EngineConfig::default();
     if let Ok(ms) = std::env::var("HOTNIC_MONITORING_MS") {
         config.monitoring_period = Duration::from_millis(ms.parse().map_err(|_| format!("HOTNIC_MONITORING_MS={ms} is not a number"))?);
+    }
+    if let Ok(minutes) = std::env::var("HOTNIC_SESSION_IDLE_MINUTES") {
+        let minutes: u64 = minutes.parse().map_err(|_| format!("HOTNIC_SESSION_IDLE_MINUTES={minutes} is not a number"))?;
+        config.session_idle = Duration::from_secs(minutes * 60);
     }
     Ok(config)
 }

@@ -1,6 +1,8 @@
 //! The server's HTTP surface through `tower::ServiceExt::oneshot`: the REST
 //! API and the server functions, which must reach the same engine flow.
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
@@ -19,8 +21,7 @@ async fn server() -> TestServer {
     let database = hotnic_engine::Database::open(&url).await.unwrap();
     let hosts = hotnic_engine::AgentHosts::new(std::time::Duration::from_secs(5));
     let engine = hotnic_engine::Engine::new(database, hosts, Default::default());
-    let options = leptos::prelude::LeptosOptions::builder().output_name("hotnic").build();
-    TestServer { router: hotnic::router(engine, options), _dir: dir }
+    TestServer { router: support::admin_router(engine).await, _dir: dir }
 }
 
 impl TestServer {
@@ -49,8 +50,8 @@ async fn health_reports_database_and_schema() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "sqlite");
-    assert_eq!(body["schema_version"], "m20261127_000002_host_fingerprints");
-    assert_eq!(body["migrations_applied"], 3);
+    assert_eq!(body["schema_version"], "m20261128_000001_users_and_permissions");
+    assert_eq!(body["migrations_applied"], 4);
 }
 
 #[tokio::test]

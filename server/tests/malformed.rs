@@ -4,6 +4,8 @@
 //! `text/plain` fetch) is refused, an unknown `Host` is refused, a huge body
 //! is refused; and none of it changes anything.
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
@@ -17,8 +19,7 @@ async fn router() -> (Router, tempfile::TempDir) {
     let url = format!("sqlite://{}?mode=rwc", dir.path().join("bad.db").display());
     let database = hotnic_engine::Database::open(&url).await.unwrap();
     let engine = hotnic_engine::Engine::new(database, hotnic_engine::AgentHosts::new(Duration::from_secs(2)), Default::default());
-    let options = leptos::prelude::LeptosOptions::builder().output_name("hotnic").build();
-    (hotnic::router(engine, options), dir)
+    (support::admin_router(engine).await, dir)
 }
 
 async fn send(router: &Router, path: &str, content_type: Option<&str>, host: &str, body: Vec<u8>) -> (StatusCode, Value) {

@@ -1,13 +1,11 @@
 //! /api/openapi.json matches the router (every documented path answers,
 //! every route is documented) and real answers fit its schemas.
 
-use axum::body::Body;
-use axum::http::Request;
+mod support;
+
 use axum::Router;
-use http_body_util::BodyExt;
 use hotnic_agent_api::openapi::check;
 use serde_json::{json, Value};
-use tower::ServiceExt;
 
 async fn router() -> (Router, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
@@ -18,20 +16,11 @@ async fn router() -> (Router, tempfile::TempDir) {
         hotnic_engine::AgentHosts::new(std::time::Duration::from_secs(2)),
         Default::default(),
     );
-    let options = leptos::prelude::LeptosOptions::builder().output_name("hotnic").build();
-    (hotnic::router(engine, options), dir)
+    (support::admin_router(engine).await, dir)
 }
 
 async fn call(router: &Router, method: &str, uri: &str, body: Option<Value>) -> (u16, Value) {
-    let mut request = Request::builder().method(method).uri(uri);
-    if body.is_some() {
-        request = request.header("content-type", "application/json");
-    }
-    let body = body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty);
-    let response = router.clone().oneshot(request.body(body).unwrap()).await.unwrap();
-    let status = response.status().as_u16();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    support::call(router, None, method, uri, body).await
 }
 
 /// Checks an answer against the schema the document gives for it.
@@ -59,7 +48,7 @@ async fn every_documented_operation_is_routed() {
     let nil = uuid::Uuid::nil();
     let mut operations = 0;
     for (path, item) in doc["paths"].as_object().unwrap() {
-        let uri = ["{vm}", "{nic}", "{cluster}", "{host}"].iter().fold(path.clone(), |uri, id| uri.replace(id, &nil.to_string()));
+        let uri = ["{vm}", "{nic}", "{cluster}", "{host}", "{user}", "{token}", "{permission}"].iter().fold(path.clone(), |uri, id| uri.replace(id, &nil.to_string()));
         for method in ["get", "post", "put", "delete"] {
             if item.get(method).is_none() {
                 continue;
@@ -75,7 +64,7 @@ async fn every_documented_operation_is_routed() {
             }
         }
     }
-    assert_eq!(operations, 23, "the REST API has 23 operations");
+    assert_eq!(operations, 37, "the REST API has 37 operations");
 }
 
 #[tokio::test]

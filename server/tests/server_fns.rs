@@ -2,6 +2,8 @@
 //! `tower::ServiceExt::oneshot`: each reaches its engine flow, errors carry
 //! the REST status, `reason` and `field`; and /api/changes pushes changes.
 
+mod support;
+
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use axum::Router;
@@ -21,8 +23,7 @@ async fn server() -> Server {
     let database = hotnic_engine::Database::open(&url).await.unwrap();
     let hosts = hotnic_engine::AgentHosts::new(Duration::from_secs(5));
     let engine = hotnic_engine::Engine::new(database, hosts, Default::default());
-    let options = leptos::prelude::LeptosOptions::builder().output_name("hotnic").build();
-    Server { router: hotnic::router(engine, options), _dir: dir }
+    Server { router: support::admin_router(engine).await, _dir: dir }
 }
 
 impl Server {

@@ -72,6 +72,7 @@ fn ClusterTable(clusters: Vec<hotnic_model::Cluster>) -> impl IntoView {
                 <tr>
                     <th>"Name"</th>
                     <th>"Compatibility version"</th>
+                    <th>"Permissions"</th>
                 </tr>
             </thead>
             <tbody>
@@ -81,6 +82,7 @@ fn ClusterTable(clusters: Vec<hotnic_model::Cluster>) -> impl IntoView {
                         <tr>
                             <td>{c.name}</td>
                             <td>{c.compatibility_version}</td>
+                            <td><a href=format!("/clusters/{}/permissions", c.id)>"Permissions"</a></td>
                         </tr>
                     })
                     .collect_view()}
@@ -88,4 +90,19 @@ fn ClusterTable(clusters: Vec<hotnic_model::Cluster>) -> impl IntoView {
         </table>
     }
     .into_any()
+}
+
+/// /clusters/:id/permissions: who holds which role on one cluster (and so
+/// on all its VMs).
+#[component]
+pub fn ClusterPermissionsPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let id = move || params.with(|p| p.get("id").and_then(|id| id.parse::<uuid::Uuid>().ok()));
+    view! {
+        <h1><span class="crumb"><a href="/clusters">"Clusters"</a>" / "</span>"Permissions"</h1>
+        {move || match id() {
+            Some(id) => view! { <super::permissions::PermissionsPanel object=hotnic_model::PermissionObject::Cluster(id)/> }.into_any(),
+            None => view! { <p class="error" role="alert">"that is not a cluster id"</p> }.into_any(),
+        }}
+    }
 }

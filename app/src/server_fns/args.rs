@@ -4,7 +4,7 @@
 //! argument must fit its type, none may be missing, and an argument the
 //! function does not take is refused (REST refuses unknown fields too).
 
-use super::{clusters, events, hosts, networks, nics, vms};
+use super::{access, clusters, events, hosts, networks, nics, vms};
 use hotnic_model::ApiError;
 use serde::{de::DeserializeOwned, Serialize};
 use serde_json::Value;
@@ -20,6 +20,18 @@ pub fn check(function: &str, body: &[u8]) -> Option<Result<(), ApiError>> {
         };
     }
     table! {
+        "sign_in" => access::SignIn,
+        "sign_out" => access::SignOut,
+        "whoami" => access::Whoami,
+        "list_users" => access::ListUsers,
+        "create_user" => access::CreateUser,
+        "update_user" => access::UpdateUser,
+        "list_tokens" => access::ListTokens,
+        "create_token" => access::CreateToken,
+        "revoke_token" => access::RevokeToken,
+        "list_permissions" => access::ListPermissions,
+        "grant_permission" => access::GrantPermission,
+        "revoke_permission" => access::RevokePermission,
         "list_clusters" => clusters::ListClusters,
         "create_cluster" => clusters::CreateCluster,
         "list_events" => events::ListEvents,

@@ -9,8 +9,8 @@ use uuid::Uuid;
 /// The newest events first, of one VM or of all; `limit` defaults to 100.
 #[server(prefix = "/api/fn", endpoint = "list_events", input = Json)]
 pub async fn list_events(vm_id: Option<Uuid>, limit: Option<u64>) -> Result<Vec<Event>, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::audit::list_events(engine.db(), vm_id, limit.unwrap_or(100).min(1000))
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::audit::list_events(engine.db(), &actor, vm_id, limit.unwrap_or(100).min(1000))
         .await
         .map_err(crate::error::from_engine)
 }

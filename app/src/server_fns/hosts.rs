@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 #[server(prefix = "/api/fn", endpoint = "list_hosts", input = Json)]
 pub async fn list_hosts() -> Result<Vec<Host>, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::hosts::list_hosts(engine.db()).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::hosts::list_hosts(engine.db(), &actor).await.map_err(crate::error::from_engine)
 }
 
 /// Registers a host by its agent's URL and the token the agent expects;
@@ -22,22 +22,22 @@ pub async fn create_host(
     token: String,
     #[server(default)] fingerprint: Option<String>,
 ) -> Result<Host, FnError> {
-    let engine = super::engine()?;
+    let (engine, actor) = super::caller()?;
     let new = hotnic_model::NewHost { name, cluster_id, agent_url, token, fingerprint };
-    hotnic_engine::hosts::create_host(&engine, new).await.map_err(crate::error::from_engine)
+    hotnic_engine::hosts::create_host(&engine, &actor, new).await.map_err(crate::error::from_engine)
 }
 
 /// Trusts the certificate the host presents now (its key was replaced).
 #[server(prefix = "/api/fn", endpoint = "accept_host_fingerprint", input = Json)]
 pub async fn accept_host_fingerprint(host_id: Uuid, fingerprint: String) -> Result<Host, FnError> {
-    let engine = super::engine()?;
+    let (engine, actor) = super::caller()?;
     let accept = hotnic_model::AcceptFingerprint { fingerprint };
-    hotnic_engine::hosts::accept_fingerprint(&engine, host_id, accept).await.map_err(crate::error::from_engine)
+    hotnic_engine::hosts::accept_fingerprint(&engine, &actor, host_id, accept).await.map_err(crate::error::from_engine)
 }
 
 /// The images of the cluster's library (kernels, initrds, disks).
 #[server(prefix = "/api/fn", endpoint = "list_images", input = Json)]
 pub async fn list_images(cluster_id: Uuid) -> Result<Vec<Image>, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::hosts::cluster_images(&engine, cluster_id).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::hosts::cluster_images(&engine, &actor, cluster_id).await.map_err(crate::error::from_engine)
 }

@@ -4,7 +4,10 @@
 
 #[cfg(feature = "ssr")]
 pub mod args;
+pub mod access;
 pub mod clusters;
+#[cfg(feature = "ssr")]
+pub mod cookies;
 pub mod events;
 pub mod hosts;
 pub mod networks;
@@ -15,4 +18,19 @@ pub mod vms;
 pub(crate) fn engine() -> Result<hotnic_engine::Engine, crate::error::FnError> {
     leptos::prelude::use_context::<hotnic_engine::Engine>()
         .ok_or_else(|| crate::error::FnError(hotnic_model::ApiError::new("the server has no engine in context")))
+}
+
+/// The engine and the signed-in caller (put in the request by the
+/// server's authentication layer); without one, 401.
+#[cfg(feature = "ssr")]
+pub(crate) fn caller() -> Result<(hotnic_engine::Engine, hotnic_engine::access::Actor), crate::error::FnError> {
+    let engine = engine()?;
+    let actor = leptos::prelude::use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<hotnic_engine::access::Actor>().cloned())
+        .ok_or_else(|| {
+            crate::error::from_engine(hotnic_engine::EngineError::Unauthenticated(
+                "sign in first: send 'Authorization: Bearer <API token>', or sign in at /signin".into(),
+            ))
+        })?;
+    Ok((engine, actor))
 }

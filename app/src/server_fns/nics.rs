@@ -8,38 +8,38 @@ use uuid::Uuid;
 
 #[server(prefix = "/api/fn", endpoint = "list_nics", input = Json)]
 pub async fn list_nics(vm_id: Uuid) -> Result<Vec<Nic>, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::nics::list_nics(engine.db(), vm_id).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::nics::list_nics(&engine, &actor, vm_id).await.map_err(crate::error::from_engine)
 }
 
 /// Adds a NIC, always unplugged. `nic`: the fields of `NewNic`.
 #[server(prefix = "/api/fn", endpoint = "add_nic", input = Json)]
 pub async fn add_nic(vm_id: Uuid, nic: NewNic) -> Result<Nic, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::nics::add_nic(&engine, vm_id, nic).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::nics::add_nic(&engine, &actor, vm_id, nic).await.map_err(crate::error::from_engine)
 }
 
 /// `update`: the fields of `NicUpdate`, each optional.
 #[server(prefix = "/api/fn", endpoint = "edit_nic", input = Json)]
 pub async fn edit_nic(vm_id: Uuid, nic_id: Uuid, update: NicUpdate) -> Result<Nic, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::nics::edit_nic(&engine, vm_id, nic_id, update).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::nics::edit_nic(&engine, &actor, vm_id, nic_id, update).await.map_err(crate::error::from_engine)
 }
 
 #[server(prefix = "/api/fn", endpoint = "remove_nic", input = Json)]
 pub async fn remove_nic(vm_id: Uuid, nic_id: Uuid) -> Result<(), FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::nics::remove_nic(&engine, vm_id, nic_id).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::nics::remove_nic(&engine, &actor, vm_id, nic_id).await.map_err(crate::error::from_engine)
 }
 
 #[server(prefix = "/api/fn", endpoint = "plug_nic", input = Json)]
 pub async fn plug_nic(vm_id: Uuid, nic_id: Uuid) -> Result<Nic, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::plug::plug_nic(&engine, vm_id, nic_id).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::plug::plug_nic(&engine, &actor, vm_id, nic_id).await.map_err(crate::error::from_engine)
 }
 
 #[server(prefix = "/api/fn", endpoint = "unplug_nic", input = Json)]
 pub async fn unplug_nic(vm_id: Uuid, nic_id: Uuid) -> Result<Nic, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::plug::unplug_nic(&engine, vm_id, nic_id).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::plug::unplug_nic(&engine, &actor, vm_id, nic_id).await.map_err(crate::error::from_engine)
 }

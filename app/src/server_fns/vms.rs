@@ -8,38 +8,38 @@ use uuid::Uuid;
 
 #[server(prefix = "/api/fn", endpoint = "list_vms", input = Json)]
 pub async fn list_vms() -> Result<Vec<Vm>, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::vms::list_vms(engine.db()).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::vms::list_vms(&engine, &actor).await.map_err(crate::error::from_engine)
 }
 
 #[server(prefix = "/api/fn", endpoint = "get_vm", input = Json)]
 pub async fn get_vm(vm_id: Uuid) -> Result<Vm, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::vms::get_vm(engine.db(), vm_id).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::vms::get_vm(&engine, &actor, vm_id).await.map_err(crate::error::from_engine)
 }
 
 /// `vm`: the fields of `NewVm` (name, cluster_id, memory_mib, vcpus,
 /// kernel, initrd, cmdline, disk).
 #[server(prefix = "/api/fn", endpoint = "create_vm", input = Json)]
 pub async fn create_vm(vm: NewVm) -> Result<Vm, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::vms::create_vm(&engine, vm).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::vms::create_vm(&engine, &actor, vm).await.map_err(crate::error::from_engine)
 }
 
 #[server(prefix = "/api/fn", endpoint = "delete_vm", input = Json)]
 pub async fn delete_vm(vm_id: Uuid) -> Result<(), FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::vms::delete_vm(&engine, vm_id).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::vms::delete_vm(&engine, &actor, vm_id).await.map_err(crate::error::from_engine)
 }
 
 #[server(prefix = "/api/fn", endpoint = "run_vm", input = Json)]
 pub async fn run_vm(vm_id: Uuid) -> Result<Vm, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::run::run_vm(&engine, vm_id).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::run::run_vm(&engine, &actor, vm_id).await.map_err(crate::error::from_engine)
 }
 
 #[server(prefix = "/api/fn", endpoint = "stop_vm", input = Json)]
 pub async fn stop_vm(vm_id: Uuid) -> Result<Vm, FnError> {
-    let engine = super::engine()?;
-    hotnic_engine::run::stop_vm(&engine, vm_id).await.map_err(crate::error::from_engine)
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::run::stop_vm(&engine, &actor, vm_id).await.map_err(crate::error::from_engine)
 }

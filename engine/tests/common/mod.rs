@@ -94,3 +94,10 @@ macro_rules! on_both_databases {
         }
     };
 }
+
+/// A caller with the SuperUser role on the system: flow tests that are not
+/// about permissions act as the first admin does.
+pub fn admin() -> hotnic_engine::access::Actor {
+    use hotnic_engine::access::{Actor, Scope};
+    Actor::with_grants(uuid::Uuid::nil(), "admin", vec![(hotnic_model::Role::SuperUser, Scope::System)])
+}

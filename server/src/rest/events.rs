@@ -1,5 +1,6 @@
 //! GET /api/events (?vm_id=, ?limit=, newest first)
 
+use super::caller::Caller;
 use super::RestError;
 use axum::extract::{Query, State};
 use axum::Json;
@@ -13,7 +14,7 @@ pub struct Filter {
     limit: Option<u64>,
 }
 
-pub async fn list(State(engine): State<Engine>, Query(filter): Query<Filter>) -> Result<Json<Vec<Event>>, RestError> {
+pub async fn list(State(engine): State<Engine>, Caller(actor): Caller, Query(filter): Query<Filter>) -> Result<Json<Vec<Event>>, RestError> {
     let limit = filter.limit.unwrap_or(100).min(1000);
-    Ok(Json(audit::list_events(engine.db(), filter.vm_id, limit).await?))
+    Ok(Json(audit::list_events(engine.db(), &actor, filter.vm_id, limit).await?))
 }

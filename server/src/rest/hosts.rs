@@ -1,5 +1,6 @@
 //! GET/POST /api/hosts, POST /api/hosts/{host}/accept_fingerprint
 
+use super::caller::Caller;
 use super::json::{ApiJson, Ids};
 use super::RestError;
 use axum::extract::State;
@@ -9,18 +10,19 @@ use hotnic_engine::{hosts, Engine};
 use hotnic_model::{AcceptFingerprint, Host, NewHost};
 use uuid::Uuid;
 
-pub async fn list(State(engine): State<Engine>) -> Result<Json<Vec<Host>>, RestError> {
-    Ok(Json(hosts::list_hosts(engine.db()).await?))
+pub async fn list(State(engine): State<Engine>, Caller(actor): Caller) -> Result<Json<Vec<Host>>, RestError> {
+    Ok(Json(hosts::list_hosts(engine.db(), &actor).await?))
 }
 
-pub async fn create(State(engine): State<Engine>, ApiJson(new): ApiJson<NewHost>) -> Result<(StatusCode, Json<Host>), RestError> {
-    Ok((StatusCode::CREATED, Json(hosts::create_host(&engine, new).await?)))
+pub async fn create(State(engine): State<Engine>, Caller(actor): Caller, ApiJson(new): ApiJson<NewHost>) -> Result<(StatusCode, Json<Host>), RestError> {
+    Ok((StatusCode::CREATED, Json(hosts::create_host(&engine, &actor, new).await?)))
 }
 
 pub async fn accept_fingerprint(
     State(engine): State<Engine>,
+    Caller(actor): Caller,
     Ids(host): Ids<Uuid>,
     ApiJson(accept): ApiJson<AcceptFingerprint>,
 ) -> Result<Json<Host>, RestError> {
-    Ok(Json(hosts::accept_fingerprint(&engine, host, accept).await?))
+    Ok(Json(hosts::accept_fingerprint(&engine, &actor, host, accept).await?))
 }

@@ -1,6 +1,8 @@
 //! The REST API under /api: one module per resource, each handler parses
 //! the request and calls one engine flow.
 
+mod access;
+pub mod caller;
 mod clusters;
 mod error;
 mod events;
@@ -12,7 +14,7 @@ mod nics;
 mod openapi;
 mod vms;
 
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use hotnic_engine::Engine;
 
@@ -23,6 +25,15 @@ pub fn router<S>(engine: Engine) -> Router<S> {
         .route("/health", get(health::health))
         .route("/openapi.json", get(openapi::document))
         .route("/clusters", get(clusters::list).post(clusters::create))
+        .route("/session", get(access::whoami).post(access::sign_in).delete(access::sign_out))
+        .route("/users", get(access::list_users).post(access::create_user))
+        .route("/users/{user}", put(access::update_user))
+        .route("/tokens", get(access::list_tokens).post(access::create_token))
+        .route("/tokens/{token}", delete(access::revoke_token))
+        .route("/permissions", get(access::system_permissions).post(access::grant))
+        .route("/permissions/{permission}", delete(access::revoke))
+        .route("/clusters/{cluster}/permissions", get(access::cluster_permissions))
+        .route("/vms/{vm}/permissions", get(access::vm_permissions))
         .route("/clusters/{cluster}/images", get(clusters::images))
         .route("/hosts", get(hosts::list).post(hosts::create))
         .route("/hosts/{host}/accept_fingerprint", post(hosts::accept_fingerprint))

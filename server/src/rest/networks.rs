@@ -1,5 +1,6 @@
 //! GET/POST /api/networks (GET takes an optional ?cluster_id=)
 
+use super::caller::Caller;
 use super::json::ApiJson;
 use super::RestError;
 use axum::extract::{Query, State};
@@ -14,13 +15,14 @@ pub struct Filter {
     cluster_id: Option<uuid::Uuid>,
 }
 
-pub async fn list(State(engine): State<Engine>, Query(filter): Query<Filter>) -> Result<Json<Vec<Network>>, RestError> {
-    Ok(Json(networks::list_networks(engine.db(), filter.cluster_id).await?))
+pub async fn list(State(engine): State<Engine>, Caller(actor): Caller, Query(filter): Query<Filter>) -> Result<Json<Vec<Network>>, RestError> {
+    Ok(Json(networks::list_networks(engine.db(), &actor, filter.cluster_id).await?))
 }
 
 pub async fn create(
     State(engine): State<Engine>,
+    Caller(actor): Caller,
     ApiJson(new): ApiJson<NewNetwork>,
 ) -> Result<(StatusCode, Json<Network>), RestError> {
-    Ok((StatusCode::CREATED, Json(networks::create_network(engine.db(), new).await?)))
+    Ok((StatusCode::CREATED, Json(networks::create_network(engine.db(), &actor, new).await?)))
 }

@@ -9,6 +9,15 @@
 
 #[path = "../../../engine/tests/common/mod.rs"]
 mod databases;
+#[path = "../support/mod.rs"]
+pub mod support;
+
+/// A client that signs every request with `token`.
+pub fn bearer_client(token: &str) -> reqwest::Client {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(reqwest::header::AUTHORIZATION, format!("Bearer {token}").parse().unwrap());
+    reqwest::Client::builder().default_headers(headers).build().unwrap()
+}
 
 use hotnic_engine::{AgentHosts, Database, Engine, EngineConfig};
 use serde_json::{json, Value};
@@ -23,7 +32,9 @@ pub const GUEST_TIMEOUT: Duration = Duration::from_secs(20);
 pub struct Stack {
     pub engine: Engine,
     pub base: String,
+    /// Sends the first admin's API token with every request.
     pub http: reqwest::Client,
+    pub admin_token: String,
     pub agent: Option<hotnic_agent::RunningAgent>,
     pub agent_url: String,
     pub token: String,
@@ -101,18 +112,21 @@ impl Stack {
         };
         let (database, pg) = test_db;
         own_mac_range(&database).await;
-        let config = EngineConfig { monitoring_period: Duration::from_millis(500) };
+        let config = EngineConfig { monitoring_period: Duration::from_millis(500), ..Default::default() };
         let engine = Engine::new(database, AgentHosts::new(unplug_timeout + Duration::from_secs(15)), config);
         let options = leptos::prelude::LeptosOptions::builder().output_name("hotnic").build();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = hotnic::router(engine.clone(), options);
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        let admin_token = support::admin_token(&engine).await;
 
         let mut stack = Stack {
             engine,
             base,
-            http: reqwest::Client::new(),
+            http: bearer_client(&admin_token),
+            admin_token,
             agent: Some(agent),
             agent_url: agent_url.clone(),
             token: token.clone(),

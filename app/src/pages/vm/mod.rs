@@ -76,12 +76,20 @@ pub fn VmPage() -> impl IntoView {
                 <A href=format!("/vms/{id}") exact=true>"General"</A>
                 <A href=format!("/vms/{id}/nics") exact=true>"Network Interfaces"</A>
                 <A href=format!("/vms/{id}/events") exact=true>"Events"</A>
+                <A href=format!("/vms/{id}/permissions") exact=true>"Permissions"</A>
             </nav>
         })}
         <section class="tab-panel">
             <Outlet/>
         </section>
     }
+}
+
+/// Who holds which role on this VM.
+#[component]
+pub fn PermissionsTab() -> impl IntoView {
+    let ctx = use_vm();
+    move || ctx.id.get().map(|id| view! { <super::permissions::PermissionsPanel object=hotnic_model::PermissionObject::Vm(id)/> })
 }
 
 #[derive(Clone, Copy)]
@@ -96,8 +104,12 @@ fn VmHeader(vm: Vm, state: HeaderState) -> impl IntoView {
     let ctx = use_vm();
     let HeaderState { error, busy, confirm_delete } = state;
     let id = vm.id;
-    let down = vm.status == "down";
+    let actions = vm.actions.clone();
     let name = vm.name.clone();
+    let tip = |allowed: &hotnic_model::Allowed, what: &str| match &allowed.why_not {
+        Some(why) => format!("Not now: {why}"),
+        None => what.to_owned(),
+    };
 
     let act = move |what: &'static str| {
         busy.set(true);
@@ -127,12 +139,14 @@ fn VmHeader(vm: Vm, state: HeaderState) -> impl IntoView {
             </h1>
             <VmStatusBadge status=vm.status.clone()/>
             <div class="toolbar" role="toolbar" aria-label="VM actions">
-                <button type="button" disabled=move || !down || busy.get() title="Start the VM on a host of its cluster"
+                <button type="button" disabled={ let ok = actions.run.ok; move || !ok || busy.get() }
+                    title=tip(&actions.run, "Start the VM on a host of its cluster")
                     on:click=move |_| act("run")>"Run"</button>
-                <button type="button" class="secondary" disabled=move || down || busy.get() title="Power the VM off"
+                <button type="button" class="secondary" disabled={ let ok = actions.stop.ok; move || !ok || busy.get() }
+                    title=tip(&actions.stop, "Power the VM off")
                     on:click=move |_| act("stop")>"Stop"</button>
-                <button type="button" class="danger-outline" disabled=move || !down || busy.get()
-                    title=if down { "Delete the VM and its NICs" } else { "Stop the VM before deleting it" }
+                <button type="button" class="danger-outline" disabled={ let ok = actions.delete.ok; move || !ok || busy.get() }
+                    title=tip(&actions.delete, "Delete the VM and its NICs")
                     on:click=move |_| confirm_delete.set(true)>"Delete"</button>
             </div>
         </div>

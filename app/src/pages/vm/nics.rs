@@ -34,37 +34,40 @@ impl NicAction {
     }
 }
 
-/// Whether `action` is allowed on `nic` of a VM in `vm_status`: Ok with what
-/// it will do, or Err with why not. Both become the button's tooltip.
-pub fn check(action: NicAction, nic: Option<&Nic>, vm_status: &str, busy: bool) -> Result<String, String> {
-    // The engine's VmStatus::nic_change_path: down, powering up or up.
-    let stable = matches!(vm_status, "down" | "powering_up" | "up");
-    let wait = || format!("the VM is {}; wait until it is up or down", vm_status.replace('_', " "));
+/// Whether `action` may be taken now: the engine's answer for this VM and
+/// NIC (role, VM status, lock, cluster level), and whether this page is
+/// already running one. Ok with what it will do, or Err with why not; both
+/// become the button's tooltip.
+pub fn check(action: NicAction, vm: &Vm, nic: Option<&Nic>, busy: bool) -> Result<String, String> {
+    let refused = |allowed: &hotnic_model::Allowed| allowed.why_not.clone().filter(|_| !allowed.ok);
     if action == NicAction::New {
-        return Ok("Add a network interface (unplugged)".into());
+        return match refused(&vm.actions.add_nic) {
+            Some(why) => Err(why),
+            None => Ok("Add a network interface (unplugged)".into()),
+        };
     }
     let Some(nic) = nic else { return Err("select a network interface first".into()) };
     if busy {
         return Err("wait for the running plug or unplug to finish".into());
     }
-    match action {
-        NicAction::New => unreachable!(),
-        NicAction::Edit => Ok(format!("Edit {}", nic.name)),
-        NicAction::Plug if nic.plugged => Err(format!("{} is already plugged", nic.name)),
-        NicAction::Plug if !stable => Err(wait()),
-        NicAction::Plug if vm_status == "down" => Ok(format!("Plug {} (takes effect when the VM runs)", nic.name)),
-        NicAction::Plug => Ok(format!("Hot plug {} into the running VM", nic.name)),
-        NicAction::Unplug if !nic.plugged => Err(format!("{} is not plugged", nic.name)),
-        NicAction::Unplug if !stable => Err(wait()),
-        NicAction::Unplug if vm_status == "powering_up" => {
-            Ok(format!("Unplug {} (completes once the booting guest takes the request)", nic.name))
-        }
-        NicAction::Unplug => Ok(format!("Unplug {}", nic.name)),
-        NicAction::Remove if nic.plugged && vm_status != "down" => {
-            Err(format!("{} is plugged into a running VM; unplug it first", nic.name))
-        }
-        NicAction::Remove => Ok(format!("Remove {}", nic.name)),
+    let allowed = match action {
+        NicAction::New | NicAction::Edit => &nic.actions.edit,
+        NicAction::Plug => &nic.actions.plug,
+        NicAction::Unplug => &nic.actions.unplug,
+        NicAction::Remove => &nic.actions.remove,
+    };
+    if let Some(why) = refused(allowed) {
+        return Err(why);
     }
+    let name = &nic.name;
+    Ok(match (action, vm.status.as_str()) {
+        (NicAction::Plug, "down") => format!("Plug {name} (takes effect when the VM runs)"),
+        (NicAction::Plug, _) => format!("Hot plug {name} into the running VM"),
+        (NicAction::Unplug, "powering_up") => format!("Unplug {name} (completes once the booting guest takes the request)"),
+        (NicAction::Unplug, _) => format!("Unplug {name}"),
+        (NicAction::Remove, _) => format!("Remove {name}"),
+        _ => format!("Edit {name}"),
+    })
 }
 
 /// A plug or unplug (or removal) this page started and waits for.
@@ -152,7 +155,7 @@ pub fn NicsTab() -> impl IntoView {
                         let (vm_c, list_c) = (vm.clone(), list.clone());
                         let verdict = move || {
                             let nic = list_b.iter().find(|n| Some(n.id) == selected.get());
-                            check(action, nic, &vm_b.status, running.get().is_some())
+                            check(action, &vm_b, nic, running.get().is_some())
                         };
                         let verdict2 = verdict.clone();
                         let class = if action == NicAction::Remove { "danger-outline" } else if action == NicAction::New { "" } else { "secondary" };
@@ -176,7 +179,7 @@ pub fn NicsTab() -> impl IntoView {
                         }
                         let blocked: Vec<String> = [NicAction::Plug, NicAction::Unplug, NicAction::Remove]
                             .into_iter()
-                            .filter_map(|a| check(a, Some(nic), &vm.status, busy).err().map(|why| format!("{}: {why}", a.label())))
+                            .filter_map(|a| check(a, &vm, Some(nic), busy).err().map(|why| format!("{}: {why}", a.label())))
                             .collect();
                         Some(blocked.join(" · "))
                     }
