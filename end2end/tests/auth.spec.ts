@@ -27,7 +27,7 @@ test('sign in, a wrong password, sign out ending the session', async ({ browser 
   await page.getByLabel('User name').fill('admin');
   await page.getByLabel('Password').fill(adminPassword());
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/vms$/);
+  await expect(page).toHaveURL(/:\d+\/vms$/);
   await expect(page.getByRole('navigation', { name: 'Main' })).toContainText('Signed in as admin');
   const [cookie] = (await context.cookies()).filter((c) => c.name === 'hotnic_session');
   expect(cookie.httpOnly).toBe(true);
@@ -111,31 +111,40 @@ test('a page on another origin cannot plug a NIC with the admin\'s session', asy
   const vm = await createVm(request, setup, false);
   const nic = await addNic(request, vm.id, { name: 'nic1', network: NETWORK });
   const target = baseUrl();
+  const rest = `${target}/api/vms/${vm.id}/nics/${nic.id}/plug`;
+  const fn = `${target}/api/fn/plug_nic`;
+  const args = JSON.stringify({ vm_id: vm.id, nic_id: nic.id });
   const evil = await foreignSite(`<!doctype html><html><body>
-    <form id="f" method="post" action="${target}/api/vms/${vm.id}/nics/${nic.id}/plug"><button>win a prize</button></form>
+    <form id="rest" method="post" action="${rest}"><button>win a prize</button></form>
+    <form id="fn" method="post" action="${fn}" enctype="text/plain"><input name='${args.slice(0, -1)},"x":"' value='"}'><button>win a car</button></form>
     <script>
-      window.fetchResult = fetch('${target}/api/fn/plug_nic', {
+      const send = (url) => fetch(url, {
         method: 'POST', mode: 'no-cors', credentials: 'include',
-        headers: { 'Content-Type': 'text/plain' },
-        body: JSON.stringify({ vm_id: '${vm.id}', nic_id: '${nic.id}' }),
+        headers: { 'Content-Type': 'text/plain' }, body: '${args}',
       }).then(() => 'sent', (e) => 'failed: ' + e);
+      window.fetchResults = Promise.all([send('${rest}'), send('${fn}')]);
     </script></body></html>`);
   try {
     // The admin's browser is signed in (this page's context), and the
     // session cookie does go to 127.0.0.1 on any port: only the origin
     // check stands between the foreign page and the plug.
     await page.goto('/vms');
-    await expect(page).toHaveURL(/\/vms$/);
+    await expect(page).toHaveURL(/:\d+\/vms$/);
     await page.goto(evil.url);
-    expect(await page.evaluate(() => (window as unknown as { fetchResult: Promise<string> }).fetchResult)).toBe('sent');
-    const [answer] = await Promise.all([
-      page.waitForResponse((r) => r.url().endsWith('/plug')),
-      page.getByRole('button', { name: 'win a prize' }).click(),
-    ]);
-    expect(answer.status()).toBe(403);
-    expect(await answer.text()).toContain('another');
+    expect(await page.evaluate(() => (window as unknown as { fetchResults: Promise<string[]> }).fetchResults)).toEqual(['sent', 'sent']);
+    for (const [button, path] of [['win a prize', '/plug'], ['win a car', '/plug_nic']]) {
+      const [answer] = await Promise.all([
+        page.waitForResponse((r) => r.url().endsWith(path)),
+        page.getByRole('button', { name: button }).click(),
+      ]);
+      expect(answer.status(), `${path}: ${await answer.text()}`).toBe(403);
+      expect(await answer.text()).toContain('another');
+      await page.goto(evil.url);
+    }
     const after = (await listNics(request, vm.id)).find((n: { id: string }) => n.id === nic.id);
     expect(after.plugged, 'the NIC is still unplugged').toBe(false);
+    const events = await (await request.get(`/api/events?vm_id=${vm.id}`)).json();
+    expect(events.map((e: { event: string }) => e.event)).not.toContain('nic_plugged');
   } finally {
     await evil.close();
   }

@@ -41,6 +41,7 @@ export async function signInAs(browser: Browser, user: { name: string; password:
   await page.getByLabel('User name').fill(user.name);
   await page.getByLabel('Password').fill(user.password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/vms$/);
+  await expect(page).toHaveURL(/:\d+\/vms$/);
+  await expect(page.getByRole('navigation', { name: 'Main' })).toContainText(`Signed in as ${user.name}`);
   return page;
 }

@@ -1,16 +1,25 @@
 //! Clusters: list and create.
 
-use crate::access::{Actor, Visible};
+use crate::access::{Act, Actor, Target, Visible};
 use crate::entities::cluster;
 use crate::{EngineError, EngineResult};
-use hotnic_model::{Cluster, CompatibilityVersion, EntityName, NewCluster};
+use hotnic_model::{Allowed, Cluster, ClusterActions, CompatibilityVersion, EntityName, NewCluster};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-impl From<cluster::Model> for Cluster {
-    fn from(row: cluster::Model) -> Self {
-        Cluster { id: row.id, name: row.name, compatibility_version: row.compatibility_version }
-    }
+/// A cluster as `actor` sees it, with what they may do in it.
+fn cluster_view(actor: &Actor, row: cluster::Model) -> Cluster {
+    let what = format!("cluster {}", row.name);
+    let permit = |act, on| match actor.may(act, on, &what) {
+        Ok(()) => Allowed::yes(),
+        Err(why) => Allowed::no(why),
+    };
+    let actions = ClusterActions {
+        create_vm: permit(Act::ManageCluster, Target::Cluster(row.id)),
+        create_network: permit(Act::ManageCluster, Target::Cluster(row.id)),
+        add_host: permit(Act::ManageSystem, Target::System),
+    };
+    Cluster { id: row.id, name: row.name, compatibility_version: row.compatibility_version, actions }
 }
 
 /// The clusters the caller sees (by a role on it, on one of its VMs, or on the system).
@@ -21,7 +30,7 @@ pub async fn list_clusters(db: &impl ConnectionTrait, actor: &Actor) -> EngineRe
         query = query.filter(cluster::Column::Id.is_in(clusters));
     }
     let rows = query.all(db).await?;
-    Ok(rows.into_iter().map(Cluster::from).collect())
+    Ok(rows.into_iter().map(|row| cluster_view(actor, row)).collect())
 }
 
 pub async fn create_cluster(db: &impl ConnectionTrait, actor: &Actor, new: NewCluster) -> EngineResult<Cluster> {
@@ -46,5 +55,5 @@ pub async fn create_cluster(db: &impl ConnectionTrait, actor: &Actor, new: NewCl
     }
     .insert(db)
     .await?;
-    Ok(row.into())
+    Ok(cluster_view(actor, row))
 }

@@ -184,6 +184,14 @@ pub struct NicActions {
     pub remove: Allowed,
 }
 
+/// What the caller may do in one cluster.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct ClusterActions {
+    pub create_vm: Allowed,
+    pub create_network: Allowed,
+    pub add_host: Allowed,
+}
+
 /// What the caller may do with one VM now.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct VmActions {

@@ -9,6 +9,9 @@ pub struct Cluster {
     pub name: String,
     /// e.g. "3.0", "3.1", "4.7"; NIC plug/unplug needs 3.1 or later.
     pub compatibility_version: String,
+    /// What the caller may do in it now, and why not (read-only).
+    #[serde(default)]
+    pub actions: crate::ClusterActions,
 }
 
 /// What creating a cluster takes (POST /api/clusters, /api/fn/create_cluster).

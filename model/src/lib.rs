@@ -16,7 +16,7 @@ mod pci;
 mod vm;
 
 pub use access::{
-    Allowed, ApiToken, CreatedApiToken, Me, NewApiToken, NewPermission, NewUser, NicActions, Permission, PermissionObject, Role,
+    Allowed, ApiToken, ClusterActions, CreatedApiToken, Me, NewApiToken, NewPermission, NewUser, NicActions, Permission, PermissionObject, Role,
     SignIn, User, UserUpdate, VmActions,
 };
 pub use cluster::{Cluster, NewCluster};

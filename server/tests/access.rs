@@ -328,6 +328,10 @@ async fn lists_show_only_what_the_caller_sees(database: &Database) {
     assert_eq!(names(&all), ["vm1", "vm2"], "a cluster admin sees the cluster's VMs");
     let (_, clusters) = call(&world.router, token(3).as_deref(), "GET", "/api/clusters", None).await;
     assert_eq!(names(&clusters), ["c1"], "the VM's cluster, to pick its networks");
+    assert_eq!(clusters[0]["actions"]["create_vm"]["ok"], false, "{clusters}");
+    let (_, administered) = call(&world.router, token(4).as_deref(), "GET", "/api/clusters", None).await;
+    assert_eq!(administered[0]["actions"]["create_vm"], json!({"ok": true}));
+    assert!(administered[0]["actions"]["add_host"]["why_not"].as_str().unwrap().contains("SuperUser"));
     let (_, networks) = call(&world.router, token(3).as_deref(), "GET", "/api/networks", None).await;
     assert_eq!(names(&networks), ["hnbr0"]);
     let (_, hosts) = call(&world.router, token(3).as_deref(), "GET", "/api/hosts", None).await;

@@ -11,6 +11,7 @@ const VERSIONS: &[&str] = &[
 #[component]
 pub fn ClustersPage() -> impl IntoView {
     let create = ServerAction::<CreateCluster>::new();
+    let me = Resource::new(|| (), |_| crate::server_fns::access::whoami());
     let clusters = Resource::new(move || create.version().get(), |_| list_clusters());
     let name = RwSignal::new(String::new());
     let version = RwSignal::new(DEFAULT_VERSION.to_owned());
@@ -43,7 +44,15 @@ pub fn ClustersPage() -> impl IntoView {
                         .collect_view()}
                 </select>
             </label>
-            <button type="submit" disabled=move || create.pending().get()>"Create cluster"</button>
+            <Transition fallback=|| view! { <button type="submit" disabled=true>"Create cluster"</button> }>
+                {move || Suspend::new(async move {
+                    let allowed = me.await.is_ok_and(|m| m.is_super_user());
+                    let why = if allowed { "" } else { "only a SuperUser creates clusters" };
+                    view! {
+                        <button type="submit" disabled=move || create.pending().get() || !allowed title=why>"Create cluster"</button>
+                    }
+                })}
+            </Transition>
         </form>
         <Show when=move || error().is_some()>
             <p class="error" role="alert">{error}</p>

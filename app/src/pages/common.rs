@@ -150,6 +150,20 @@ pub fn list_view<T>(result: Result<Vec<T>, FnError>, empty: &'static str, table:
     }
 }
 
+/// The engine's answer for the selected cluster: may the caller create
+/// there (`pick` chooses which action), and if not, why.
+pub fn cluster_permit(
+    clusters: &[Cluster],
+    selected: Option<Uuid>,
+    pick: fn(&hotnic_model::ClusterActions) -> &hotnic_model::Allowed,
+) -> hotnic_model::Allowed {
+    clusters
+        .iter()
+        .find(|c| Some(c.id) == selected)
+        .map(|c| pick(&c.actions).clone())
+        .unwrap_or_else(|| hotnic_model::Allowed::no("choose a cluster"))
+}
+
 /// A create form that needs a cluster to put things in.
 pub fn form_needing_cluster(clusters: &[Cluster], form: impl FnOnce() -> AnyView) -> AnyView {
     if clusters.is_empty() {

@@ -3,7 +3,7 @@
 //! trusts. A host whose agent presents another certificate is refused; the
 //! page shows the new fingerprint and a button to accept it.
 
-use super::common::{form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
+use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
 use crate::push::refresh_on_change;
 use crate::server_fns::clusters::list_clusters;
 use crate::server_fns::hosts::{list_hosts, AcceptHostFingerprint, CreateHost};
@@ -60,7 +60,11 @@ pub fn HostsPage() -> impl IntoView {
                                 <input name="token" type="password" required prop:value=token
                                     on:input=move |ev| token.set(event_target_value(&ev))/>
                             </label>
-                            <button type="submit" disabled=move || create.pending().get()>"Add host"</button>
+                            <button type="submit"
+                                disabled={ let c = clusters.clone(); move || create.pending().get() || !cluster_permit(&c, cluster.get(), |a| &a.add_host).ok }
+                                title={ let c = clusters.clone(); move || cluster_permit(&c, cluster.get(), |a| &a.add_host).why_not.unwrap_or_default() }>
+                                "Add host"
+                            </button>
                         </form>
                     }.into_any()
                 });

@@ -1,7 +1,7 @@
 //! The Networks page: define a cluster's networks (a `bridge` network is a
 //! Linux bridge of the same name on each host).
 
-use super::common::{form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
+use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
 use crate::server_fns::clusters::list_clusters;
 use crate::server_fns::networks::{list_networks, CreateNetwork};
 use leptos::prelude::*;
@@ -46,7 +46,11 @@ pub fn NetworksPage() -> impl IntoView {
                                     {KINDS.iter().map(|k| view! { <option value=*k selected=move || kind.get() == *k>{*k}</option> }).collect_view()}
                                 </select>
                             </label>
-                            <button type="submit" disabled=move || create.pending().get()>"Create network"</button>
+                            <button type="submit"
+                                disabled={ let c = clusters.clone(); move || create.pending().get() || !cluster_permit(&c, cluster.get(), |a| &a.create_network).ok }
+                                title={ let c = clusters.clone(); move || cluster_permit(&c, cluster.get(), |a| &a.create_network).why_not.unwrap_or_default() }>
+                                "Create network"
+                            </button>
                         </form>
                     }.into_any()
                 });

@@ -1,7 +1,7 @@
 //! The VMs page: create a VM; the list with status, host and NIC count, and
 //! Run / Stop on each row.
 
-use super::common::{form_needing_cluster, list_view, name_of, ClusterSelect, ErrorLine, VmStatusBadge};
+use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, ClusterSelect, ErrorLine, VmStatusBadge};
 use crate::error::FnError;
 use crate::push::refresh_on_change;
 use crate::server_fns::clusters::list_clusters;
@@ -58,7 +58,9 @@ pub fn VmsPage() -> impl IntoView {
                             <tbody>
                                 {list.into_iter().map(|vm| {
                                     let id = vm.id;
-                                    let down = vm.status == "down";
+                                    let (run_ok, stop_ok) = (vm.actions.run.ok, vm.actions.stop.ok);
+                                    let tip = |a: &hotnic_model::Allowed, what: &str| a.why_not.clone().map(|w| format!("Not now: {w}")).unwrap_or_else(|| what.to_owned());
+                                    let (run_tip, stop_tip) = (tip(&vm.actions.run, "Start the VM on a host of its cluster"), tip(&vm.actions.stop, "Power the VM off"));
                                     let host = name_of(&hosts, vm.host_id, |h| (h.id, &h.name));
                                     let cluster = name_of(&clusters, Some(vm.cluster_id), |c| (c.id, &c.name));
                                     let label_run = format!("Run {}", vm.name);
@@ -71,11 +73,11 @@ pub fn VmsPage() -> impl IntoView {
                                             <td>{host}</td>
                                             <td class="num">{vm.nic_count}</td>
                                             <td class="row-actions">
-                                                <button type="button" aria-label=label_run title="Start the VM on a host of its cluster"
-                                                    disabled=move || !down || busy.get().is_some()
+                                                <button type="button" aria-label=label_run title=run_tip
+                                                    disabled=move || !run_ok || busy.get().is_some()
                                                     on:click=move |_| run_or_stop(id, true)>"Run"</button>
-                                                <button type="button" class="secondary" aria-label=label_stop title="Power the VM off"
-                                                    disabled=move || down || busy.get().is_some()
+                                                <button type="button" class="secondary" aria-label=label_stop title=stop_tip
+                                                    disabled=move || !stop_ok || busy.get().is_some()
                                                     on:click=move |_| run_or_stop(id, false)>"Stop"</button>
                                             </td>
                                         </tr>
@@ -188,7 +190,7 @@ fn NewVmForm(clusters: Vec<hotnic_model::Cluster>, create: ServerAction<CreateVm
         <form class="stack-form" on:submit=submit aria-label="New VM">
             <div class="form-row">
                 {text("Name", "name", name, "text", "")}
-                <label>"Cluster" <ClusterSelect clusters selected=cluster/></label>
+                <label>"Cluster" <ClusterSelect clusters=clusters.clone() selected=cluster/></label>
                 {text("Memory (MiB)", "memory_mib", memory, "number", "")}
                 {text("vCPUs", "vcpus", vcpus, "number", "")}
             </div>
@@ -197,7 +199,11 @@ fn NewVmForm(clusters: Vec<hotnic_model::Cluster>, create: ServerAction<CreateVm
                 {image("Initrd", "initrd", initrd)}
                 {text("Kernel command line", "cmdline", cmdline, "text", "console=ttyS0")}
                 {image("Disk", "disk", disk)}
-                <button type="submit" disabled=move || create.pending().get()>"Create VM"</button>
+                <button type="submit"
+                    disabled={ let c = clusters.clone(); move || create.pending().get() || !cluster_permit(&c, cluster.get(), |a| &a.create_vm).ok }
+                    title={ let c = clusters.clone(); move || cluster_permit(&c, cluster.get(), |a| &a.create_vm).why_not.unwrap_or_default() }>
+                    "Create VM"
+                </button>
             </div>
             <ErrorLine message=Signal::derive(general)/>
         </form>
