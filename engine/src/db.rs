@@ -48,6 +48,32 @@ impl Database {
         Ok(Database { conn })
     }
 
+    /// One server per SQLite file: the lock on `<file>.lock`, held as long
+    /// as the returned file is open. None for PostgreSQL, where several
+    /// servers may share the database. A second server on the same file
+    /// gets an error saying so instead of two servers writing one file.
+    pub fn claim_sole_server(url: &str) -> Result<Option<std::fs::File>, String> {
+        let Some(path) = sqlite_file(url) else { return Ok(None) };
+        let lock_path = format!("{path}.lock");
+        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| format!("cannot create database folder {}: {e}", dir.display()))?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| format!("cannot open {lock_path}: {e}"))?;
+        match file.try_lock() {
+            Ok(()) => Ok(Some(file)),
+            Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+                "another hotnic server already uses the SQLite database {path}; stop it first \
+                 (several servers can share a PostgreSQL database, not a SQLite file)"
+            )),
+            Err(std::fs::TryLockError::Error(e)) => Err(format!("cannot lock {lock_path}: {e}")),
+        }
+    }
+
     /// "sqlite" or "postgres", as /api/health reports it.
     pub fn kind(&self) -> &'static str {
         match self.conn.get_database_backend() {
@@ -67,7 +93,20 @@ fn sqlite_file(url: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_file;
+    use super::{sqlite_file, Database};
+
+    #[test]
+    fn one_server_per_sqlite_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}/sub/h.db?mode=rwc", dir.path().display());
+        let first = Database::claim_sole_server(&url).unwrap();
+        assert!(first.is_some());
+        let second = Database::claim_sole_server(&url).unwrap_err();
+        assert!(second.contains("another hotnic server already uses"), "{second}");
+        drop(first);
+        assert!(Database::claim_sole_server(&url).unwrap().is_some(), "free again once the first is gone");
+        assert!(Database::claim_sole_server("postgres://h/db").unwrap().is_none());
+    }
 
     #[test]
     fn finds_the_file_of_a_sqlite_url() {

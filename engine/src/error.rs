@@ -6,6 +6,24 @@ use sea_orm::{DbErr, SqlErr};
 
 pub type EngineResult<T> = Result<T, EngineError>;
 
+/// What a unique index says when a concurrent writer won.
+pub(crate) const UNIQUE_RACE: &str = "that name or address is already in use";
+
+impl EngineError {
+    /// Lost a race with a concurrent writer (a unique index, or SQLite's
+    /// single writer): doing it again may succeed.
+    pub(crate) fn is_race(&self) -> bool {
+        match self {
+            EngineError::Conflict(reason) => reason == UNIQUE_RACE,
+            EngineError::Database(err) => {
+                let text = err.to_string();
+                text.contains("database is locked") || text.contains("busy")
+            }
+            _ => false,
+        }
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// Input that cannot be accepted; `field` names the input at fault.
@@ -47,6 +65,10 @@ pub enum EngineError {
     },
     #[error("database error")]
     Database(#[source] DbErr),
+    /// The flow stopped half way (a crash of its task); what it asked a
+    /// host to do is recorded, and monitoring finishes it.
+    #[error("the operation was interrupted; monitoring records what the host did within one interval")]
+    Interrupted,
 }
 
 impl EngineError {
@@ -74,6 +96,7 @@ impl EngineError {
             EngineError::HostUnreachable { reason, source } => {
                 (502, ApiError { reason: reason.clone(), detail: Some(source.to_string()), field: None })
             }
+            EngineError::Interrupted => (503, ApiError::new(self.to_string())),
             EngineError::Database(err) => {
                 tracing::error!(error = %err, "database error");
                 (500, ApiError::new("internal database error; see the server log"))
@@ -86,7 +109,7 @@ impl From<DbErr> for EngineError {
     fn from(err: DbErr) -> Self {
         // A unique index caught a race the flow's own check did not see.
         if let Some(SqlErr::UniqueConstraintViolation(_)) = err.sql_err() {
-            return EngineError::Conflict("that name or address is already in use".into());
+            return EngineError::Conflict(UNIQUE_RACE.into());
         }
         EngineError::Database(err)
     }

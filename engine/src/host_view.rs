@@ -20,6 +20,8 @@ struct Wanted {
     plugged: bool,
     address: Option<PciAddress>,
     alias: Option<String>,
+    /// An intent left by a flow that did not finish; resolved here.
+    pending: Option<String>,
 }
 
 /// What applying a host's view changed.
@@ -33,6 +35,9 @@ pub(crate) struct Applied {
     /// On the host although the database holds them unplugged (and they
     /// were not to be adopted): left as they are.
     pub unexpected: Vec<StoredNic>,
+    /// Intents of interrupted flows, resolved: the NIC, what was asked,
+    /// and whether the host had done it.
+    pub resolved: Vec<(StoredNic, String, bool)>,
 }
 
 /// Brings `nics` (all NICs of one VM) in line with `on_host`, the host's
@@ -42,22 +47,34 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
     let mut applied = Applied::default();
     let mut writes: Vec<(&StoredNic, Wanted)> = Vec::new();
     for nic in nics {
-        let current = Wanted { plugged: nic.device.is_plugged, address: nic.address(), alias: nic.device.alias.clone() };
+        let pending = nic.device.pending.clone();
+        let current = Wanted { plugged: nic.device.is_plugged, address: nic.address(), alias: nic.device.alias.clone(), pending: pending.clone() };
         let seen = on_host.nics.iter().find(|n| n.device_id == Some(nic.interface.id));
-        let wanted = match (nic.device.is_plugged || adopt.contains(&nic.interface.id), seen) {
+        // A plug that was asked for counts as plugged if the host has it.
+        let adopted = adopt.contains(&nic.interface.id) || pending.as_deref() == Some("plug");
+        if let Some(asked) = &pending {
+            applied.resolved.push((nic.clone(), asked.clone(), (asked == "plug") == seen.is_some()));
+        }
+        let wanted = match (nic.device.is_plugged || adopted, seen) {
             (true, Some(info)) => Wanted {
                 plugged: true,
                 address: info.address.as_ref().and_then(from_wire_address),
                 alias: Some(info.alias.clone()),
+                pending: None,
             },
+            // The asked-for plug did not happen: it stays unplugged.
+            (true, None) if !nic.device.is_plugged => Wanted { plugged: false, address: None, alias: None, pending: None },
             (true, None) => {
-                applied.released_late.push(nic.clone());
-                Wanted { plugged: false, address: None, alias: None }
+                if pending.is_none() {
+                    applied.released_late.push(nic.clone());
+                }
+                Wanted { plugged: false, address: None, alias: None, pending: None }
             }
             (false, Some(_)) => {
                 applied.unexpected.push(nic.clone());
                 continue;
             }
+            (false, None) if pending.is_some() => Wanted { pending: None, ..current.clone() },
             (false, None) => continue,
         };
         if wanted != current {
@@ -80,6 +97,8 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
         row.is_plugged = Set(wanted.plugged);
         row.address = Set(wanted.address.map(address_text));
         row.alias = Set(wanted.alias.clone());
+        row.pending = Set(None);
+        row.pending_since = Set(None);
         // Every column set: the first pass may have written this row.
         row.reset_all().update(&txn).await?;
     }
@@ -132,6 +151,8 @@ mod tests {
                 address: slot.map(|slot| address_text(PciAddress { domain: 0, bus: 0, slot, function: 0 })),
                 alias: None,
                 spec_params: "{}".into(),
+                pending: None,
+                pending_since: None,
             },
             network: None,
         }

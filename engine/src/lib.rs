@@ -66,6 +66,20 @@ pub struct Engine {
     changes: broadcast::Sender<Change>,
 }
 
+/// Runs a flow in its own task, so it goes on to the end (the host's
+/// answer recorded, the VM lock released) even when the request that
+/// started it is dropped. A flow that panics is reported as interrupted;
+/// its intent stays for monitoring to resolve.
+pub(crate) async fn detached<T: Send + 'static>(flow: impl std::future::Future<Output = EngineResult<T>> + Send + 'static) -> EngineResult<T> {
+    match tokio::spawn(flow).await {
+        Ok(result) => result,
+        Err(err) => {
+            tracing::error!(error = %err, "a flow was interrupted");
+            Err(EngineError::Interrupted)
+        }
+    }
+}
+
 impl Engine {
     pub fn new(database: Database, hosts: Arc<dyn HostClient>, config: EngineConfig) -> Self {
         let (changes, _) = broadcast::channel(256);

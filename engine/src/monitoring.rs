@@ -12,7 +12,7 @@
 //! the VM's other NICs keep running.
 
 use crate::audit::{self, Severity, Subject};
-use crate::entities::{host, vm};
+use crate::entities::{host, vm, vm_device};
 use crate::host_client::HostTarget;
 use crate::locks::VmGuard;
 use crate::nics;
@@ -20,6 +20,7 @@ use crate::state::{HostStatus, VmStatus};
 use crate::{host_view, vms, Engine, EngineResult};
 use hotnic_agent_api::client::ClientError;
 use hotnic_agent_api::VmStats;
+use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -171,6 +172,13 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
         row.status = Set(status.to_string());
         if status == VmStatus::Down {
             row.host_id = Set(None);
+            // Intents of interrupted flows end with the VM: its NICs keep
+            // the plugged flag they had, for the next run.
+            vm_device::Entity::update_many()
+                .col_expr(vm_device::Column::Pending, Expr::value(Option::<String>::None))
+                .filter(vm_device::Column::VmId.eq(vm.id))
+                .exec(db)
+                .await?;
             let message = format!("VM {} is down (host {} no longer runs it)", vm.name, host.name);
             let subject = Subject { vm_id: Some(vm.id), host_id: Some(host.id), ..Default::default() };
             audit::record(db, audit::MONITORING, Severity::Warning, "vm_down", message, subject).await?;
@@ -182,6 +190,7 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
         let stored = nics::stored_nics(db, vm.id).await?;
         let applied = host_view::apply(db, &stored, stats, &[]).await?;
         record_late_releases(engine, &vm, &applied).await?;
+        record_resolved_intents(engine, &vm, &applied).await?;
         for nic in &applied.unexpected {
             tracing::warn!(nic = %nic.interface.id, vm = %vm.id, "host still has a NIC the engine holds unplugged");
         }
@@ -189,6 +198,23 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
     }
     if changed {
         engine.changed(Some(vm.id));
+    }
+    Ok(())
+}
+
+/// One event per intent of an interrupted flow, saying what the host had
+/// done and so what the database now records.
+async fn record_resolved_intents(engine: &Engine, vm: &vm::Model, applied: &host_view::Applied) -> EngineResult<()> {
+    for (nic, asked, done) in &applied.resolved {
+        let name = &nic.interface.name;
+        let message = match (asked.as_str(), done) {
+            ("plug", true) => format!("NIC {name} was plugged into VM {} before an interruption; recorded plugged", vm.name),
+            ("plug", false) => format!("the interrupted plug of NIC {name} into VM {} did not happen; it stays unplugged", vm.name),
+            (_, true) => format!("NIC {name} was unplugged from VM {} before an interruption; recorded unplugged", vm.name),
+            (_, false) => format!("the interrupted unplug of NIC {name} from VM {} did not happen; it stays plugged", vm.name),
+        };
+        let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: vm.host_id, ..Default::default() };
+        audit::record(engine.db(), audit::MONITORING, Severity::Warning, "nic_intent_resolved", message, subject).await?;
     }
     Ok(())
 }

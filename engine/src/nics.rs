@@ -166,6 +166,31 @@ pub async fn add_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, new: NewNic) -
     let name = parse_nic_name(&new.name)?;
     let model: NicModel = new.interface.parse().map_err(|e: String| EngineError::invalid("interface", e))?;
     let boot_order = parse_boot_order(new.boot_order)?;
+    // Two adds at once may pick the same free MAC (one loses on the unique
+    // index) or, on SQLite, meet its single writer: the loser tries again
+    // with what the winner left.
+    let mut attempt = 0;
+    loop {
+        match insert_nic(engine, actor, vm_id, &new, &name, model, boot_order).await {
+            Err(err) if err.is_race() && attempt < 8 => {
+                attempt += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(10 * attempt)).await;
+            }
+            other => return other,
+        }
+    }
+}
+
+async fn insert_nic(
+    engine: &Engine,
+    actor: &Actor,
+    vm_id: Uuid,
+    new: &NewNic,
+    name: &str,
+    model: NicModel,
+    boot_order: Option<i32>,
+) -> EngineResult<Nic> {
+    let name = name.to_owned();
     let txn = engine.db().begin().await?;
     let vm = vms::find_vm(&txn, vm_id).await?;
     ensure_name_free(&txn, &vm, &name, None).await?;
@@ -197,6 +222,8 @@ pub async fn add_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, new: NewNic) -
         address: Set(None),
         alias: Set(None),
         spec_params: Set("{}".into()),
+        pending: Set(None),
+        pending_since: Set(None),
     }
     .insert(&txn)
     .await?;
@@ -322,6 +349,14 @@ pub async fn remove_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uui
     let txn = engine.db().begin().await?;
     let vm = vms::find_vm(&txn, vm_id).await?;
     let nic = find_nic(&txn, vm_id, nic_id).await?;
+    if nic.device.pending.is_some() && vms::status_of(&vm)?.is_running() {
+        return Err(EngineError::Conflict(format!(
+            "NIC {} has an unfinished {} on running VM {}; monitoring settles it within one interval",
+            nic.interface.name,
+            nic.device.pending.as_deref().unwrap_or("operation"),
+            vm.name
+        )));
+    }
     if nic.device.is_plugged && vms::status_of(&vm)?.is_running() {
         return Err(EngineError::Conflict(format!(
             "NIC {} is plugged into running VM {}; unplug it first",

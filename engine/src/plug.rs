@@ -39,6 +39,13 @@ pub async fn unplug_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uui
 
 async fn set_plugged(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
     actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
+    // The flow runs to its end even when the caller goes away (a dropped
+    // request, a client timeout): the host's answer is always recorded.
+    let (engine, actor) = (engine.clone(), actor.clone());
+    crate::detached(async move { set_plugged_to_the_end(&engine, &actor, vm_id, nic_id, action).await }).await
+}
+
+async fn set_plugged_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
     let _guard = engine.locks.lock(vm_id).await?;
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
@@ -53,11 +60,19 @@ async fn set_plugged(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, 
         )));
     }
     let path = vms::status_of(&vm)?.nic_change_path(action.verb())?;
+    if path == NicChangePath::Host {
+        record_intent(db, &nic, action).await?;
+    }
     let result = match (path, action) {
         (NicChangePath::DatabaseOnly, _) => store_plugged(db, &nic, wanted, None, None).await,
         (NicChangePath::Host, Action::Plug) => hotplug(engine, &vm, &nic).await,
         (NicChangePath::Host, Action::Unplug) => hotunplug(engine, &vm, &nic).await,
     };
+    // The host said no: nothing happened there, the intent goes. When it
+    // did not answer, what happened is unknown: monitoring resolves it.
+    if let Err(EngineError::HostFailed(_) | EngineError::Conflict(_)) = &result {
+        clear_intent(db, nic_id).await?;
+    }
     let subject = Subject { vm_id: Some(vm_id), nic_id: Some(nic_id), host_id: vm.host_id, ..Default::default() };
     match &result {
         Ok(_) => {
@@ -76,8 +91,32 @@ async fn set_plugged(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, 
     nics::present_one(engine, actor, &vm, result?, true).await
 }
 
-/// Writes the plugged flag and what the host reported; unplugging always
-/// clears the address so the next plug gets a fresh slot.
+/// Records, before the host is asked, what it is asked to do: a crash
+/// after the host acted and before the answer is stored leaves this for
+/// monitoring to resolve against the host (`host_view::apply`).
+async fn record_intent(db: &impl ConnectionTrait, nic: &StoredNic, action: Action) -> EngineResult<()> {
+    let mut row = nic.device.clone().into_active_model();
+    row.pending = Set(Some(action.verb().to_owned()));
+    row.pending_since = Set(Some(chrono::Utc::now()));
+    row.update(db).await?;
+    Ok(())
+}
+
+async fn clear_intent(db: &impl ConnectionTrait, nic_id: Uuid) -> EngineResult<()> {
+    if let Some(row) = vm_device::Entity::find_by_id(nic_id).one(db).await? {
+        if row.pending.is_some() {
+            let mut row = row.into_active_model();
+            row.pending = Set(None);
+            row.pending_since = Set(None);
+            row.update(db).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the plugged flag and what the host reported (and clears the
+/// intent); unplugging always clears the address so the next plug gets a
+/// fresh slot.
 pub(crate) async fn store_plugged(
     db: &impl ConnectionTrait,
     nic: &StoredNic,
@@ -87,6 +126,8 @@ pub(crate) async fn store_plugged(
 ) -> EngineResult<Nic> {
     let mut device = nic.device.clone().into_active_model();
     device.is_plugged = Set(plugged);
+    device.pending = Set(None);
+    device.pending_since = Set(None);
     if plugged {
         if address.is_some() {
             device.address = Set(address.map(host_view::address_text));
@@ -169,6 +210,9 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResu
 
     let params = HotplugNicParams { vm_id: vm.id, nic: nic_params(nic, address, mirror_networks(nic))? };
     let plugged = engine.hosts.hotplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;
+    // Tests stop the flow here, as a crash would: the host has the NIC,
+    // the database only the intent.
+    fail::fail_point!("plug-after-host");
     let reported = plugged.nic.address.as_ref().and_then(from_wire_address);
     // Another NIC recorded at the address the host gave: one indexed
     // lookup (vm_id, address), the whole list only when there is one.
@@ -240,6 +284,7 @@ async fn hotunplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineRe
     let failed = format!("Failed to unplug NIC {} from VM {}", nic.interface.name, vm.name);
     let params = HotplugNicParams { vm_id: vm.id, nic: nic_params(nic, nic.address(), mirror_networks(nic))? };
     engine.hosts.hotunplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;
+    fail::fail_point!("unplug-after-host");
     store_plugged(db, nic, false, None, None).await
 }
 

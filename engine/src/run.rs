@@ -16,6 +16,11 @@ use uuid::Uuid;
 
 pub async fn run_vm(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
     actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
+    let (engine, actor) = (engine.clone(), actor.clone());
+    crate::detached(async move { run_to_the_end(&engine, &actor, vm_id).await }).await
+}
+
+async fn run_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
     let _guard = engine.locks.lock(vm_id).await?;
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
@@ -69,18 +74,31 @@ pub async fn run_vm(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult
         serial_console: true,
     };
     let subject = Subject { vm_id: Some(vm_id), host_id: Some(host.id), ..Default::default() };
-    let created = match engine.hosts.create(&target, &params).await {
+    // Intent before action: the VM is recorded powering up on the host
+    // before the host is asked. A crash after the host started it leaves a
+    // VM monitoring finds there; one before, a VM monitoring finds gone
+    // (and records down).
+    let mut intent = vm.clone().into_active_model();
+    intent.status = Set(VmStatus::PoweringUp.to_string());
+    intent.host_id = Set(Some(host.id));
+    intent.update(db).await?;
+    let created = engine.hosts.create(&target, &params).await;
+    fail::fail_point!("run-after-host");
+    let created = match created {
         Ok(created) => created,
         Err(err) => {
             let err = host_error(&target, &failed, err);
+            if matches!(err, EngineError::HostFailed(_)) {
+                let mut back = vm.clone().into_active_model();
+                back.status = Set(VmStatus::Down.to_string());
+                back.host_id = Set(None);
+                back.reset_all().update(db).await?;
+            }
             audit::record(db, &actor.audit_name(), Severity::Error, "vm_start_failed", err.to_string(), subject).await?;
             return Err(err);
         }
     };
-    let mut row = vm.clone().into_active_model();
-    row.status = Set(VmStatus::PoweringUp.to_string());
-    row.host_id = Set(Some(host.id));
-    let row = row.update(db).await?;
+    let row = vms::find_vm(db, vm_id).await?;
     let stored = nics::stored_nics(db, vm_id).await?;
     host_view::apply(db, &stored, &created.vm, &[]).await?;
     audit::record(db, &actor.audit_name(), Severity::Normal, "vm_started", format!("VM {} was started on host {}", vm.name, host.name), subject)
@@ -125,6 +143,11 @@ async fn choose_host(engine: &Engine, vm: &vm::Model, networks: &[String], image
 
 pub async fn stop_vm(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
     actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
+    let (engine, actor) = (engine.clone(), actor.clone());
+    crate::detached(async move { stop_to_the_end(&engine, &actor, vm_id).await }).await
+}
+
+async fn stop_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
     let _guard = engine.locks.lock(vm_id).await?;
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;

@@ -28,7 +28,7 @@ async fn up_down_up(database: &Database) {
     assert_eq!(tables_present(database).await, TABLES);
     assert!(Migrator::get_pending_migrations(&database.conn).await.unwrap().is_empty());
     let health = hotnic_engine::health::health(database).await.unwrap();
-    assert_eq!(health.schema_version, "m20261128_000001_users_and_permissions");
+    assert_eq!(health.schema_version, "m20261128_000002_nic_intents");
     assert_eq!(health.migrations_applied, Migrator::migrations().len());
 
     // The default MAC pool is seeded with oVirt's range.
@@ -132,7 +132,7 @@ async fn shared_addresses_are_cleared_then_refused(database: &Database) {
         .insert(db)
         .await
         .unwrap();
-        vm_device::Model {
+        let mut device = vm_device::Model {
             device_id: id,
             vm_id: vm.id,
             r#type: "interface".into(),
@@ -141,11 +141,14 @@ async fn shared_addresses_are_cleared_then_refused(database: &Database) {
             address: Some(address),
             alias: None,
             spec_params: "{}".into(),
+            pending: None,
+            pending_since: None,
         }
-        .into_active_model()
-        .insert(db)
-        .await
-        .unwrap();
+        .into_active_model();
+        // Columns of later migrations are not there yet.
+        device.pending = sea_orm::NotSet;
+        device.pending_since = sea_orm::NotSet;
+        vm_device::Entity::insert(device).exec_without_returning(db).await.unwrap();
         nics.push(id);
     }
     Migrator::up(db, None).await.expect("the index migration");

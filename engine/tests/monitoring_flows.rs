@@ -154,3 +154,40 @@ async fn a_plug_into_a_slot_stored_for_another_nic_reconciles_it(database: &Data
     assert_eq!(stored(&engine, vm).await, host.nics_of(vm));
 }
 on_both_databases!(plug_collision_db, a_plug_into_a_slot_stored_for_another_nic_reconciles_it);
+
+/// Monitoring reads the host, then a plug starts before monitoring writes
+/// what it read (which does not have the NIC yet): the plug waits for the
+/// pass to end, so the stale reading cannot undo it.
+async fn monitoring_cannot_undo_a_concurrent_plug(database: &Database) {
+    let Setup { engine, host, vm, .. } = running_vm(database, Slots::Fresh, 0).await;
+    let new_nic = NewNic {
+        name: "late".into(),
+        network: Some("ovirtmgmt".into()),
+        interface: "virtio".into(),
+        mac: None,
+        port_mirroring: false,
+        boot_order: None,
+    };
+    let nic = nics::add_nic(&engine, &admin(), vm, new_nic).await.unwrap();
+    let hold = host.hold_next_stats();
+    let pass = tokio::spawn({
+        let engine = engine.clone();
+        async move { monitoring::refresh_all(&engine).await }
+    });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let plug = tokio::spawn({
+        let engine = engine.clone();
+        async move { plug::plug_nic(&engine, &admin(), vm, nic.id).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(!plug.is_finished(), "the plug waits while monitoring holds the VM");
+    hold.notify_one();
+    pass.await.unwrap().unwrap();
+    let plugged = plug.await.unwrap().unwrap();
+    assert!(plugged.plugged && plugged.address.is_some(), "{plugged:?}");
+    monitoring::refresh_all(&engine).await.unwrap();
+    let now = nics::get_nic(&engine, &admin(), vm, nic.id).await.unwrap();
+    assert_eq!((now.plugged, now.address), (true, plugged.address), "no pass undid the plug");
+    assert_eq!(events(&engine, "nic_unplug_completed").await, 0);
+}
+on_both_databases!(monitoring_cannot_undo_a_concurrent_plug_db, monitoring_cannot_undo_a_concurrent_plug);

@@ -257,3 +257,22 @@ async fn run_without_a_host_is_refused(database: &Database) {
     assert_eq!(vms::get_vm(&engine, &admin(), vm_id).await.unwrap().status, "down");
 }
 on_both_databases!(run_without_host_db, run_without_a_host_is_refused);
+
+/// Adds at once never hand out one MAC twice: the loser of a race on the
+/// unique index (or SQLite's writer lock) takes the next free one.
+async fn concurrent_adds_get_distinct_macs(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "4.7").await;
+    let adds = (0..12).map(|i| {
+        let engine = engine.clone();
+        tokio::spawn(async move { nics::add_nic(&engine, &admin(), vm_id, nic(&format!("nic{i}"))).await })
+    });
+    let mut macs = Vec::new();
+    for add in futures::future::join_all(adds).await {
+        macs.push(add.unwrap().expect("every add succeeds").mac);
+    }
+    let distinct: std::collections::HashSet<&String> = macs.iter().collect();
+    assert_eq!(distinct.len(), 12, "{macs:?}");
+    assert_eq!(nics::list_nics(&engine, &admin(), vm_id).await.unwrap().len(), 12);
+}
+on_both_databases!(concurrent_adds_get_distinct_macs_db, concurrent_adds_get_distinct_macs);

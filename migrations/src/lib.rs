@@ -6,6 +6,7 @@ mod m20261125_000001_create_tables;
 mod m20261127_000001_unique_nic_address;
 mod m20261127_000002_host_fingerprints;
 mod m20261128_000001_users_and_permissions;
+mod m20261128_000002_nic_intents;
 
 pub struct Migrator;
 
@@ -17,6 +18,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_unique_nic_address::Migration),
             Box::new(m20261127_000002_host_fingerprints::Migration),
             Box::new(m20261128_000001_users_and_permissions::Migration),
+            Box::new(m20261128_000002_nic_intents::Migration),
         ]
     }
 }

@@ -37,6 +37,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let addr = leptos_options.site_addr;
 
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
+    // Held until the process ends.
+    let _sole_server = Database::claim_sole_server(&url)?;
     let database = Database::open(&url).await?;
     tracing::info!(database = database.kind(), "database ready, schema up to date");
 

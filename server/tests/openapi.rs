@@ -74,23 +74,31 @@ async fn real_answers_fit_the_document() {
     let r = &router;
 
     let (s, health) = call(r, "GET", "/api/health", None).await;
+    assert_eq!(s, 200);
     fits(&doc, "/api/health", "get", s, &health);
     let (s, cluster) = call(r, "POST", "/api/clusters", Some(json!({"name": "c", "compatibility_version": "4.7"}))).await;
+    assert_eq!(s, 201);
     fits(&doc, "/api/clusters", "post", s, &cluster);
     let body = json!({"name": "h", "cluster_id": cluster["id"], "agent_url": "http://127.0.0.1:9", "token": "0123456789"});
     let (s, host) = call(r, "POST", "/api/hosts", Some(body)).await;
+    assert_eq!(s, 502, "no agent answers there: {host}");
     fits(&doc, "/api/hosts", "post", s, &host);
     let (s, network) = call(r, "POST", "/api/networks", Some(json!({"name": "blue", "cluster_id": cluster["id"]}))).await;
+    assert_eq!(s, 201);
     fits(&doc, "/api/networks", "post", s, &network);
     let (s, vm) = call(r, "POST", "/api/vms", Some(json!({"name": "v", "cluster_id": cluster["id"]}))).await;
+    assert_eq!(s, 201);
     fits(&doc, "/api/vms", "post", s, &vm);
     let vm_path = format!("/api/vms/{}", vm["id"].as_str().unwrap());
     let (s, nic) = call(r, "POST", &format!("{vm_path}/nics"), Some(json!({"name": "nic1", "network": "blue"}))).await;
+    assert_eq!(s, 201);
     fits(&doc, "/api/vms/{vm}/nics", "post", s, &nic);
     let nic_path = format!("{vm_path}/nics/{}", nic["id"].as_str().unwrap());
     let (s, plugged) = call(r, "POST", &format!("{nic_path}/plug"), None).await;
+    assert_eq!(s, 200);
     fits(&doc, "/api/vms/{vm}/nics/{nic}/plug", "post", s, &plugged);
     let (s, edited) = call(r, "PUT", &nic_path, Some(json!({"boot_order": 2, "plugged": false}))).await;
+    assert_eq!(s, 200);
     fits(&doc, "/api/vms/{vm}/nics/{nic}", "put", s, &edited);
     assert_eq!((edited["boot_order"].clone(), edited["plugged"].clone()), (json!(2), json!(false)));
 
@@ -121,6 +129,7 @@ async fn real_answers_fit_the_document() {
 
     // Errors: the Error schema, with a status from the document.
     let (s, error) = call(r, "POST", "/api/clusters", Some(json!({"name": "c", "compatibility_version": "4.7"}))).await;
+    assert_eq!(s, 409, "a duplicate name: {error}");
     fits(&doc, "/api/clusters", "post", s, &error);
     let (s, error) = call(r, "POST", &format!("{nic_path}/unplug"), None).await;
     assert_eq!((s, error["reason"].as_str().unwrap()), (409, "NIC nic1 is already unplugged"));

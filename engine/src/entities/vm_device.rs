@@ -18,6 +18,10 @@ pub struct Model {
     pub address: Option<String>,
     pub alias: Option<String>,
     pub spec_params: String,
+    /// What a flow asked the host to do and has not yet recorded the
+    /// answer of: plug | unplug. Monitoring resolves a stale one.
+    pub pending: Option<String>,
+    pub pending_since: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -30,6 +30,9 @@ pub struct FakeHost {
     pub latency: Duration,
     slots: Slots,
     state: Mutex<State>,
+    /// The next getAllVmStats reads the VMs, then waits for this before
+    /// it answers (an answer that arrives late, and stale).
+    stats_hold: Mutex<Option<std::sync::Arc<tokio::sync::Notify>>>,
 }
 
 #[derive(Default)]
@@ -44,7 +47,19 @@ const FIRST_SLOT: u8 = 3;
 
 impl FakeHost {
     pub fn new(slots: Slots, latency: Duration) -> Self {
-        FakeHost { latency, slots, state: Mutex::new(State { next_fresh_slot: FIRST_SLOT, ..Default::default() }) }
+        FakeHost {
+            latency,
+            slots,
+            state: Mutex::new(State { next_fresh_slot: FIRST_SLOT, ..Default::default() }),
+            stats_hold: Mutex::new(None),
+        }
+    }
+
+    /// Holds the next getAllVmStats answer until the returned notify fires.
+    pub fn hold_next_stats(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        let hold = std::sync::Arc::new(tokio::sync::Notify::new());
+        *self.stats_hold.lock().unwrap() = Some(hold.clone());
+        hold
     }
 
     /// The guest will ignore the unplug of this NIC: the agent answers 50.
@@ -156,7 +171,12 @@ impl HostClient for FakeHost {
 
     async fn get_all_vm_stats(&self, _host: &HostTarget) -> Result<VmList, ClientError> {
         self.pause().await;
-        Ok(VmList { stats_list: self.state.lock().unwrap().vms.values().cloned().collect() })
+        let stats_list = self.state.lock().unwrap().vms.values().cloned().collect();
+        let hold = self.stats_hold.lock().unwrap().take();
+        if let Some(hold) = hold {
+            hold.notified().await;
+        }
+        Ok(VmList { stats_list })
     }
 
     async fn hotplug_nic(&self, _host: &HostTarget, params: &HotplugNicParams) -> Result<HotplugNicResult, ClientError> {
