@@ -57,18 +57,14 @@ async fn running_vm(database: &Database, slots: Slots, count: usize) -> Setup {
     assert_eq!(vms::get_vm(&engine, &admin(), vm).await.unwrap().status, "up");
     let mut added = Vec::new();
     for i in 0..count {
-        let new_nic = NewNic {
-            name: format!("nic{i}"),
-            network: Some("ovirtmgmt".into()),
-            interface: "virtio".into(),
-            mac: None,
-            port_mirroring: false,
-            boot_order: None,
-        };
-        let nic = nics::add_nic(&engine, &admin(), vm, new_nic).await.unwrap();
+        let nic = nics::add_nic(&engine, &admin(), vm, new_nic(&format!("nic{i}"))).await.unwrap();
         added.push(plug::plug_nic(&engine, &admin(), vm, nic.id).await.unwrap());
     }
     Setup { engine, host, vm, nics: added }
+}
+
+fn new_nic(name: &str) -> NewNic {
+    NewNic { name: name.into(), network: Some("ovirtmgmt".into()), interface: "virtio".into(), mac: None, port_mirroring: false, boot_order: None }
 }
 
 /// The database's plugged NICs as (id, slot), checked to share no slot.
@@ -160,15 +156,7 @@ on_both_databases!(plug_collision_db, a_plug_into_a_slot_stored_for_another_nic_
 /// pass to end, so the stale reading cannot undo it.
 async fn monitoring_cannot_undo_a_concurrent_plug(database: &Database) {
     let Setup { engine, host, vm, .. } = running_vm(database, Slots::Fresh, 0).await;
-    let new_nic = NewNic {
-        name: "late".into(),
-        network: Some("ovirtmgmt".into()),
-        interface: "virtio".into(),
-        mac: None,
-        port_mirroring: false,
-        boot_order: None,
-    };
-    let nic = nics::add_nic(&engine, &admin(), vm, new_nic).await.unwrap();
+    let nic = nics::add_nic(&engine, &admin(), vm, new_nic("late")).await.unwrap();
     let hold = host.hold_next_stats();
     let pass = tokio::spawn({
         let engine = engine.clone();
