@@ -12,7 +12,7 @@
 //! the VM's other NICs keep running.
 
 use crate::audit::{self, Severity, Subject};
-use crate::entities::{host, vm, vm_device};
+use crate::entities::{audit_log, host, vm, vm_device};
 use crate::host_client::HostTarget;
 use crate::locks::VmGuard;
 use crate::nics;
@@ -21,7 +21,7 @@ use crate::{host_view, vms, Engine, EngineResult};
 use hotnic_agent_api::client::ClientError;
 use hotnic_agent_api::VmStats;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 /// Runs monitoring until the task is aborted.
@@ -191,13 +191,35 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
         let applied = host_view::apply(db, &stored, stats, &[]).await?;
         record_late_releases(engine, &vm, &applied).await?;
         record_resolved_intents(engine, &vm, &applied).await?;
-        for nic in &applied.unexpected {
-            tracing::warn!(nic = %nic.interface.id, vm = %vm.id, "host still has a NIC the engine holds unplugged");
-        }
+        record_unexpected(engine, host, &vm, &applied).await?;
         changed |= applied.changed;
     }
     if changed {
         engine.changed(Some(vm.id));
+    }
+    Ok(())
+}
+
+/// A NIC the host has plugged while the database holds it unplugged (and
+/// no intent explains it) is never silently adopted nor dropped: one
+/// warning event says so, the first time a pass sees it.
+async fn record_unexpected(engine: &Engine, host: &host::Model, vm: &vm::Model, applied: &host_view::Applied) -> EngineResult<()> {
+    const EVENT: &str = "nic_unexpected_on_host";
+    for nic in &applied.unexpected {
+        let last = audit_log::Entity::find()
+            .filter(audit_log::Column::NicId.eq(nic.interface.id))
+            .order_by_desc(audit_log::Column::Id)
+            .one(engine.db())
+            .await?;
+        if last.is_some_and(|event| event.event == EVENT) {
+            continue;
+        }
+        let message = format!(
+            "host {} has NIC {} plugged into VM {} although hotnic holds it unplugged; Plug adopts it as it is",
+            host.name, nic.interface.name, vm.name
+        );
+        let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: Some(host.id), ..Default::default() };
+        audit::record(engine.db(), audit::MONITORING, Severity::Warning, EVENT, message, subject).await?;
     }
     Ok(())
 }

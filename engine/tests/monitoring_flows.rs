@@ -13,10 +13,10 @@ mod fake_host;
 
 use common::admin;
 use fake_host::{FakeHost, Slots};
-use hotnic_engine::entities::audit_log;
+use hotnic_engine::entities::{audit_log, vm_device};
 use hotnic_engine::{clusters, hosts, monitoring, networks, nics, plug, run, vms, Database, Engine, EngineConfig};
 use hotnic_model::{NewCluster, NewHost, NewNetwork, NewNic, NewVm, Nic};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -179,3 +179,22 @@ async fn monitoring_cannot_undo_a_concurrent_plug(database: &Database) {
     assert_eq!(events(&engine, "nic_unplug_completed").await, 0);
 }
 on_both_databases!(monitoring_cannot_undo_a_concurrent_plug_db, monitoring_cannot_undo_a_concurrent_plug);
+
+/// A NIC the host has but the database holds unplugged (a write lost
+/// before intents existed, or another manager's doing) is reported once,
+/// not adopted and not ignored.
+async fn a_nic_only_the_host_has_is_reported_once(database: &Database) {
+    let Setup { engine, vm, nics: plugged, .. } = running_vm(database, Slots::Fresh, 1).await;
+    let nic = &plugged[0];
+    let row = vm_device::Entity::find_by_id(nic.id).one(engine.db()).await.unwrap().unwrap();
+    let mut row = row.into_active_model();
+    row.is_plugged = Set(false);
+    row.address = Set(None);
+    row.update(engine.db()).await.unwrap();
+    for _ in 0..3 {
+        monitoring::refresh_all(&engine).await.unwrap();
+    }
+    assert_eq!(events(&engine, "nic_unexpected_on_host").await, 1);
+    assert!(!nics::get_nic(&engine, &admin(), vm, nic.id).await.unwrap().plugged, "not adopted behind the user's back");
+}
+on_both_databases!(unexpected_nic_db, a_nic_only_the_host_has_is_reported_once);
