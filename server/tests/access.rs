@@ -406,3 +406,42 @@ async fn every_route_and_server_function_needs_a_caller() {
     assert_eq!(world.snapshot().await, before, "nothing changed");
     db.finish().await;
 }
+
+/// Bad input to the sign-in, user, token and permission routes: a 400
+/// with a reason, and nothing changes.
+#[tokio::test]
+async fn bad_input_to_the_access_routes_is_a_400_and_changes_nothing() {
+    let db = common::TestDb::sqlite(true).await;
+    let world = World::new(&db.database).await;
+    let admin = world.tokens[5].1.clone();
+    let before = world.snapshot().await;
+    let spare = format!("/api/users/{}", world.spare_user);
+    let routes = [("POST", "/api/session"), ("POST", "/api/users"), ("PUT", spare.as_str()), ("POST", "/api/tokens"), ("POST", "/api/permissions")];
+    let bodies = [json!({}), json!({"bogus": 1}), json!([1]), json!({"name": 7, "password": 7, "user": 7, "role": 7, "object": 7, "enabled": "yes"})];
+    for (method, uri) in routes {
+        for body in &bodies {
+            let (status, answer) = call(&world.router, admin.as_deref(), method, uri, Some(body.clone())).await;
+            // PUT /api/users/{id} with {} changes nothing and answers the user.
+            if method == "PUT" && *body == json!({}) {
+                assert_eq!(status, 200, "{method} {uri} {body}: {answer}");
+                continue;
+            }
+            assert_eq!(status, 400, "{method} {uri} {body}: {answer}");
+            assert!(answer["reason"].as_str().is_some_and(|r| !r.is_empty()), "{answer}");
+        }
+    }
+    let refusals = [
+        ("POST", "/api/users", json!({"name": "x y/", "password": "password-123"}), "name"),
+        ("POST", "/api/users", json!({"name": "eve", "password": "short"}), "password"),
+        ("POST", "/api/tokens", json!({"name": ""}), "name"),
+        ("POST", "/api/permissions", json!({"user": "nobody", "role": "ReadOnly", "object": {"kind": "system"}}), "user"),
+        ("POST", "/api/permissions", json!({"user": "spare", "role": "SuperUser", "object": {"kind": "vm", "id": world.vm}}), "role"),
+        ("POST", "/api/permissions", json!({"user": "spare", "role": "ReadOnly", "object": {"kind": "vm", "id": uuid::Uuid::nil()}}), "object"),
+    ];
+    for (method, uri, body, field) in refusals {
+        let (status, answer) = call(&world.router, admin.as_deref(), method, uri, Some(body.clone())).await;
+        assert_eq!((status, answer["field"].as_str()), (400, Some(field)), "{body}: {answer}");
+    }
+    assert_eq!(world.snapshot().await, before, "nothing changed");
+    db.finish().await;
+}
