@@ -55,7 +55,7 @@ pub async fn create_host(engine: &Engine, actor: &Actor, new: NewHost) -> Engine
         return Err(EngineError::invalid("token", "the agent token must have at least 8 characters"));
     }
     let expected = new.fingerprint.as_deref().map(parse_fingerprint).transpose()?;
-    actor.cluster(db, new.cluster_id, Act::ManageSystem).await?;
+    actor.cluster_in_input(db, new.cluster_id, Act::ManageSystem).await?;
     if host::Entity::find().filter(host::Column::Name.eq(name.as_str())).one(db).await?.is_some() {
         return Err(EngineError::Conflict(format!("a host named '{name}' already exists")));
     }
@@ -132,10 +132,7 @@ pub async fn accept_fingerprint(engine: &Engine, actor: &Actor, host_id: Uuid, a
 /// The images of a cluster's library: what its up hosts list, by name.
 pub async fn cluster_images(engine: &Engine, actor: &Actor, cluster_id: Uuid) -> EngineResult<Vec<hotnic_model::Image>> {
     let db = engine.db();
-    actor.cluster(db, cluster_id, Act::View).await.map_err(|e| match e {
-        EngineError::Invalid { reason, .. } => EngineError::NotFound(reason),
-        other => other,
-    })?;
+    actor.cluster(db, cluster_id, Act::View).await?;
     let hosts = host::Entity::find()
         .filter(host::Column::ClusterId.eq(cluster_id))
         .filter(host::Column::Status.eq(HostStatus::Up.as_str()))

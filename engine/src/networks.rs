@@ -48,7 +48,7 @@ pub fn parse_network_name(text: &str) -> EngineResult<String> {
 }
 
 pub async fn create_network(db: &impl ConnectionTrait, actor: &Actor, new: NewNetwork) -> EngineResult<Network> {
-    actor.cluster(db, new.cluster_id, Act::ManageCluster).await?;
+    actor.cluster_in_input(db, new.cluster_id, Act::ManageCluster).await?;
     let name = parse_network_name(&new.name).map_err(|e| match e {
         EngineError::Invalid { reason, .. } => EngineError::invalid("name", reason),
         other => other,

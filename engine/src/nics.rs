@@ -50,25 +50,19 @@ impl StoredNic {
 }
 
 /// NICs as the API shows them to `actor`, each with what they may do.
-/// `in_flow`: called by the flow that holds the VM's lock, which ends as
-/// the answer goes out (so it does not make the VM read busy).
-pub(crate) async fn present(engine: &Engine, actor: &Actor, vm: &vm::Model, nics: Vec<Nic>, in_flow: bool) -> EngineResult<Vec<Nic>> {
-    let mut facts = VmFacts::read(engine, vm).await?;
-    if in_flow {
-        facts.busy = false;
-    }
-    Ok(nics
-        .into_iter()
-        .map(|mut nic| {
-            nic.actions = nic_actions(actor, &facts, &nic);
-            nic
-        })
-        .collect())
+pub(crate) async fn present(engine: &Engine, actor: &Actor, vm: &vm::Model, nics: Vec<Nic>) -> EngineResult<Vec<Nic>> {
+    let facts = VmFacts::read(engine, vm).await?;
+    Ok(nics.into_iter().map(|nic| with_actions(actor, &facts, nic)).collect())
 }
 
 /// One NIC of [`present`].
-pub(crate) async fn present_one(engine: &Engine, actor: &Actor, vm: &vm::Model, nic: Nic, in_flow: bool) -> EngineResult<Nic> {
-    Ok(present(engine, actor, vm, vec![nic], in_flow).await?.remove(0))
+pub(crate) async fn present_one(engine: &Engine, actor: &Actor, vm: &vm::Model, nic: Nic) -> EngineResult<Nic> {
+    Ok(present(engine, actor, vm, vec![nic]).await?.remove(0))
+}
+
+pub(crate) fn with_actions(actor: &Actor, facts: &VmFacts<'_>, mut nic: Nic) -> Nic {
+    nic.actions = nic_actions(actor, facts, &nic);
+    nic
 }
 
 /// All NICs of a VM, by name.
@@ -116,13 +110,13 @@ pub async fn find_nic(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> E
 pub async fn list_nics(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vec<Nic>> {
     let vm = actor.vm(engine.db(), vm_id, Act::View).await?;
     let list = stored_nics(engine.db(), vm_id).await?.iter().map(StoredNic::view).collect();
-    present(engine, actor, &vm, list, false).await
+    present(engine, actor, &vm, list).await
 }
 
 pub async fn get_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
     let vm = actor.vm(engine.db(), vm_id, Act::View).await?;
     let nic = find_nic(engine.db(), vm_id, nic_id).await?.view();
-    present_one(engine, actor, &vm, nic, false).await
+    present_one(engine, actor, &vm, nic).await
 }
 
 fn parse_nic_name(text: &str) -> EngineResult<String> {
@@ -238,7 +232,7 @@ async fn insert_nic(
     .await?;
     txn.commit().await?;
     engine.changed(Some(vm_id));
-    present_one(engine, actor, &vm, StoredNic { interface, device, network }.view(), false).await
+    present_one(engine, actor, &vm, StoredNic { interface, device, network }.view()).await
 }
 
 /// The VDSM `device` of a NIC: its network's kind, bridgeless without one.

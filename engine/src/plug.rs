@@ -50,7 +50,8 @@ async fn set_plugged_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid, nic
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
     let nic = nics::find_nic(db, vm_id, nic_id).await?;
-    crate::allowed::cluster_level(db, &vm).await?.map_err(EngineError::Conflict)?;
+    let level = crate::allowed::cluster_level(db, &vm).await?;
+    level.clone().map_err(EngineError::Conflict)?;
     let wanted = action == Action::Plug;
     if nic.device.is_plugged == wanted {
         return Err(EngineError::Conflict(format!(
@@ -88,7 +89,10 @@ async fn set_plugged_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid, nic
         }
     }
     engine.changed(Some(vm_id));
-    nics::present_one(engine, actor, &vm, result?, true).await
+    // The lock this flow holds ends as the answer goes out: not busy.
+    let mut facts = crate::allowed::VmFacts::with_level(engine, &vm, level)?;
+    facts.busy = false;
+    Ok(nics::with_actions(actor, &facts, result?))
 }
 
 /// Records, before the host is asked, what it is asked to do: a crash

@@ -133,7 +133,7 @@ async fn require_images(engine: &Engine, actor: &Actor, cluster_id: Uuid, named:
 
 pub async fn create_vm(engine: &Engine, actor: &Actor, new: NewVm) -> EngineResult<Vm> {
     let db = engine.db();
-    actor.cluster(db, new.cluster_id, Act::ManageCluster).await?;
+    actor.cluster_in_input(db, new.cluster_id, Act::ManageCluster).await?;
     let name = EntityName::parse(&new.name).map_err(|e| EngineError::invalid("name", format!("VM {e}")))?;
     if !(64..=65536).contains(&new.memory_mib) {
         return Err(EngineError::invalid("memory_mib", "memory must be between 64 and 65536 MiB"));

@@ -19,12 +19,13 @@ use uuid::Uuid;
 pub async fn changes(State(engine): State<Engine>, Caller(actor): Caller) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let receiver = engine.subscribe();
     // Whether the caller sees each VM, asked once per VM per stream.
+    let sees_all = actor.visible() == Visible::All;
     let seen: HashMap<Uuid, bool> = HashMap::new();
-    let events = stream::unfold((receiver, engine, actor, seen), |(mut receiver, engine, actor, mut seen)| async move {
+    let events = stream::unfold((receiver, engine, actor, seen), move |(mut receiver, engine, actor, mut seen)| async move {
         loop {
             let data = match receiver.recv().await {
                 Ok(change) => match change.vm_id {
-                    Some(id) if !sees(&engine, &actor, &mut seen, id).await => continue,
+                    Some(id) if !sees_all && !sees(&engine, &actor, &mut seen, id).await => continue,
                     Some(id) => id.to_string(),
                     None => "all".into(),
                 },
@@ -38,12 +39,9 @@ pub async fn changes(State(engine): State<Engine>, Caller(actor): Caller) -> Sse
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
-/// A VM gone from the database is seen only by who saw it before (or by
-/// a caller with a role on the system, through `vm`'s answer).
+/// A VM gone from the database is seen only by who saw it before (a
+/// caller with a role on the system sees everything and is not asked).
 async fn sees(engine: &Engine, actor: &Actor, seen: &mut HashMap<Uuid, bool>, vm_id: Uuid) -> bool {
-    if actor.visible() == Visible::All {
-        return true;
-    }
     if let Some(known) = seen.get(&vm_id) {
         return *known;
     }

@@ -209,21 +209,22 @@ impl Actor {
         Ok(row)
     }
 
-    /// The cluster `cluster_id` if the caller may `act` on it. A cluster
-    /// named in a request body is an input: 400 on `cluster_id` when
-    /// unknown or unseen.
+    /// The cluster `cluster_id` if the caller may `act` on it: 404 when
+    /// they may not see it (or it does not exist), 403 when they may not act.
     pub async fn cluster(&self, db: &impl ConnectionTrait, cluster_id: Uuid, act: Act) -> EngineResult<cluster::Model> {
         let not_found = || format!("no cluster with id {cluster_id}");
-        let row = cluster::Entity::find_by_id(cluster_id)
-            .one(db)
-            .await?
-            .ok_or_else(|| EngineError::invalid("cluster_id", not_found()))?;
-        self.check(act, Target::Cluster(cluster_id), &format!("cluster {}", row.name), not_found)
-            .map_err(|e| match e {
-                EngineError::NotFound(reason) => EngineError::invalid("cluster_id", reason),
-                other => other,
-            })?;
+        let row = cluster::Entity::find_by_id(cluster_id).one(db).await?.ok_or_else(|| EngineError::NotFound(not_found()))?;
+        self.check(act, Target::Cluster(cluster_id), &format!("cluster {}", row.name), not_found)?;
         Ok(row)
+    }
+
+    /// [`Actor::cluster`] for a cluster a request body names: an unknown
+    /// or unseen one is the caller's input error on `cluster_id` (400).
+    pub async fn cluster_in_input(&self, db: &impl ConnectionTrait, cluster_id: Uuid, act: Act) -> EngineResult<cluster::Model> {
+        self.cluster(db, cluster_id, act).await.map_err(|e| match e {
+            EngineError::NotFound(reason) => EngineError::invalid("cluster_id", reason),
+            other => other,
+        })
     }
 
     /// Only a SuperUser may: hosts, clusters, users, permissions.

@@ -45,10 +45,7 @@ async fn target_of(db: &impl ConnectionTrait, actor: &Actor, object: PermissionO
     Ok(match object {
         PermissionObject::System => (Target::System, "the system".to_owned()),
         PermissionObject::Cluster(id) => {
-            let row = actor.cluster(db, id, Act::View).await.map_err(|e| match e {
-                EngineError::Invalid { reason, .. } => EngineError::NotFound(reason),
-                other => other,
-            })?;
+            let row = actor.cluster(db, id, Act::View).await?;
             (Target::Cluster(id), format!("cluster {}", row.name))
         }
         PermissionObject::Vm(id) => {

@@ -16,13 +16,6 @@ pub const WRONG_CREDENTIALS: &str = "wrong user name or password";
 /// A session's last-seen time is written at most this often.
 const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 
-/// A hash no password matches, checked when the user does not exist so a
-/// wrong name takes as long as a wrong password.
-fn decoy_hash() -> &'static str {
-    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| password_auth::generate_hash(secrets::new_secret("")))
-}
-
 /// Checks the password and opens a session: the cookie's secret and who
 /// signed in. A wrong name or password is 401 with one message; after
 /// repeated failures from one address, 429 until the back-off passes.
@@ -33,8 +26,7 @@ pub async fn sign_in(engine: &Engine, credentials: SignIn, address: Option<IpAdd
     }
     let db = engine.db();
     let row = users::find_user_by_name(db, &name).await?;
-    let hash = row.as_ref().map_or_else(|| decoy_hash().to_owned(), |r| r.password_hash.clone());
-    let matches = users::verify_password(credentials.password, hash).await && row.is_some();
+    let matches = users::verify_password(credentials.password, row.as_ref().map(|r| r.password_hash.clone())).await;
     let Some(row) = row.filter(|_| matches) else {
         engine.sign_in_throttle.failed(&name, address);
         tracing::warn!(user = %name, address = ?address, "failed sign-in");

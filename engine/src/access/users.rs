@@ -34,11 +34,21 @@ pub(crate) async fn hash_password(password: String) -> String {
     tokio::task::spawn_blocking(move || password_auth::generate_hash(password)).await.expect("hashing does not panic")
 }
 
-/// Whether `password` matches `hash` (a PHC string), off the async threads.
-pub(crate) async fn verify_password(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || password_auth::verify_password(password, &hash).is_ok())
-        .await
-        .unwrap_or(false)
+/// Whether `password` matches `hash` (a PHC string), off the async
+/// threads. Without a hash (no such user) it is checked against a decoy
+/// that nothing matches, so a wrong name takes as long as a wrong password.
+pub(crate) async fn verify_password(password: String, hash: Option<String>) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let matches = password_auth::verify_password(password, hash.as_deref().unwrap_or_else(|| decoy_hash()));
+        matches.is_ok() && hash.is_some()
+    })
+    .await
+    .unwrap_or(false)
+}
+
+fn decoy_hash() -> &'static str {
+    static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DECOY.get_or_init(|| password_auth::generate_hash(super::secrets::new_secret("")))
 }
 
 pub async fn list_users(engine: &Engine, actor: &Actor) -> EngineResult<Vec<User>> {
