@@ -1,7 +1,9 @@
 //! Opening the database (SQLite file by default, PostgreSQL when the URL
 //! says so) and bringing its schema up to date.
 
+use crate::locks::SharedLocks;
 use hotnic_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend, DbErr};
 use std::time::Duration;
@@ -9,17 +11,28 @@ use std::time::Duration;
 /// Where the database lives when `DATABASE_URL` is not set.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/hotnic.db?mode=rwc";
 
+/// Connections that hold VM locks for servers sharing a PostgreSQL
+/// database (one per VM a flow or monitoring holds). Kept apart from the
+/// query pool, so flows holding locks never starve their own queries.
+const LOCK_CONNECTIONS: u32 = 24;
+
 /// The engine's handle on its database: cheap to clone, shared by all flows.
 #[derive(Clone, Debug)]
 pub struct Database {
     pub conn: DatabaseConnection,
+    /// On PostgreSQL: the VM locks every server sharing the database sees.
+    pub(crate) shared_locks: Option<SharedLocks>,
 }
 
 impl Database {
-    /// Connects and applies every pending migration.
+    /// Connects and applies every pending migration. Servers starting
+    /// together on one PostgreSQL migrate one at a time.
     pub async fn open(url: &str) -> Result<Self, DbErr> {
         let database = Self::connect(url).await?;
-        Migrator::up(&database.conn, None).await?;
+        match &database.shared_locks {
+            Some(shared) => shared.one_at_a_time(Migrator::up(&database.conn, None)).await?,
+            None => Migrator::up(&database.conn, None).await?,
+        }
         Ok(database)
     }
 
@@ -45,7 +58,18 @@ impl Database {
             // last commits but never corrupts the file.
             .map_sqlx_sqlite_opts(|opts| opts.journal_mode(SqliteJournalMode::Wal).synchronous(SqliteSynchronous::Normal));
         let conn = sea_orm::Database::connect(options).await?;
-        Ok(Database { conn })
+        let shared_locks = match conn.get_database_backend() {
+            DbBackend::Postgres => {
+                let pool = PgPoolOptions::new()
+                    .max_connections(LOCK_CONNECTIONS)
+                    .acquire_timeout(Duration::from_secs(2))
+                    .connect_lazy(url)
+                    .map_err(|e| DbErr::Custom(format!("bad PostgreSQL URL: {e}")))?;
+                Some(SharedLocks::new(pool))
+            }
+            _ => None,
+        };
+        Ok(Database { conn, shared_locks })
     }
 
     /// One server per SQLite file: the lock on `<file>.lock`, held as long

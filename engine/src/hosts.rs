@@ -79,6 +79,7 @@ pub async fn create_host(engine: &Engine, actor: &Actor, new: NewHost) -> Engine
         created_at: Set(chrono::Utc::now()),
         tls_fingerprint: Set(presented.to_string()),
         presented_fingerprint: Set(None),
+        monitored_by: Set(None),
     }
     .insert(db)
     .await?;

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod allowed;
 pub mod audit;
+pub mod change_feed;
 pub mod clusters;
 pub mod db;
 pub mod entities;
@@ -20,6 +21,7 @@ pub mod networks;
 pub mod nics;
 pub mod plug;
 pub mod run;
+pub mod servers;
 pub mod state;
 pub mod vms;
 
@@ -37,6 +39,8 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Change {
     pub vm_id: Option<Uuid>,
+    /// Made through another server sharing the database (not sent back).
+    pub from_peer: bool,
 }
 
 /// Settings an operator may change.
@@ -63,6 +67,9 @@ pub struct Engine {
     pub locks: locks::VmLocks,
     pub config: EngineConfig,
     pub sign_in_throttle: access::throttle::SignInThrottle,
+    /// This server among those sharing the database (see `servers`).
+    pub server_id: Uuid,
+    pub server_name: String,
     changes: broadcast::Sender<Change>,
 }
 
@@ -83,7 +90,19 @@ pub(crate) async fn detached<T: Send + 'static>(flow: impl std::future::Future<O
 impl Engine {
     pub fn new(database: Database, hosts: Arc<dyn HostClient>, config: EngineConfig) -> Self {
         let (changes, _) = broadcast::channel(256);
-        Engine { database, hosts, locks: locks::VmLocks::default(), config, sign_in_throttle: Default::default(), changes }
+        let server_id = Uuid::new_v4();
+        let machine = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+        let server_name = format!("{} pid {}", machine.trim(), std::process::id());
+        Engine {
+            locks: locks::VmLocks::new(database.shared_locks.clone()),
+            database,
+            hosts,
+            config,
+            sign_in_throttle: Default::default(),
+            server_id,
+            server_name,
+            changes,
+        }
     }
 
     pub fn db(&self) -> &sea_orm::DatabaseConnection {
@@ -97,6 +116,10 @@ impl Engine {
 
     pub(crate) fn changed(&self, vm_id: Option<Uuid>) {
         // No subscriber is fine: nobody is looking.
-        let _ = self.changes.send(Change { vm_id });
+        let _ = self.changes.send(Change { vm_id, from_peer: false });
+    }
+
+    pub(crate) fn peer_changed(&self, vm_id: Option<Uuid>) {
+        let _ = self.changes.send(Change { vm_id, from_peer: true });
     }
 }

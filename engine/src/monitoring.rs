@@ -17,7 +17,7 @@ use crate::host_client::HostTarget;
 use crate::locks::VmGuard;
 use crate::nics;
 use crate::state::{HostStatus, VmStatus};
-use crate::{host_view, vms, Engine, EngineResult};
+use crate::{host_view, servers, vms, Engine, EngineResult};
 use hotnic_agent_api::client::ClientError;
 use hotnic_agent_api::VmStats;
 use sea_orm::sea_query::Expr;
@@ -38,11 +38,12 @@ pub fn spawn(engine: Engine) -> tokio::task::JoinHandle<()> {
     })
 }
 
-/// One pass over every host.
+/// One pass over every host this server monitors (all of them, unless
+/// several servers share the database: see `servers`).
 pub async fn refresh_all(engine: &Engine) -> EngineResult<()> {
-    let hosts = host::Entity::find().all(engine.db()).await?;
+    let hosts = servers::hosts_to_monitor(engine).await?;
     // Hosts are few: one after another, each bounded by the client timeout.
-    for host in hosts.iter().filter(|h| h.status != HostStatus::Maintenance.as_str()) {
+    for host in &hosts {
         refresh_host(engine, host).await?;
     }
     Ok(())
@@ -53,18 +54,11 @@ pub async fn refresh_all(engine: &Engine) -> EngineResult<()> {
 /// of its own.
 pub async fn refresh_host(engine: &Engine, host: &host::Model) -> EngineResult<()> {
     let resident = vm::Entity::find().filter(vm::Column::HostId.eq(host.id)).all(engine.db()).await?;
-    let mut free = Vec::new();
-    let mut busy = Vec::new();
-    for vm in resident {
-        match engine.locks.try_lock_for_monitoring(vm.id) {
-            Some(guard) => free.push(guard),
-            None => busy.push(vm.id),
-        }
-    }
+    let ids: Vec<Uuid> = resident.iter().map(|vm| vm.id).collect();
+    let (free, busy) = engine.locks.try_lock_for_monitoring(&ids).await?;
     let first = poll_and_reconcile(engine, host, free, true);
     let after_flows = futures::future::join_all(busy.into_iter().map(|vm_id| async move {
-        let guard = engine.locks.lock_for_monitoring_when_free(vm_id, engine.config.monitoring_period).await;
-        match guard {
+        match engine.locks.lock_for_monitoring_when_free(vm_id, engine.config.monitoring_period).await? {
             Some(guard) => poll_and_reconcile(engine, host, vec![guard], false).await,
             None => Ok(()),
         }
@@ -81,6 +75,14 @@ async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<VmGua
     if held.is_empty() && !marks_host {
         return Ok(());
     }
+    let result = poll_and_reconcile_held(engine, host, &held, marks_host).await;
+    for guard in held {
+        guard.release().await;
+    }
+    result
+}
+
+async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[VmGuard], marks_host: bool) -> EngineResult<()> {
     let stats = engine.hosts.get_all_vm_stats(&HostTarget::from(host)).await;
     let db = engine.db();
     let ids: Vec<Uuid> = held.iter().map(VmGuard::vm_id).collect();

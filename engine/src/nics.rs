@@ -255,8 +255,7 @@ pub async fn edit_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid,
         || update.port_mirroring.is_some()
         || update.boot_order.is_some();
     if has_edits {
-        let _guard = engine.locks.lock(vm_id).await?;
-        apply_edits(engine, actor, vm_id, nic_id, update).await?;
+        engine.locks.with_vm(vm_id, apply_edits(engine, actor, vm_id, nic_id, update)).await?;
     }
     match plugged {
         Some(true) => plug::plug_nic(engine, actor, vm_id, nic_id).await,
@@ -339,7 +338,10 @@ async fn apply_edits(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, 
 /// MAC for the pool.
 pub async fn remove_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<()> {
     actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
-    let _guard = engine.locks.lock(vm_id).await?;
+    engine.locks.with_vm(vm_id, remove_nic_locked(engine, actor, vm_id, nic_id)).await
+}
+
+async fn remove_nic_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<()> {
     let txn = engine.db().begin().await?;
     let vm = vms::find_vm(&txn, vm_id).await?;
     let nic = find_nic(&txn, vm_id, nic_id).await?;

@@ -46,7 +46,10 @@ async fn set_plugged(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, 
 }
 
 async fn set_plugged_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
-    let _guard = engine.locks.lock(vm_id).await?;
+    engine.locks.with_vm(vm_id, set_plugged_to_the_end_locked(engine, actor, vm_id, nic_id, action)).await
+}
+
+async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
     let nic = nics::find_nic(db, vm_id, nic_id).await?;

@@ -21,7 +21,13 @@ pub async fn run_vm(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult
 }
 
 async fn run_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
-    let _guard = engine.locks.lock(vm_id).await?;
+    // Read back after the lock is let go, so the answer's actions do not
+    // call the VM busy.
+    let row = engine.locks.with_vm(vm_id, run_to_the_end_locked(engine, actor, vm_id)).await?;
+    vms::read_vm(engine, actor, row).await
+}
+
+async fn run_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<vm::Model> {
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
     if vms::status_of(&vm)? != VmStatus::Down {
@@ -104,8 +110,7 @@ async fn run_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineRe
     audit::record(db, &actor.audit_name(), Severity::Normal, "vm_started", format!("VM {} was started on host {}", vm.name, host.name), subject)
         .await?;
     engine.changed(Some(vm_id));
-    drop(_guard);
-    vms::read_vm(engine, actor, row).await
+    Ok(row)
 }
 
 fn disk_format(path: &str) -> &'static str {
@@ -148,7 +153,13 @@ pub async fn stop_vm(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResul
 }
 
 async fn stop_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
-    let _guard = engine.locks.lock(vm_id).await?;
+    // Read back after the lock is let go, so the answer's actions do not
+    // call the VM busy.
+    let row = engine.locks.with_vm(vm_id, stop_to_the_end_locked(engine, actor, vm_id)).await?;
+    vms::read_vm(engine, actor, row).await
+}
+
+async fn stop_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<vm::Model> {
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
     if vms::status_of(&vm)? == VmStatus::Down {
@@ -179,6 +190,5 @@ async fn stop_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineR
     )
     .await?;
     engine.changed(Some(vm_id));
-    drop(_guard);
-    vms::read_vm(engine, actor, row).await
+    Ok(row)
 }

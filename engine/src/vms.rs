@@ -186,7 +186,10 @@ pub async fn create_vm(engine: &Engine, actor: &Actor, new: NewVm) -> EngineResu
 /// Deletes a VM that is down, with its NICs (their MACs return to the pool).
 pub async fn delete_vm(engine: &Engine, actor: &Actor, id: Uuid) -> EngineResult<()> {
     actor.vm(engine.db(), id, Act::ManageCluster).await?;
-    let _guard = engine.locks.lock(id).await?;
+    engine.locks.with_vm(id, delete_vm_locked(engine, actor, id)).await
+}
+
+async fn delete_vm_locked(engine: &Engine, actor: &Actor, id: Uuid) -> EngineResult<()> {
     let db = engine.db();
     let row = find_vm(db, id).await?;
     if status_of(&row)? != VmStatus::Down {

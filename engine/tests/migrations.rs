@@ -7,7 +7,7 @@ use hotnic_engine::Database;
 use hotnic_migrations::{Migrator, MigratorTrait, SchemaManager};
 
 const TABLES: &[&str] =
-    &["clusters", "hosts", "networks", "vms", "vm_interfaces", "vm_device", "mac_pool", "audit_log", "users", "sessions", "api_tokens", "permissions"];
+    &["clusters", "hosts", "networks", "vms", "vm_interfaces", "vm_device", "mac_pool", "audit_log", "users", "sessions", "api_tokens", "permissions", "servers"];
 
 async fn tables_present(database: &Database) -> Vec<&'static str> {
     let manager = SchemaManager::new(&database.conn);
@@ -28,7 +28,7 @@ async fn up_down_up(database: &Database) {
     assert_eq!(tables_present(database).await, TABLES);
     assert!(Migrator::get_pending_migrations(&database.conn).await.unwrap().is_empty());
     let health = hotnic_engine::health::health(database).await.unwrap();
-    assert_eq!(health.schema_version, "m20261128_000002_nic_intents");
+    assert_eq!(health.schema_version, "m20261128_000003_servers");
     assert_eq!(health.migrations_applied, Migrator::migrations().len());
 
     // The default MAC pool is seeded with oVirt's range.

@@ -14,8 +14,8 @@ mod fake_host;
 use common::admin;
 use fake_host::{FakeHost, Slots};
 use hotnic_engine::entities::{audit_log, vm_device};
-use hotnic_engine::{clusters, hosts, monitoring, networks, nics, plug, run, vms, Database, Engine, EngineConfig};
-use hotnic_model::{NewCluster, NewHost, NewNetwork, NewNic, NewVm, Nic};
+use hotnic_engine::{monitoring, nics, plug, run, vms, Database, Engine, EngineConfig};
+use hotnic_model::{NewNic, NewVm, Nic};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -36,21 +36,8 @@ async fn running_vm(database: &Database, slots: Slots, count: usize) -> Setup {
     let host = Arc::new(FakeHost::new(slots, Duration::from_millis(15)));
     let config = EngineConfig { monitoring_period: PERIOD, ..Default::default() };
     let engine = Engine::new(database.clone(), host.clone(), config);
-    let db = engine.db();
-    let cluster =
-        clusters::create_cluster(db, &admin(), NewCluster { name: "c".into(), compatibility_version: "4.7".into() }).await.unwrap();
-    networks::create_network(db, &admin(), NewNetwork { name: "ovirtmgmt".into(), cluster_id: cluster.id, kind: "bridge".into() })
-        .await
-        .unwrap();
-    let new_host = NewHost {
-        name: "fake".into(),
-        cluster_id: cluster.id,
-        agent_url: "https://127.0.0.1:9".into(),
-        token: "fake-token-0123456789".into(),
-        fingerprint: None,
-    };
-    hosts::create_host(&engine, &admin(), new_host).await.unwrap();
-    let new_vm = NewVm { name: "vm".into(), cluster_id: cluster.id, memory_mib: 128, vcpus: 1, kernel: None, initrd: None, cmdline: None, disk: None };
+    let cluster = fake_host::cluster_with_fake_host(&engine).await;
+    let new_vm = NewVm { name: "vm".into(), cluster_id: cluster, memory_mib: 128, vcpus: 1, kernel: None, initrd: None, cmdline: None, disk: None };
     let vm = vms::create_vm(&engine, &admin(), new_vm).await.unwrap().id;
     run::run_vm(&engine, &admin(), vm).await.unwrap();
     monitoring::refresh_all(&engine).await.unwrap();

@@ -7,6 +7,7 @@ mod m20261127_000001_unique_nic_address;
 mod m20261127_000002_host_fingerprints;
 mod m20261128_000001_users_and_permissions;
 mod m20261128_000002_nic_intents;
+mod m20261128_000003_servers;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_host_fingerprints::Migration),
             Box::new(m20261128_000001_users_and_permissions::Migration),
             Box::new(m20261128_000002_nic_intents::Migration),
+            Box::new(m20261128_000003_servers::Migration),
         ]
     }
 }

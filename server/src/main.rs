@@ -23,6 +23,9 @@ const SITE_DEFAULTS: &[(&str, &str)] = &[
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    // FAILPOINTS, in test builds only (fault tests stop a flow half way);
+    // a release build has no failpoints and ignores it.
+    let _failpoints = fail::FailScenario::setup();
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .init();
@@ -47,8 +50,9 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // A host call may wait for a guest's unplug (30 s at the agent): allow more.
     let engine = Engine::new(database, AgentHosts::new(Duration::from_secs(45)), config);
     let monitoring = hotnic_engine::monitoring::spawn(engine.clone());
+    let change_feed = hotnic_engine::change_feed::spawn(&engine);
     let sessions = tokio::spawn(forget_idle_sessions(engine.clone()));
-    let app = hotnic::router(engine, leptos_options);
+    let app = hotnic::router(engine.clone(), leptos_options);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("hotnic listening on http://{addr}");
     // The peer address feeds the sign-in back-off.
@@ -56,6 +60,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
     monitoring.abort();
     sessions.abort();
+    if let Some(feed) = change_feed {
+        feed.abort();
+    }
+    // Other servers on the database take this one's hosts at once.
+    if let Err(err) = hotnic_engine::servers::leave(&engine).await {
+        tracing::warn!(error = %err, "could not hand this server's hosts over; others take them after its silence");
+    }
     Ok(())
 }
 

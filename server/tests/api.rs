@@ -50,7 +50,7 @@ async fn health_reports_database_and_schema() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "sqlite");
-    assert_eq!(body["schema_version"], "m20261128_000002_nic_intents");
+    assert_eq!(body["schema_version"], "m20261128_000003_servers");
     assert_eq!(body["migrations_applied"], 5);
 }
 

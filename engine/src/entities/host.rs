@@ -17,6 +17,8 @@ pub struct Model {
     pub tls_fingerprint: String,
     /// A different one the agent presented; waits for an administrator.
     pub presented_fingerprint: Option<String>,
+    /// The server whose monitoring polls this host (see `servers`).
+    pub monitored_by: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -8,6 +8,7 @@ pub mod host;
 pub mod mac_pool;
 pub mod network;
 pub mod permission;
+pub mod server;
 pub mod session;
 pub mod user;
 pub mod vm;

@@ -206,3 +206,25 @@ impl HostClient for FakeHost {
         Ok(HotunplugNicResult { vm_id: params.vm_id })
     }
 }
+
+/// A cluster ("c", level 4.7) with network ovirtmgmt and the engine's fake
+/// host registered in it; returns the cluster id.
+pub async fn cluster_with_fake_host(engine: &hotnic_engine::Engine) -> Uuid {
+    use hotnic_engine::{clusters, hosts, networks};
+    use hotnic_model::{NewCluster, NewHost, NewNetwork};
+    let admin = crate::common::admin();
+    let db = engine.db();
+    let cluster = clusters::create_cluster(db, &admin, NewCluster { name: "c".into(), compatibility_version: "4.7".into() }).await.unwrap();
+    networks::create_network(db, &admin, NewNetwork { name: "ovirtmgmt".into(), cluster_id: cluster.id, kind: "bridge".into() })
+        .await
+        .unwrap();
+    let new_host = NewHost {
+        name: "fake".into(),
+        cluster_id: cluster.id,
+        agent_url: "https://127.0.0.1:9".into(),
+        token: "fake-token-0123456789".into(),
+        fingerprint: None,
+    };
+    hosts::create_host(engine, &admin, new_host).await.unwrap();
+    cluster.id
+}

@@ -9,6 +9,8 @@ use sea_orm::{ConnectionTrait, Statement};
 
 pub struct TestDb {
     pub database: Database,
+    /// Where it is, to open it again (as a second server would).
+    pub url: String,
     cleanup: Cleanup,
 }
 
@@ -23,7 +25,7 @@ impl TestDb {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
         let database = open(&url, migrate).await;
-        TestDb { database, cleanup: Cleanup::Sqlite(dir) }
+        TestDb { database, url, cleanup: Cleanup::Sqlite(dir) }
     }
 
     /// A new empty PostgreSQL database; fails loudly when none is reachable,
@@ -44,7 +46,7 @@ impl TestDb {
         admin.conn.close().await.ok();
         let url = replace_database(&admin_url, &name);
         let database = open(&url, migrate).await;
-        TestDb { database, cleanup: Cleanup::Postgres { admin_url, name } }
+        TestDb { database, url, cleanup: Cleanup::Postgres { admin_url, name } }
     }
 
     /// Drops a PostgreSQL test database (SQLite's folder goes with the value).

@@ -9,7 +9,14 @@
 //! flow holds is not skipped for long: monitoring asks for it and the lock
 //! passes to monitoring the moment the flow ends, before the next flow can
 //! take it, so a busy loop of flows cannot starve monitoring.
-//! The locks live in this process: one hotnic server per database.
+//! The table here orders this process's flows and monitoring. On
+//! PostgreSQL the same locks are also held in the database (`shared`), so
+//! servers sharing it refuse and wait for each other by the same rules. A
+//! SQLite file has one server (see `Database::claim_sole_server`).
+
+mod shared;
+
+pub(crate) use shared::SharedLocks;
 
 use crate::{EngineError, EngineResult};
 use std::collections::{HashMap, HashSet};
@@ -27,6 +34,7 @@ pub const MONITOR_WAIT: Duration = Duration::from_secs(10);
 pub struct VmLocks {
     inner: Arc<Mutex<LockTable>>,
     released: Arc<Notify>,
+    shared: Option<SharedLocks>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,18 +53,46 @@ struct LockTable {
     handed_over: HashSet<Uuid>,
 }
 
-/// Held while a flow (or monitoring) works on a VM; released on drop.
+/// Held while a flow (or monitoring) works on a VM. [`VmGuard::release`]
+/// lets go at once; dropping lets go too (the database's part a moment
+/// later).
 #[derive(Debug)]
 pub struct VmGuard {
     locks: VmLocks,
     vm_id: Uuid,
+    /// The database's part, shared by the VMs one monitoring pass took together.
+    shared: Option<Arc<shared::Hold>>,
 }
 
 impl VmLocks {
+    /// Locks held in this process only, plus in `shared` when servers
+    /// share the database.
+    pub(crate) fn new(shared: Option<SharedLocks>) -> Self {
+        VmLocks { shared, ..Default::default() }
+    }
+
     /// The lock for a flow: refused (busy) while another flow holds the VM;
     /// waited for while monitoring does.
     pub async fn lock(&self, vm_id: Uuid) -> EngineResult<VmGuard> {
         let deadline = Instant::now() + MONITOR_WAIT;
+        let mut guard = self.lock_here(vm_id, deadline).await?;
+        if let Some(shared) = &self.shared {
+            let wait = deadline.saturating_duration_since(Instant::now());
+            guard.shared = Some(Arc::new(shared.lock_for_flow(vm_id, wait).await?));
+        }
+        Ok(guard)
+    }
+
+    /// Runs `work` (a flow's body) holding the VM's lock, and lets go
+    /// before returning its result.
+    pub async fn with_vm<T>(&self, vm_id: Uuid, work: impl std::future::Future<Output = EngineResult<T>>) -> EngineResult<T> {
+        let guard = self.lock(vm_id).await?;
+        let result = work.await;
+        guard.release().await;
+        result
+    }
+
+    async fn lock_here(&self, vm_id: Uuid, deadline: Instant) -> EngineResult<VmGuard> {
         loop {
             let released = self.released.notified();
             tokio::pin!(released);
@@ -78,8 +114,34 @@ impl VmLocks {
         }
     }
 
-    /// The lock for monitoring, if nobody holds the VM now.
-    pub fn try_lock_for_monitoring(&self, vm_id: Uuid) -> Option<VmGuard> {
+    /// Monitoring's locks on those of `vm_ids` nobody holds now; the
+    /// others are returned as busy.
+    pub async fn try_lock_for_monitoring(&self, vm_ids: &[Uuid]) -> EngineResult<(Vec<VmGuard>, Vec<Uuid>)> {
+        let (mut held, mut busy): (Vec<VmGuard>, Vec<Uuid>) = (Vec::new(), Vec::new());
+        for vm_id in vm_ids {
+            match self.try_lock_here(*vm_id) {
+                Some(guard) => held.push(guard),
+                None => busy.push(*vm_id),
+            }
+        }
+        let Some(shared) = self.shared.as_ref().filter(|_| !held.is_empty()) else { return Ok((held, busy)) };
+        let ids: Vec<Uuid> = held.iter().map(VmGuard::vm_id).collect();
+        let (hold, got) = shared.try_lock_many(&ids).await?;
+        let hold = Arc::new(hold);
+        let mut kept = Vec::new();
+        for mut guard in held {
+            if got.contains(&guard.vm_id) {
+                guard.shared = Some(hold.clone());
+                kept.push(guard);
+            } else {
+                busy.push(guard.vm_id);
+            }
+        }
+        Ok((kept, busy))
+    }
+
+    /// The lock for monitoring, if nobody holds the VM in this process now.
+    fn try_lock_here(&self, vm_id: Uuid) -> Option<VmGuard> {
         let mut table = self.table();
         if table.held.contains_key(&vm_id) {
             return None;
@@ -90,8 +152,21 @@ impl VmLocks {
 
     /// The lock for monitoring as soon as the current holder lets go (it
     /// passes straight to monitoring), or None after `wait`.
-    pub async fn lock_for_monitoring_when_free(&self, vm_id: Uuid, wait: Duration) -> Option<VmGuard> {
-        if let Some(guard) = self.try_lock_for_monitoring(vm_id) {
+    pub async fn lock_for_monitoring_when_free(&self, vm_id: Uuid, wait: Duration) -> EngineResult<Option<VmGuard>> {
+        let deadline = Instant::now() + wait;
+        let Some(mut guard) = self.lock_here_for_monitoring_when_free(vm_id, wait).await else { return Ok(None) };
+        if let Some(shared) = &self.shared {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match shared.lock_when_free(vm_id, left).await? {
+                Some(hold) => guard.shared = Some(Arc::new(hold)),
+                None => return Ok(None),
+            }
+        }
+        Ok(Some(guard))
+    }
+
+    async fn lock_here_for_monitoring_when_free(&self, vm_id: Uuid, wait: Duration) -> Option<VmGuard> {
+        if let Some(guard) = self.try_lock_here(vm_id) {
             return Some(guard);
         }
         let deadline = Instant::now() + wait;
@@ -124,7 +199,7 @@ impl VmLocks {
     }
 
     fn guard(&self, vm_id: Uuid) -> VmGuard {
-        VmGuard { locks: self.clone(), vm_id }
+        VmGuard { locks: self.clone(), vm_id, shared: None }
     }
 
     fn table(&self) -> std::sync::MutexGuard<'_, LockTable> {
@@ -144,6 +219,14 @@ fn stop_waiting(table: &mut LockTable, vm_id: Uuid) {
 impl VmGuard {
     pub fn vm_id(&self) -> Uuid {
         self.vm_id
+    }
+
+    /// Lets go now: the next flow on any server finds the VM free as soon
+    /// as this returns.
+    pub async fn release(mut self) {
+        if let Some(hold) = self.shared.take() {
+            shared::release_shared(hold).await;
+        }
     }
 }
 
@@ -174,7 +257,7 @@ mod tests {
         assert!(matches!(locks.lock(vm).await, Err(EngineError::Busy)));
         let _other = locks.lock(other).await.expect("other VMs are independent");
         assert_eq!(locks.holder(vm), Some(Holder::Flow));
-        assert!(locks.try_lock_for_monitoring(vm).is_none(), "monitoring does not take a VM a flow holds");
+        assert!(locks.try_lock_here(vm).is_none(), "monitoring does not take a VM a flow holds");
         drop(guard);
         assert_eq!(locks.holder(vm), None);
         locks.lock(vm).await.expect("free again");
@@ -184,7 +267,7 @@ mod tests {
     async fn a_flow_waits_for_monitoring_instead_of_failing() {
         let locks = VmLocks::default();
         let vm = Uuid::new_v4();
-        let monitoring = locks.try_lock_for_monitoring(vm).unwrap();
+        let monitoring = locks.try_lock_here(vm).unwrap();
         let flow = tokio::spawn({
             let locks = locks.clone();
             async move { locks.lock(vm).await.map(|_| ()) }
@@ -199,7 +282,7 @@ mod tests {
     async fn a_flow_gives_up_on_monitoring_that_never_ends() {
         let locks = VmLocks::default();
         let vm = Uuid::new_v4();
-        let _stuck = locks.try_lock_for_monitoring(vm).unwrap();
+        let _stuck = locks.try_lock_here(vm).unwrap();
         assert!(matches!(locks.lock(vm).await, Err(EngineError::Busy)));
     }
 
@@ -210,7 +293,7 @@ mod tests {
         let flow = locks.lock(vm).await.unwrap();
         let monitoring = tokio::spawn({
             let locks = locks.clone();
-            async move { locks.lock_for_monitoring_when_free(vm, Duration::from_secs(5)).await }
+            async move { locks.lock_for_monitoring_when_free(vm, Duration::from_secs(5)).await.unwrap() }
         });
         tokio::time::sleep(Duration::from_millis(50)).await;
         drop(flow);
@@ -232,7 +315,7 @@ mod tests {
         let locks = VmLocks::default();
         let vm = Uuid::new_v4();
         let flow = locks.lock(vm).await.unwrap();
-        assert!(locks.lock_for_monitoring_when_free(vm, Duration::from_secs(1)).await.is_none());
+        assert!(locks.lock_for_monitoring_when_free(vm, Duration::from_secs(1)).await.unwrap().is_none());
         drop(flow);
         assert_eq!(locks.holder(vm), None, "nobody waits any more: nothing is handed over");
     }

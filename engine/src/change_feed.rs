@@ -1,0 +1,107 @@
+//! Changes between servers sharing a PostgreSQL database: each server
+//! publishes its own with NOTIFY (ids only, never data: the page reads the
+//! rest through its own permission checks) and passes its peers' on to its
+//! page streams, so a page served by one server shows a plug made through
+//! another. A lost listening connection is answered with one "everything
+//! changed", since notifications sent meanwhile are gone.
+
+use crate::{Change, Engine};
+use sea_orm::sqlx::{self, postgres::PgListener};
+use sea_orm::DbBackend;
+use std::time::Duration;
+use tokio::sync::broadcast::error::RecvError;
+use uuid::Uuid;
+
+const CHANNEL: &str = "hotnic_changes";
+
+/// Starts publishing and listening; None on SQLite (one server).
+pub fn spawn(engine: &Engine) -> Option<tokio::task::JoinHandle<()>> {
+    if engine.db().get_database_backend() != DbBackend::Postgres {
+        return None;
+    }
+    let publish = tokio::spawn(publish(engine.clone()));
+    let listen = tokio::spawn(listen(engine.clone()));
+    Some(tokio::spawn(async move {
+        // Ends (aborted) with the server; if one side fails the other goes on.
+        let _ = tokio::join!(publish, listen);
+    }))
+}
+
+async fn publish(engine: Engine) {
+    let pool = engine.db().get_postgres_connection_pool().clone();
+    let mut changes = engine.subscribe();
+    loop {
+        let vm_id = match changes.recv().await {
+            Ok(Change { from_peer: true, .. }) => continue,
+            Ok(change) => change.vm_id,
+            Err(RecvError::Lagged(_)) => None,
+            Err(RecvError::Closed) => return,
+        };
+        let payload = message(engine.server_id, vm_id);
+        if let Err(err) = sqlx::query("SELECT pg_notify($1, $2)").bind(CHANNEL).bind(&payload).execute(&pool).await {
+            tracing::warn!(error = %err, "could not tell the other servers about a change; their pages catch up at their next change");
+        }
+    }
+}
+
+async fn listen(engine: Engine) {
+    let pool = engine.db().get_postgres_connection_pool().clone();
+    loop {
+        match PgListener::connect_with(&pool).await {
+            Ok(mut listener) => {
+                if let Err(err) = listener.listen(CHANNEL).await {
+                    tracing::warn!(error = %err, "cannot listen for other servers' changes");
+                } else {
+                    loop {
+                        match listener.recv().await {
+                            Ok(note) => match parse(note.payload()) {
+                                Some((from, vm_id)) if from != engine.server_id => engine.peer_changed(vm_id),
+                                Some(_) => {}
+                                None => tracing::warn!(payload = note.payload(), "ignoring a change notice that does not parse"),
+                            },
+                            Err(err) => {
+                                tracing::warn!(error = %err, "lost the change notices of other servers; pages reload everything");
+                                engine.peer_changed(None);
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(err) => tracing::warn!(error = %err, "cannot listen for other servers' changes"),
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+/// "<server id> <vm id>", or "<server id> all".
+fn message(server: Uuid, vm_id: Option<Uuid>) -> String {
+    match vm_id {
+        Some(vm) => format!("{server} {vm}"),
+        None => format!("{server} all"),
+    }
+}
+
+fn parse(payload: &str) -> Option<(Uuid, Option<Uuid>)> {
+    let (server, what) = payload.split_once(' ')?;
+    let server = server.parse().ok()?;
+    match what {
+        "all" => Some((server, None)),
+        vm => Some((server, Some(vm.parse().ok()?))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{message, parse};
+    use uuid::Uuid;
+
+    #[test]
+    fn notices_read_back_as_written_and_garbage_is_refused() {
+        let (server, vm) = (Uuid::new_v4(), Uuid::new_v4());
+        assert_eq!(parse(&message(server, Some(vm))), Some((server, Some(vm))));
+        assert_eq!(parse(&message(server, None)), Some((server, None)));
+        assert_eq!(parse("nonsense"), None);
+        assert_eq!(parse(&format!("{server} not-a-uuid")), None);
+    }
+}

@@ -1,0 +1,173 @@
+//! The VM locks in PostgreSQL, for servers that share the database: the
+//! same rules as the in-process table, held as transaction-scoped advisory
+//! locks by a transaction that stays open while the lock is held. A server
+//! that dies loses its connection and so its locks, at once; nothing is
+//! left to expire.
+//!
+//! Two keys per VM: the *flow* key, which a second flow tries and is
+//! refused at once (409 busy, as on one server), and the *VM* key, which
+//! flows and monitoring both take, so monitoring never writes between a
+//! flow's host call and its database write. PostgreSQL queues waiters for
+//! a key in order, so monitoring waiting for a flow gets the VM before the
+//! next flow does.
+
+use crate::{EngineError, EngineResult};
+use sea_orm::sqlx::{self, postgres::PgPool, Postgres, Transaction};
+use sea_orm::{DbErr, RuntimeErr};
+use std::sync::Arc;
+use std::time::Duration;
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub(crate) struct SharedLocks {
+    pool: PgPool,
+}
+
+/// Locks held in the database until released or dropped.
+pub(crate) struct Hold {
+    txn: Transaction<'static, Postgres>,
+}
+
+impl std::fmt::Debug for Hold {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Hold")
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Key {
+    Vm = 0,
+    Flow = 1,
+}
+
+/// A 63-bit digest of the VM id, the low bit naming the key: two VMs share
+/// a key with odds of one in 2^62.
+fn key(vm_id: Uuid, kind: Key) -> i64 {
+    let bits = vm_id.as_u128();
+    let folded = (bits >> 64) as u64 ^ bits as u64;
+    ((folded & !1) | kind as u64) as i64
+}
+
+/// The key that lets one server at a time migrate the schema.
+pub(crate) const MIGRATIONS_KEY: i64 = 0x686f_746e_6963_6d69; // "hotnicmi"
+
+impl SharedLocks {
+    pub(crate) fn new(pool: PgPool) -> Self {
+        SharedLocks { pool }
+    }
+
+    async fn begin(&self) -> EngineResult<Transaction<'static, Postgres>> {
+        match self.pool.begin().await {
+            Ok(txn) => Ok(txn),
+            // Every lock connection is holding a VM: as busy as it gets.
+            Err(sqlx::Error::PoolTimedOut) => Err(EngineError::Busy),
+            Err(err) => Err(database(err)),
+        }
+    }
+
+    /// A flow's locks: refused at once while another flow (on any server)
+    /// holds the VM, waited for (up to `wait`) while monitoring does.
+    pub(crate) async fn lock_for_flow(&self, vm_id: Uuid, wait: Duration) -> EngineResult<Hold> {
+        let mut txn = self.begin().await?;
+        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
+            .bind(key(vm_id, Key::Flow))
+            .fetch_one(&mut *txn)
+            .await
+            .map_err(database)?;
+        if !got {
+            return Err(EngineError::Busy);
+        }
+        match wait_for(&mut txn, key(vm_id, Key::Vm), wait).await? {
+            true => Ok(Hold { txn }),
+            false => Err(EngineError::Busy),
+        }
+    }
+
+    /// Monitoring's locks on those of `vm_ids` nobody holds now, in one
+    /// statement; returns the ones it got.
+    pub(crate) async fn try_lock_many(&self, vm_ids: &[Uuid]) -> EngineResult<(Hold, Vec<Uuid>)> {
+        let mut txn = self.begin().await?;
+        let keys: Vec<i64> = vm_ids.iter().map(|id| key(*id, Key::Vm)).collect();
+        let got: Vec<i64> = sqlx::query_scalar("SELECT k FROM unnest($1::int8[]) AS k WHERE pg_try_advisory_xact_lock(k)")
+            .bind(&keys)
+            .fetch_all(&mut *txn)
+            .await
+            .map_err(database)?;
+        let held = vm_ids.iter().copied().filter(|id| got.contains(&key(*id, Key::Vm))).collect();
+        Ok((Hold { txn }, held))
+    }
+
+    /// Monitoring's lock on one VM as soon as its holder lets go, or None
+    /// after `wait`.
+    pub(crate) async fn lock_when_free(&self, vm_id: Uuid, wait: Duration) -> EngineResult<Option<Hold>> {
+        let mut txn = self.begin().await?;
+        Ok(wait_for(&mut txn, key(vm_id, Key::Vm), wait).await?.then_some(Hold { txn }))
+    }
+
+    /// Runs `work` while holding the migrations key, so servers started
+    /// together migrate one after another (the later ones find nothing to do).
+    pub(crate) async fn one_at_a_time<T>(&self, work: impl std::future::Future<Output = Result<T, DbErr>>) -> Result<T, DbErr> {
+        use sqlx::Connection;
+        // A connection of its own, closed afterwards: closing ends the
+        // session and with it the lock, whatever happened in between.
+        let mut conn = self.pool.acquire().await.map_err(db_err)?.detach();
+        sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATIONS_KEY).execute(&mut conn).await.map_err(db_err)?;
+        let result = work.await;
+        let _ = conn.close().await;
+        result
+    }
+}
+
+/// Takes `key` for the transaction, waiting at most `wait`; false when the
+/// wait ran out.
+async fn wait_for(txn: &mut Transaction<'static, Postgres>, key: i64, wait: Duration) -> EngineResult<bool> {
+    // set_config, unlike SET, takes a parameter; `true`: for this transaction.
+    let timeout = format!("{}ms", wait.as_millis().max(1));
+    sqlx::query("SELECT set_config('lock_timeout', $1, true)").bind(timeout).execute(&mut **txn).await.map_err(database)?;
+    match sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut **txn).await {
+        Ok(_) => Ok(true),
+        Err(sqlx::Error::Database(err)) if err.code().as_deref() == Some("55P03") => Ok(false),
+        Err(err) => Err(database(err)),
+    }
+}
+
+impl Hold {
+    /// Lets go now (dropping lets go too, a moment later).
+    pub(crate) async fn release(self) {
+        if let Err(err) = self.txn.commit().await {
+            tracing::warn!(error = %err, "releasing VM locks: the connection went; PostgreSQL released them with it");
+        }
+    }
+}
+
+/// Releases the hold once the last guard sharing it is released.
+pub(crate) async fn release_shared(hold: Arc<Hold>) {
+    if let Ok(hold) = Arc::try_unwrap(hold) {
+        hold.release().await;
+    }
+}
+
+fn db_err(err: sqlx::Error) -> DbErr {
+    DbErr::Conn(RuntimeErr::SqlxError(Arc::new(err)))
+}
+
+fn database(err: sqlx::Error) -> EngineError {
+    EngineError::Database(db_err(err))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{key, Key};
+    use uuid::Uuid;
+
+    #[test]
+    fn each_vm_has_two_keys_and_vms_differ() {
+        let a = Uuid::new_v4();
+        let b = Uuid::new_v4();
+        assert_ne!(key(a, Key::Vm), key(a, Key::Flow));
+        assert_eq!(key(a, Key::Vm) & 1, 0);
+        assert_eq!(key(a, Key::Flow) & 1, 1);
+        assert_ne!(key(a, Key::Vm), key(b, Key::Vm));
+        assert_eq!(key(a, Key::Vm), key(a, Key::Vm), "stable");
+    }
+}
