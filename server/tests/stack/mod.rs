@@ -31,6 +31,8 @@ pub const GUEST_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct Stack {
     pub engine: Engine,
+    /// Its database, for server processes that share it.
+    pub database_url: String,
     pub base: String,
     /// Sends the first admin's API token with every request.
     pub http: reqwest::Client,
@@ -103,14 +105,14 @@ impl Stack {
         let test_db = match backend {
             Backend::Sqlite => {
                 let url = format!("sqlite://{}?mode=rwc", db_dir.path().join("stack.db").display());
-                (Database::open(&url).await.unwrap(), None)
+                (Database::open(&url).await.unwrap(), url, None)
             }
             Backend::Postgres => {
                 let db = databases::TestDb::postgres(true).await;
-                (db.database.clone(), Some(db))
+                (db.database.clone(), db.url.clone(), Some(db))
             }
         };
-        let (database, pg) = test_db;
+        let (database, database_url, pg) = test_db;
         own_mac_range(&database).await;
         let config = EngineConfig { monitoring_period: Duration::from_millis(500), ..Default::default() };
         let engine = Engine::new(database, AgentHosts::new(unplug_timeout + Duration::from_secs(15)), config);
@@ -124,6 +126,7 @@ impl Stack {
 
         let mut stack = Stack {
             engine,
+            database_url,
             base,
             http: bearer_client(&admin_token),
             admin_token,

@@ -1,0 +1,135 @@
+//! Real `hotnic` server processes (the binary this package builds) on the
+//! database of a test stack, for tests that kill a server (SIGKILL) or run
+//! two of them. The stack's own in-process server set the data up; these
+//! serve it. They share its agent, its guest and its admin's API token.
+
+#![allow(dead_code)]
+
+use serde_json::Value;
+use std::path::PathBuf;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+/// Monitoring period of the server processes.
+pub const MONITORING_MS: u64 = 300;
+
+pub struct ServerProcess {
+    child: Option<Child>,
+    pub base: String,
+    pub http: reqwest::Client,
+    database_url: String,
+    data_dir: tempfile::TempDir,
+    port: u16,
+    /// Where its log goes (printed when a start fails).
+    pub log: PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts a server on `database_url` with FAILPOINTS set to
+    /// `failpoints` (e.g. "plug-after-host=pause"), and waits until it answers.
+    pub async fn start(database_url: &str, token: &str, failpoints: Option<&str>) -> ServerProcess {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let data_dir = tempfile::tempdir().unwrap();
+        let log = data_dir.path().join("server.log");
+        let mut server = ServerProcess {
+            child: None,
+            base: format!("http://127.0.0.1:{port}"),
+            http: super::stack::bearer_client(token),
+            database_url: database_url.to_owned(),
+            data_dir,
+            port,
+            log,
+        };
+        server.spawn(failpoints).await;
+        server
+    }
+
+    async fn spawn(&mut self, failpoints: Option<&str>) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
+        let mut command = Command::new(env!("CARGO_BIN_EXE_hotnic"));
+        command
+            .env("DATABASE_URL", &self.database_url)
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", self.port))
+            .env("HOTNIC_MONITORING_MS", MONITORING_MS.to_string())
+            .env("HOTNIC_DATA_DIR", self.data_dir.path())
+            .env("RUST_LOG", "info")
+            .env_remove("FAILPOINTS")
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        if let Some(failpoints) = failpoints {
+            command.env("FAILPOINTS", failpoints);
+        }
+        self.child = Some(command.spawn().expect("start the hotnic binary"));
+        let started = Instant::now();
+        loop {
+            if let Ok(response) = self.http.get(format!("{}/api/health", self.base)).send().await {
+                if response.status().is_success() {
+                    return;
+                }
+            }
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!("hotnic exited ({status}):\n{}", self.log_text());
+            }
+            assert!(started.elapsed() < Duration::from_secs(30), "hotnic did not answer within 30 s:\n{}", self.log_text());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().expect("running").id()
+    }
+
+    /// SIGKILL: no clean-up of any kind, as a crash or an OOM kill.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    /// Starts again on the same port and database.
+    pub async fn restart(&mut self, failpoints: Option<&str>) {
+        self.kill();
+        self.spawn(failpoints).await;
+    }
+
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    pub async fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<(u16, Value), reqwest::Error> {
+        let mut request = self.http.request(method.parse().unwrap(), format!("{}{path}", self.base));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await?;
+        let status = response.status().as_u16();
+        let text = response.text().await?;
+        Ok((status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() }))
+    }
+
+    pub async fn ok(&self, method: &str, path: &str, body: Option<Value>) -> Value {
+        let (status, value) = self.call(method, path, body).await.unwrap();
+        assert!((200..300).contains(&status), "{method} {path} → {status}: {value}");
+        value
+    }
+
+    /// Reads `path` until `done` holds for the answer (or `timeout`).
+    pub async fn wait_for(&self, path: &str, timeout: Duration, done: impl Fn(&Value) -> bool) -> Value {
+        let started = Instant::now();
+        loop {
+            let value = self.ok("GET", path, None).await;
+            if done(&value) {
+                return value;
+            }
+            assert!(started.elapsed() < timeout, "{path} not as expected within {timeout:?}: {value}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
