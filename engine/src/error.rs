@@ -97,11 +97,36 @@ impl EngineError {
                 (502, ApiError { reason: reason.clone(), detail: Some(source.to_string()), field: None })
             }
             EngineError::Interrupted => (503, ApiError::new(self.to_string())),
+            EngineError::Database(err) if database_unavailable(err) => {
+                tracing::warn!(error = %err, "the database did not answer");
+                (503, ApiError::new(DATABASE_UNAVAILABLE))
+            }
             EngineError::Database(err) => {
                 tracing::error!(error = %err, "database error");
                 (500, ApiError::new("internal database error; see the server log"))
             }
         }
+    }
+}
+
+/// What a caller reads while the database restarts or is out of reach.
+pub const DATABASE_UNAVAILABLE: &str =
+    "the database is unavailable (restarting or out of reach); try again in a moment. What a host did meanwhile is recorded by monitoring once the database is back";
+
+/// A lost or refused connection (the database restarting, the network),
+/// as opposed to a statement the database rejected.
+fn database_unavailable(err: &DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::RuntimeErr;
+    match err {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(err)) | DbErr::Query(RuntimeErr::SqlxError(err)) => match err.as_ref() {
+            Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed | Sqlx::Protocol(_) => true,
+            // Class 08: connection exception; 57P0x: the server shuts down or starts.
+            Sqlx::Database(db) => db.code().is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        },
+        _ => false,
     }
 }
 

@@ -1,17 +1,18 @@
-//! The hotnic server killed (SIGKILL) right after the agent answered (a
-//! failpoint holds the flow there: the binary built for tests has them)
-//! and started again: the database ends as the host is, through the intent
-//! the flow wrote first and one monitoring pass. For plug (the NIC ends
-//! plugged with the address the guest sees, and unplug works), unplug (the
-//! NIC ends unplugged, no address) and run (the VM ends running on its
-//! host, and plug works). On the real agent and guest, SQLite database.
+//! Faults in the middle of a flow, on the real agent and guest: the
+//! database ends as the host is, through the intent the flow wrote first
+//! and monitoring. Failpoints hold a flow at the fault (the binaries built
+//! for tests have them; release builds do not).
+//! - The hotnic server killed (SIGKILL) right after the agent answered a
+//!   plug, an unplug, a run, and started again (SQLite).
+//! - The agent killed after plugging, before answering, and started again.
+//! - PostgreSQL stopped while a plug is under way, then started again.
 
 mod procs;
 mod stack;
 
-use procs::ServerProcess;
+use procs::{AgentProcess, ServerProcess};
 use serde_json::{json, Value};
-use stack::{pci_text, Stack};
+use stack::{pci_text, Backend, Stack};
 use std::time::Duration;
 
 const SETTLE: Duration = Duration::from_secs(10);
@@ -92,4 +93,95 @@ async fn a_server_killed_after_the_host_answered_loses_nothing() {
     server.ok("POST", &format!("{nic_path}/unplug"), None).await;
     stack.wait_guest_sees(vm, &pci_text(&plugged), false).await;
     server.ok("POST", &format!("/api/vms/{vm}/stop"), None).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn an_agent_killed_mid_plug_loses_nothing() {
+    let mut stack = Stack::start("4.7", Duration::from_secs(30)).await;
+    let vm = stack.create_vm("agentkill", true).await;
+    stack.run(vm, true).await;
+    let nic = stack.add_nic(vm, "nic1", json!({})).await;
+    let nic_path = format!("/api/vms/{vm}/nics/{}", nic["id"].as_str().unwrap());
+    let mut agent = AgentProcess::replace(&mut stack, Some("agent-hotplug-before-answer=pause")).await;
+    let server = ServerProcess::start(&stack.database_url, &stack.admin_token, None).await;
+
+    let request = send_and_forget(&server, format!("{nic_path}/plug"));
+    wait_until("the host has the NIC", async || stack.host_nics(vm).await.len() == 1).await;
+    agent.kill();
+    let (status, answer) = request.await.unwrap().expect("the server answers");
+    assert_eq!(status, 502, "{answer}");
+    assert!(answer["reason"].as_str().unwrap().contains("did not answer"), "{answer}");
+    assert_eq!(server.ok("GET", &nic_path, None).await["plugged"], false, "nobody told hotnic yet");
+    server.wait_for("/api/hosts", SETTLE, |hosts| hosts[0]["status"] == "non_responsive").await;
+
+    agent.restart(&stack, None).await;
+    server.wait_for("/api/hosts", SETTLE, |hosts| hosts[0]["status"] == "up").await;
+    let plugged = server.wait_for(&nic_path, SETTLE, |n| n["plugged"] == true).await;
+    stack.wait_guest_sees(vm, &pci_text(&plugged), true).await;
+    server.ok("POST", &format!("{nic_path}/unplug"), None).await;
+    stack.wait_guest_sees(vm, &pci_text(&plugged), false).await;
+}
+
+/// Stops the test PostgreSQL; starts it again when dropped (also when the
+/// test fails half way: the other tests need it).
+struct PostgresStopped;
+
+fn pg_ctl(action: &str) {
+    let version = std::fs::read_dir("/etc/postgresql")
+        .expect("a local PostgreSQL cluster (make test starts one)")
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .max_by(|a, b| a.parse::<f64>().unwrap_or(0.0).total_cmp(&b.parse::<f64>().unwrap_or(0.0)))
+        .unwrap();
+    let status = std::process::Command::new("pg_ctlcluster").args([&version, "main", action]).status().unwrap();
+    assert!(status.success(), "pg_ctlcluster {version} main {action}");
+}
+
+impl PostgresStopped {
+    fn now() -> Self {
+        pg_ctl("stop");
+        PostgresStopped
+    }
+}
+
+impl Drop for PostgresStopped {
+    fn drop(&mut self) {
+        pg_ctl("start");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn postgres_down_during_a_plug_gives_a_clear_error_and_loses_nothing() {
+    let stack = Stack::start_on(Backend::Postgres, "4.7", Duration::from_secs(30)).await;
+    let vm = stack.create_vm("pgdown", true).await;
+    stack.run(vm, true).await;
+    let nic = stack.add_nic(vm, "nic1", json!({})).await;
+    let nic_path = format!("/api/vms/{vm}/nics/{}", nic["id"].as_str().unwrap());
+    // The flow pauses once after the host's answer, long enough for the
+    // database to be stopped under it.
+    let server = ServerProcess::start(&stack.database_url, &stack.admin_token, Some("plug-after-host=1*sleep(2000)")).await;
+
+    let request = send_and_forget(&server, format!("{nic_path}/plug"));
+    wait_until("the host has the NIC", async || stack.host_nics(vm).await.len() == 1).await;
+    let stopped = PostgresStopped::now();
+    let (status, answer) = request.await.unwrap().expect("the server answers");
+    assert_eq!(status, 503, "{answer}");
+    assert!(answer["reason"].as_str().unwrap().contains("the database is unavailable"), "{answer}");
+    let (status, answer) = server.call("GET", &nic_path, None).await.unwrap();
+    assert_eq!(status, 503, "reads say so too: {answer}");
+    drop(stopped);
+
+    // Back: monitoring records the plug the host did, and flows work.
+    let started = std::time::Instant::now();
+    let plugged = loop {
+        let (status, nic) = server.call("GET", &nic_path, None).await.unwrap();
+        if status == 200 && nic["plugged"] == true {
+            break nic;
+        }
+        assert!(started.elapsed() < Duration::from_secs(30), "not recorded after the database came back: {status} {nic}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    stack.wait_guest_sees(vm, &pci_text(&plugged), true).await;
+    server.ok("POST", &format!("{nic_path}/unplug"), None).await;
+    stack.wait_guest_sees(vm, &pci_text(&plugged), false).await;
+    assert!(stack.host_nics(vm).await.is_empty());
 }

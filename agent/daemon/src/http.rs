@@ -256,6 +256,8 @@ async fn hotplug_nic<H: Hypervisor>(
         .hotplug_nic(p.vm_id, nic)
         .await
         .map_err(|e| Failure(failure_status(Verb::HotplugNic, &e)))?;
+    // Fault tests stop the agent here: plugged, not yet answered.
+    fail::fail_point!("agent-hotplug-before-answer");
     log_done(
         Verb::HotplugNic,
         &alias,

@@ -133,3 +133,77 @@ impl Drop for ServerProcess {
         self.kill();
     }
 }
+
+/// The `hotnic-agent` binary cargo built beside this package's (`make test`
+/// builds the whole workspace, test features included, so it has failpoints).
+fn agent_binary() -> PathBuf {
+    let path = std::path::Path::new(env!("CARGO_BIN_EXE_hotnic")).with_file_name("hotnic-agent");
+    assert!(path.is_file(), "{} missing: run the workspace's tests (make test), which build it", path.display());
+    path
+}
+
+/// A real agent process taking over a stack's agent: same address, token,
+/// certificate, images and consoles, so the host the stack registered is
+/// this one.
+pub struct AgentProcess {
+    child: Option<Child>,
+    args: Vec<String>,
+    log: PathBuf,
+    _log_dir: tempfile::TempDir,
+}
+
+impl AgentProcess {
+    pub async fn replace(stack: &mut super::stack::Stack, failpoints: Option<&str>) -> AgentProcess {
+        let agent = stack.agent.take().expect("the stack's agent runs");
+        let addr = agent.addr;
+        agent.stop().await.unwrap();
+        let args = vec![
+            format!("--listen={addr}"),
+            format!("--token={}", stack.token),
+            format!("--images-dir={}", stack.images.display()),
+            format!("--console-dir={}", stack.console_dir.path().display()),
+            format!("--tls-dir={}", stack.tls_dir.display()),
+            format!("--network={}", super::stack::BRIDGE),
+            format!("--unplug-timeout-secs={}", stack.agent_config.unplug_timeout.as_secs()),
+        ];
+        let log_dir = tempfile::tempdir().unwrap();
+        let mut process = AgentProcess { child: None, args, log: log_dir.path().join("agent.log"), _log_dir: log_dir };
+        process.spawn(stack, failpoints).await;
+        process
+    }
+
+    async fn spawn(&mut self, stack: &super::stack::Stack, failpoints: Option<&str>) {
+        let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
+        let mut command = Command::new(agent_binary());
+        command.args(&self.args).env("RUST_LOG", "info").env_remove("FAILPOINTS").stdout(log.try_clone().unwrap()).stderr(log);
+        if let Some(failpoints) = failpoints {
+            command.env("FAILPOINTS", failpoints);
+        }
+        self.child = Some(command.spawn().expect("start hotnic-agent"));
+        let client = stack.agent_client();
+        let started = Instant::now();
+        while client.get_all_vm_stats().await.is_err() {
+            assert!(started.elapsed() < Duration::from_secs(30), "hotnic-agent did not answer:\n{}", std::fs::read_to_string(&self.log).unwrap_or_default());
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// SIGKILL.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    pub async fn restart(&mut self, stack: &super::stack::Stack, failpoints: Option<&str>) {
+        self.kill();
+        self.spawn(stack, failpoints).await;
+    }
+}
+
+impl Drop for AgentProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
