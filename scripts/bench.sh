@@ -4,9 +4,12 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$HOTNIC_ROOT"
-scripts/deps.sh run
+scripts/deps.sh test
 scripts/prune-cache.sh
 echo "== hot plug/unplug: libvirt through the virt crate vs the agent's HTTP API"
 scripts/agent.sh bench
 echo "== plug/unplug: through hotnic's REST API (engine) vs straight to the agent"
 HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest} cargo bench -p hotnic --bench plug
+echo "== the OST sequence through two hotnic servers on one PostgreSQL at once, against one server"
+export HOTNIC_TEST_PG_URL=${HOTNIC_TEST_PG_URL:-$(scripts/postgres-up.sh)}
+HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest} cargo bench -p hotnic --bench two_servers

@@ -19,7 +19,7 @@ use crate::nics;
 use crate::state::{HostStatus, VmStatus};
 use crate::{host_view, servers, vms, Engine, EngineResult};
 use hotnic_agent_api::client::ClientError;
-use hotnic_agent_api::VmStats;
+use hotnic_agent_api::{VmList, VmStats};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
@@ -56,10 +56,10 @@ pub async fn refresh_host(engine: &Engine, host: &host::Model) -> EngineResult<(
     let resident = vm::Entity::find().filter(vm::Column::HostId.eq(host.id)).all(engine.db()).await?;
     let ids: Vec<Uuid> = resident.iter().map(|vm| vm.id).collect();
     let (free, busy) = engine.locks.try_lock_for_monitoring(&ids).await?;
-    let first = poll_and_reconcile(engine, host, free, true);
+    let first = poll_and_reconcile(engine, host, free, Some(&ids));
     let after_flows = futures::future::join_all(busy.into_iter().map(|vm_id| async move {
         match engine.locks.lock_for_monitoring_when_free(vm_id, engine.config.monitoring_period).await? {
-            Some(guard) => poll_and_reconcile(engine, host, vec![guard], false).await,
+            Some(guard) => poll_and_reconcile(engine, host, vec![guard], None).await,
             None => Ok(()),
         }
     }));
@@ -69,20 +69,23 @@ pub async fn refresh_host(engine: &Engine, host: &host::Model) -> EngineResult<(
 }
 
 /// Polls the host and reconciles the held VMs (read again now that they are
-/// held: a flow may have changed them). `marks_host` lets this poll change
-/// the host's own status.
-async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<VmGuard>, marks_host: bool) -> EngineResult<()> {
-    if held.is_empty() && !marks_host {
+/// held: a flow may have changed them). The host's first poll of a pass
+/// (`resident`: every VM the database places on it) also sets the host's
+/// own status and reports VMs the host runs that the database places
+/// elsewhere.
+async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<VmGuard>, resident: Option<&[Uuid]>) -> EngineResult<()> {
+    if held.is_empty() && resident.is_none() {
         return Ok(());
     }
-    let result = poll_and_reconcile_held(engine, host, &held, marks_host).await;
+    let result = poll_and_reconcile_held(engine, host, &held, resident).await;
     for guard in held {
         guard.release().await;
     }
     result
 }
 
-async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[VmGuard], marks_host: bool) -> EngineResult<()> {
+async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[VmGuard], resident: Option<&[Uuid]>) -> EngineResult<()> {
+    let marks_host = resident.is_some();
     let stats = engine.hosts.get_all_vm_stats(&HostTarget::from(host)).await;
     let db = engine.db();
     let ids: Vec<Uuid> = held.iter().map(VmGuard::vm_id).collect();
@@ -105,6 +108,52 @@ async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[Vm
     for vm in vms {
         let seen = stats.stats_list.iter().find(|s| s.vm_id == vm.id);
         reconcile_vm(engine, host, vm, seen).await?;
+    }
+    if let Some(resident) = resident {
+        record_misplaced(engine, host, &stats, resident).await?;
+    }
+    Ok(())
+}
+
+/// A VM of hotnic's that the host runs while the database places it on
+/// another host or none (started by hand, or moved behind hotnic's back)
+/// is not adopted: one warning event says so. Read again after the poll,
+/// so a run that placed it meanwhile is not taken for one. Domains that are
+/// not hotnic's VMs belong to someone else and are left alone.
+async fn record_misplaced(engine: &Engine, host: &host::Model, stats: &VmList, resident: &[Uuid]) -> EngineResult<()> {
+    const EVENT: &str = "vm_unexpected_on_host";
+    let others: Vec<Uuid> = stats.stats_list.iter().map(|s| s.vm_id).filter(|id| !resident.contains(id)).collect();
+    if others.is_empty() {
+        return Ok(());
+    }
+    let db = engine.db();
+    for vm in vm::Entity::find().filter(vm::Column::Id.is_in(others)).all(db).await? {
+        if vm.host_id == Some(host.id) {
+            continue;
+        }
+        let last = audit_log::Entity::find()
+            .filter(audit_log::Column::VmId.eq(vm.id))
+            .filter(audit_log::Column::HostId.eq(host.id))
+            .order_by_desc(audit_log::Column::Id)
+            .one(db)
+            .await?;
+        if last.is_some_and(|event| event.event == EVENT) {
+            continue;
+        }
+        let placed = match vm.host_id {
+            Some(other) => match host::Entity::find_by_id(other).one(db).await? {
+                Some(other) => format!("on host {}", other.name),
+                None => "on a host that no longer exists".to_owned(),
+            },
+            None => format!("nowhere (it is {})", vm.status),
+        };
+        let message = format!(
+            "host {} runs VM {} although hotnic places it {placed}; hotnic does not adopt it: stop it on {}",
+            host.name, vm.name, host.name
+        );
+        let subject = Subject { vm_id: Some(vm.id), host_id: Some(host.id), cluster_id: Some(vm.cluster_id), ..Default::default() };
+        audit::record(db, audit::MONITORING, Severity::Warning, EVENT, message, subject).await?;
+        engine.changed(Some(vm.id));
     }
     Ok(())
 }

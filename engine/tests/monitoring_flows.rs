@@ -5,6 +5,8 @@
 //!   because monitoring looked;
 //! - a plug the host answers with an address the database still holds for
 //!   another NIC reconciles that NIC first: no two NICs share an address.
+//! - a VM the host runs while the database places it nowhere is reported
+//!   once, not adopted.
 //! The same sequences on a real guest are in server/tests/booting.rs.
 
 mod common;
@@ -185,3 +187,21 @@ async fn a_nic_only_the_host_has_is_reported_once(database: &Database) {
     assert!(!nics::get_nic(&engine, &admin(), vm, nic.id).await.unwrap().plugged, "not adopted behind the user's back");
 }
 on_both_databases!(unexpected_nic_db, a_nic_only_the_host_has_is_reported_once);
+
+async fn a_vm_started_behind_hotnics_back_is_reported_once_not_adopted(database: &Database) {
+    let Setup { engine, host, vm, .. } = running_vm(database, Slots::Fresh, 0).await;
+    let cluster = vms::get_vm(&engine, &admin(), vm).await.unwrap().cluster_id;
+    let new_vm = NewVm { name: "by-hand".into(), cluster_id: cluster, memory_mib: 128, vcpus: 1, kernel: None, initrd: None, cmdline: None, disk: None };
+    let other = vms::create_vm(&engine, &admin(), new_vm).await.unwrap().id;
+    host.start_behind_hotnics_back(other);
+    for _ in 0..3 {
+        monitoring::refresh_all(&engine).await.unwrap();
+    }
+    assert_eq!(events(&engine, "vm_unexpected_on_host").await, 1, "once, not every pass");
+    let read = vms::get_vm(&engine, &admin(), other).await.unwrap();
+    assert_eq!((read.status.as_str(), read.host_id), ("down", None), "not adopted");
+    assert_eq!(events(&engine, "vm_down").await, 0, "the VM hotnic placed there is left alone");
+    let _ = vm;
+}
+
+on_both_databases!(a_vm_started_behind_hotnics_back_is_reported_once_not_adopted_on, a_vm_started_behind_hotnics_back_is_reported_once_not_adopted);

@@ -51,7 +51,7 @@ async fn health_reports_database_and_schema() {
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "sqlite");
     assert_eq!(body["schema_version"], "m20261128_000003_servers");
-    assert_eq!(body["migrations_applied"], 5);
+    assert_eq!(body["migrations_applied"], 6);
 }
 
 #[tokio::test]

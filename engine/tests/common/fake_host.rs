@@ -76,6 +76,12 @@ impl FakeHost {
         }
     }
 
+    /// Someone starts the VM on this host by hand, behind hotnic's back.
+    pub fn start_behind_hotnics_back(&self, vm: Uuid) {
+        let stats = VmStats { vm_id: vm, vm_name: "by hand".into(), status: "Up".into(), nics: vec![] };
+        self.state.lock().unwrap().vms.insert(vm, stats);
+    }
+
     /// (NIC id, slot) of what the VM holds now.
     pub fn nics_of(&self, vm: Uuid) -> Vec<(Uuid, u8)> {
         let state = self.state.lock().unwrap();
