@@ -9,7 +9,8 @@ mode=${1:-run}
 apt_packages=(pkg-config gcc libvirt-dev libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients
   qemu-system-x86 iproute2 cpio busybox-static gzip curl)
 if [[ $mode == test ]]; then
-  apt_packages+=(chromium postgresql)
+  # python3-venv and the headers build the oVirt SDK (scripts/ovirt-sdk.sh).
+  apt_packages+=(chromium postgresql python3-venv python3-dev libxml2-dev libcurl4-openssl-dev)
 fi
 missing=()
 for p in "${apt_packages[@]}"; do

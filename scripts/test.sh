@@ -17,6 +17,9 @@ scripts/libvirt-up.sh
 scripts/bridge.sh hnbr0 hnbr1
 export HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest}
 scripts/build-guest.sh "$HOTNIC_GUEST_DIR"
+# The official oVirt SDK, for the oVirt API tests (server/tests/ovirt_sdk.rs).
+HOTNIC_OVIRT_PYTHON=$(scripts/ovirt-sdk.sh)
+export HOTNIC_OVIRT_PYTHON
 
 # The browser's WASM must carry no database, runtime or libvirt code.
 if cargo tree --target wasm32-unknown-unknown -p hotnic-frontend -e normal --prefix none |

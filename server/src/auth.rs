@@ -1,10 +1,12 @@
 //! Who is calling, checked on every request before it reaches a page, the
 //! REST API or a server function:
-//! - `Authorization: Bearer <API token>`, else the session cookie, names
-//!   the caller (an [`Actor`] put in the request; flows check what it may
-//!   do). A bearer token that is not valid is 401 even with a cookie.
+//! - `Authorization: Bearer <API token>` (or a session's secret, as oVirt's
+//!   SSO hands out), else the session cookie, names the caller (an
+//!   [`Actor`] put in the request; flows check what it may do). A bearer
+//!   token that is not valid is 401 even with a cookie.
 //! - Without a caller: the API answers 401 (except health, the OpenAPI
-//!   document and signing in), a page redirects to /signin.
+//!   document and signing in; the oVirt API as an XML fault, except its
+//!   SSO), a page redirects to /signin.
 //! - A change (anything but GET/HEAD) signed by the cookie must come from
 //!   hotnic's own pages: `Sec-Fetch-Site: same-origin` or an `Origin`
 //!   equal to the public origin, and a JSON body type; otherwise 403 and
@@ -80,12 +82,21 @@ pub async fn authenticate(State(state): State<AuthState>, mut request: Request, 
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(|t| t.trim().to_owned());
     let cookie = session_secret(headers);
+    let ovirt = request.uri().path().starts_with("/ovirt-engine/");
     let found = match (&bearer, &cookie) {
-        (Some(token), _) => match tokens::resolve(&state.engine, token).await {
-            Ok(Some(actor)) => Some(actor),
-            Ok(None) => return refuse(StatusCode::UNAUTHORIZED, "the API token is not valid: revoked, mistyped, or its user is disabled"),
-            Err(err) => return RestError::from(err).into_response(),
-        },
+        (Some(token), _) => {
+            let resolved = match token.starts_with(tokens::PREFIX) {
+                true => tokens::resolve(&state.engine, token).await,
+                false => sessions::resolve(&state.engine, token).await,
+            };
+            match resolved {
+                Ok(Some(actor)) => Some(actor),
+                Ok(None) if ovirt => return crate::ovirt::unauthorized("the token is not valid: expired, signed out, revoked or mistyped; sign in again"),
+                Ok(None) => return refuse(StatusCode::UNAUTHORIZED, "the API token is not valid: revoked, mistyped, or its user is disabled"),
+                Err(err) if ovirt => return crate::ovirt::fault::Fault::from(err).into_response(),
+                Err(err) => return RestError::from(err).into_response(),
+            }
+        }
         (None, Some(secret)) => match sessions::resolve(&state.engine, secret).await {
             Ok(found) => found,
             Err(err) => return RestError::from(err).into_response(),
@@ -111,6 +122,10 @@ pub async fn authenticate(State(state): State<AuthState>, mut request: Request, 
             request.extensions_mut().insert(actor);
             next.run(request).await
         }
+        None if ovirt => match crate::ovirt::is_public(&path) {
+            true => next.run(request).await,
+            false => crate::ovirt::unauthorized(SIGN_IN_FIRST),
+        },
         None if path.starts_with("/api/") => {
             if is_public_api(request.method(), &path) {
                 next.run(request).await

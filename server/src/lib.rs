@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod guard;
+pub mod ovirt;
 pub mod push;
 pub mod rest;
 
@@ -28,7 +29,8 @@ pub fn router_with(engine: Engine, leptos_options: LeptosOptions, origin: auth::
     let context_engine = engine.clone();
     Router::new()
         .route("/api/changes", axum::routing::get(push::changes).with_state(engine.clone()))
-        .nest("/api", rest::router(engine))
+        .nest("/api", rest::router(engine.clone()))
+        .merge(ovirt::router(engine))
         .leptos_routes_with_context(
             &leptos_options,
             routes,

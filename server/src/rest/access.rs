@@ -118,7 +118,7 @@ pub async fn revoke(State(engine): State<Engine>, Caller(actor): Caller, Ids(per
 }
 
 /// The caller's IP address when the server knows it (sign-in back-off).
-pub struct ClientAddress(Option<IpAddr>);
+pub struct ClientAddress(pub Option<IpAddr>);
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientAddress {
     type Rejection = std::convert::Infallible;

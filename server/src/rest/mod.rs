@@ -1,7 +1,7 @@
 //! The REST API under /api: one module per resource, each handler parses
 //! the request and calls one engine flow.
 
-mod access;
+pub mod access;
 pub mod caller;
 mod clusters;
 mod error;
