@@ -53,7 +53,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let change_feed = hotnic_engine::change_feed::spawn(&engine);
     let sessions = tokio::spawn(forget_idle_sessions(engine.clone()));
     let app = hotnic::router(engine.clone(), leptos_options);
-    let listener = tokio::net::TcpListener::bind(addr).await?;
+    // Answers go out at once: without TCP_NODELAY a compressed answer
+    // written in pieces waits ~40 ms for the client's delayed ACK (oVirt
+    // SDK clients reuse one connection for every call).
+    use axum::serve::ListenerExt;
+    let listener = tokio::net::TcpListener::bind(addr).await?.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     tracing::info!("hotnic listening on http://{addr}");
     // The peer address feeds the sign-in back-off.
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();

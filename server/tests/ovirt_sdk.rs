@@ -52,6 +52,7 @@ async fn an_ovirt_sdk_script_runs_unchanged_against_hotnic() {
     let console = stack.console_dir.path().join(format!("{by_sdk}.log"));
     let python = sdk_python();
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ovirt_sdk/workflow.py");
+    let started = std::time::Instant::now();
     let run = tokio::process::Command::new(&python)
         .arg(script)
         .env("OVIRT_URL", format!("{}/ovirt-engine/api", stack.base))
@@ -63,6 +64,7 @@ async fn an_ovirt_sdk_script_runs_unchanged_against_hotnic() {
         .output()
         .await
         .unwrap_or_else(|e| panic!("cannot run {python}: {e}"));
+    println!("the SDK workflow took {:?}", started.elapsed());
     let (out, err) = (String::from_utf8_lossy(&run.stdout), String::from_utf8_lossy(&run.stderr));
     assert!(run.status.success(), "the SDK script failed:\n{out}\n{err}");
     let reported: Value = serde_json::from_str(out.lines().find_map(|l| l.strip_prefix("STATE ")).expect("the script prints its state")).unwrap();

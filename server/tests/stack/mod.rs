@@ -121,6 +121,11 @@ impl Stack {
         let base = format!("http://{}", listener.local_addr().unwrap());
         let router = hotnic::router(engine.clone(), options);
         let app = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        // As the hotnic binary serves (see main.rs).
+        use axum::serve::ListenerExt;
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         let admin_token = support::admin_token(&engine).await;
 
