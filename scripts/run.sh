@@ -47,6 +47,20 @@ for _ in $(seq 1 100); do
   curl -sf "http://$LEPTOS_SITE_ADDR/api/health" >/dev/null && break
   sleep 0.1
 done
+# Simulated hosts on request, for demos and scale (HOTNIC_SIMULATED_HOSTS=N).
+simulated=${HOTNIC_SIMULATED_HOSTS:-0}
+if ((simulated > 0)); then
+  export HOTNIC_SIMULATED_PORT=${HOTNIC_SIMULATED_PORT:-55000}
+  env -u HOTNIC_AGENT_TOKEN "$CARGO_TARGET_DIR/release/hotnic-agent" --simulate --simulate-hosts "$simulated" \
+    --listen "127.0.0.1:$HOTNIC_SIMULATED_PORT" --token-file data/agent.token --network ovirtmgmt \
+    --tls-dir data/simulated-tls >data/simulated.log 2>&1 &
+  pids+=($!)
+  last=$((HOTNIC_SIMULATED_PORT + simulated - 1))
+  for _ in $(seq 1 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$last") 2>/dev/null && break
+    sleep 0.1
+  done
+fi
 python3 scripts/seed-demo.py "http://$LEPTOS_SITE_ADDR" "https://$agent_listen" data/agent.token data/admin.password
 if [[ -n ${HOTNIC_ADMIN_PASSWORD:-} ]]; then
   how="user admin, the password in HOTNIC_ADMIN_PASSWORD"

@@ -69,3 +69,23 @@ if not find("/api/vms", "demo"):
         "kernel": "vmlinuz", "initrd": "initrd.img",
         "cmdline": "console=ttyS0 quiet loglevel=1 panic=-1"})
 print(f"seed: cluster Default, host local, network ovirtmgmt and VM demo are ready")
+
+# Simulated hosts (HOTNIC_SIMULATED_HOSTS=N make run): cluster Simulated,
+# hosts sim-0… on consecutive ports from HOTNIC_SIMULATED_PORT, each with
+# the agent token followed by -i when there are several, and a VM sim-demo.
+simulated = int(os.environ.get("HOTNIC_SIMULATED_HOSTS") or 0)
+if simulated > 0:
+    port = int(os.environ.get("HOTNIC_SIMULATED_PORT", "55000"))
+    sim_cluster = find("/api/clusters", "Simulated") or call(
+        "POST", "/api/clusters", {"name": "Simulated", "compatibility_version": "4.7"})
+    if not find(f"/api/networks?cluster_id={sim_cluster['id']}", "ovirtmgmt"):
+        call("POST", "/api/networks", {"name": "ovirtmgmt", "cluster_id": sim_cluster["id"], "kind": "bridge"})
+    for i in range(simulated):
+        name = f"sim-{i}"
+        if not find("/api/hosts", name):
+            own = token + (f"-{i}" if simulated > 1 else "")
+            call("POST", "/api/hosts", {"name": name, "cluster_id": sim_cluster["id"],
+                                        "agent_url": f"https://127.0.0.1:{port + i}", "token": own})
+    if not find("/api/vms", "sim-demo"):
+        call("POST", "/api/vms", {"name": "sim-demo", "cluster_id": sim_cluster["id"], "memory_mib": 128, "vcpus": 1})
+    print(f"seed: cluster Simulated with {simulated} simulated hosts and VM sim-demo are ready")

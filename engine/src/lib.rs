@@ -50,11 +50,14 @@ pub struct EngineConfig {
     pub monitoring_period: Duration,
     /// A browser session ends after this long without a request.
     pub session_idle: Duration,
+    /// How long monitoring waits for one host's answer before it calls the
+    /// host silent (its VMs stay locked meanwhile, so keep it short).
+    pub host_timeout: Duration,
 }
 
 impl Default for EngineConfig {
     fn default() -> Self {
-        EngineConfig { monitoring_period: Duration::from_secs(2), session_idle: Duration::from_secs(8 * 3600) }
+        EngineConfig { monitoring_period: Duration::from_secs(2), session_idle: Duration::from_secs(8 * 3600), host_timeout: Duration::from_secs(5) }
     }
 }
 

@@ -4,6 +4,12 @@
 //! finished late), and marks a silent host non_responsive and its VMs
 //! unknown. It writes only what changed.
 //!
+//! Hosts are polled concurrently (at most [`CONCURRENT_HOSTS`] at once),
+//! each poll bounded by `EngineConfig::host_timeout`: a slow or dead host
+//! delays only itself, and an error on one host does not end the pass for
+//! the others. A host still being polled when the next period starts is
+//! not polled twice.
+//!
 //! Each VM is polled and written while monitoring holds its lock, so no
 //! flow can commit between the sample and the write. A VM a flow holds is
 //! not skipped: monitoring takes it the moment the flow ends (see
@@ -24,29 +30,61 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
-/// Runs monitoring until the task is aborted.
+/// Hosts polled at once by one server: enough for hundreds of hosts at
+/// a period of seconds, few enough to leave the database pool to flows.
+pub const CONCURRENT_HOSTS: usize = 16;
+
+/// Runs monitoring until the task is aborted: each period, every host this
+/// server monitors and is not polling already gets a poll of its own.
 pub fn spawn(engine: Engine) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
+        let slots = std::sync::Arc::new(tokio::sync::Semaphore::new(CONCURRENT_HOSTS));
+        let polling = std::sync::Arc::new(std::sync::Mutex::new(std::collections::HashSet::<Uuid>::new()));
         let mut tick = tokio::time::interval(engine.config.monitoring_period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(err) = refresh_all(&engine).await {
-                tracing::warn!(error = %err, "monitoring pass failed");
+            let hosts = match servers::hosts_to_monitor(&engine).await {
+                Ok(hosts) => hosts,
+                Err(err) => {
+                    tracing::warn!(error = %err, "monitoring: cannot read the hosts to poll");
+                    continue;
+                }
+            };
+            for host in hosts {
+                if !polling.lock().expect("polling set").insert(host.id) {
+                    continue; // its last poll has not ended: no second one
+                }
+                let (engine, slots, polling) = (engine.clone(), slots.clone(), polling.clone());
+                tokio::spawn(async move {
+                    let _slot = slots.acquire().await;
+                    if let Err(err) = refresh_host(&engine, &host).await {
+                        tracing::warn!(host = %host.name, error = %err, "monitoring a host failed; the next period tries again");
+                    }
+                    polling.lock().expect("polling set").remove(&host.id);
+                });
             }
         }
     })
 }
 
 /// One pass over every host this server monitors (all of them, unless
-/// several servers share the database: see `servers`).
+/// several servers share the database: see `servers`), concurrently; waits
+/// for all. An error on one host does not stop the others; the first is
+/// returned once all are done.
 pub async fn refresh_all(engine: &Engine) -> EngineResult<()> {
     let hosts = servers::hosts_to_monitor(engine).await?;
-    // Hosts are few: one after another, each bounded by the client timeout.
-    for host in &hosts {
-        refresh_host(engine, host).await?;
-    }
-    Ok(())
+    let slots = tokio::sync::Semaphore::new(CONCURRENT_HOSTS);
+    let results = futures::future::join_all(hosts.iter().map(|host| async {
+        let _slot = slots.acquire().await;
+        let result = refresh_host(engine, host).await;
+        if let Err(err) = &result {
+            tracing::warn!(host = %host.name, error = %err, "monitoring a host failed");
+        }
+        result
+    }))
+    .await;
+    results.into_iter().collect()
 }
 
 /// One host: the VMs nobody holds now, with one poll; then each VM a flow
@@ -86,7 +124,10 @@ async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<VmGua
 
 async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[VmGuard], resident: Option<&[Uuid]>) -> EngineResult<()> {
     let marks_host = resident.is_some();
-    let stats = engine.hosts.get_all_vm_stats(&HostTarget::from(host)).await;
+    let stats = match tokio::time::timeout(engine.config.host_timeout, engine.hosts.get_all_vm_stats(&HostTarget::from(host))).await {
+        Ok(answer) => answer.map_err(Silence::Answered),
+        Err(_) => Err(Silence::TimedOut(engine.config.host_timeout)),
+    };
     let db = engine.db();
     let ids: Vec<Uuid> = held.iter().map(VmGuard::vm_id).collect();
     let vms = if ids.is_empty() {
@@ -105,9 +146,12 @@ async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[Vm
     if marks_host && host.status == HostStatus::NonResponsive.as_str() {
         set_host_status(engine, host, HostStatus::Up, Severity::Normal, format!("Host {} answers again", host.name)).await?;
     }
+    let ids: Vec<Uuid> = vms.iter().map(|vm| vm.id).collect();
+    let mut stored = nics::stored_nics_of(db, &ids).await?;
     for vm in vms {
         let seen = stats.stats_list.iter().find(|s| s.vm_id == vm.id);
-        reconcile_vm(engine, host, vm, seen).await?;
+        let nics = stored.remove(&vm.id).unwrap_or_default();
+        reconcile_vm(engine, host, vm, seen, nics).await?;
     }
     if let Some(resident) = resident {
         record_misplaced(engine, host, &stats, resident).await?;
@@ -158,13 +202,32 @@ async fn record_misplaced(engine: &Engine, host: &host::Model, stats: &VmList, r
     Ok(())
 }
 
-async fn host_silent(engine: &Engine, host: &host::Model, held: &[vm::Model], error: &ClientError) -> EngineResult<()> {
+/// Why a host's poll brought nothing usable.
+enum Silence {
+    Answered(ClientError),
+    TimedOut(std::time::Duration),
+}
+
+impl std::fmt::Display for Silence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Silence::Answered(err) => err.fmt(f),
+            Silence::TimedOut(after) => write!(f, "no answer within {} s", after.as_secs_f32()),
+        }
+    }
+}
+
+async fn host_silent(engine: &Engine, host: &host::Model, held: &[vm::Model], error: &Silence) -> EngineResult<()> {
     // A new certificate is kept for an administrator to accept; it is not
     // trusted meanwhile.
     let presented = match error {
-        ClientError::CertificateChanged { presented, .. } => Some(presented.to_string()),
+        Silence::Answered(ClientError::CertificateChanged { presented, .. }) => Some(presented.to_string()),
         _ => None,
     };
+    // A host that answers what cannot be read is up but not understood:
+    // it is reported, and nothing it said is written (its VMs keep the
+    // state last known).
+    let garbled = matches!(error, Silence::Answered(ClientError::Malformed { .. }));
     if presented.is_some() && presented != host.presented_fingerprint {
         let mut row = host.clone().into_active_model();
         row.presented_fingerprint = Set(presented.clone());
@@ -176,11 +239,12 @@ async fn host_silent(engine: &Engine, host: &host::Model, held: &[vm::Model], er
                 "Host {} presents another TLS certificate ({new}) than the one hotnic trusts; it is refused until an administrator accepts the new fingerprint",
                 host.name
             ),
+            None if garbled => format!("Host {} answered what hotnic cannot read; nothing it said is recorded: {error}", host.name),
             None => format!("Host {} did not answer: {error}", host.name),
         };
         set_host_status(engine, host, HostStatus::NonResponsive, Severity::Error, message).await?;
     }
-    for vm in held {
+    for vm in held.iter().filter(|_| !garbled) {
         if vm.status != VmStatus::Unknown.as_str() && vm.status != VmStatus::Down.as_str() {
             let mut row = vm.clone().into_active_model();
             row.status = Set(VmStatus::Unknown.to_string());
@@ -214,7 +278,7 @@ fn vm_status_from_host(word: &str) -> VmStatus {
     }
 }
 
-async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats: Option<&VmStats>) -> EngineResult<()> {
+async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats: Option<&VmStats>, stored: Vec<nics::StoredNic>) -> EngineResult<()> {
     let db = engine.db();
     let mut changed = false;
     let status = stats.map(|s| vm_status_from_host(&s.status)).unwrap_or(VmStatus::Down);
@@ -238,7 +302,6 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
         changed = true;
     }
     if let Some(stats) = stats {
-        let stored = nics::stored_nics(db, vm.id).await?;
         let applied = host_view::apply(db, &stored, stats, &[]).await?;
         record_late_releases(engine, &vm, &applied).await?;
         record_resolved_intents(engine, &vm, &applied).await?;

@@ -67,35 +67,45 @@ pub(crate) fn with_actions(actor: &Actor, facts: &VmFacts<'_>, mut nic: Nic) -> 
 
 /// All NICs of a VM, by name.
 pub async fn stored_nics(db: &impl ConnectionTrait, vm_id: Uuid) -> EngineResult<Vec<StoredNic>> {
+    Ok(stored_nics_of(db, &[vm_id]).await?.remove(&vm_id).unwrap_or_default())
+}
+
+/// All NICs of each of `vm_ids`, by name, in three statements whatever the
+/// number of VMs (monitoring reads a host's VMs at once).
+pub async fn stored_nics_of(db: &impl ConnectionTrait, vm_ids: &[Uuid]) -> EngineResult<HashMap<Uuid, Vec<StoredNic>>> {
+    let mut by_vm: HashMap<Uuid, Vec<StoredNic>> = vm_ids.iter().map(|id| (*id, Vec::new())).collect();
+    if vm_ids.is_empty() {
+        return Ok(by_vm);
+    }
     let interfaces = vm_interface::Entity::find()
-        .filter(vm_interface::Column::VmId.eq(vm_id))
+        .filter(vm_interface::Column::VmId.is_in(vm_ids.to_vec()))
         .order_by_asc(vm_interface::Column::Name)
         .all(db)
         .await?;
     let mut devices: HashMap<Uuid, vm_device::Model> = vm_device::Entity::find()
-        .filter(vm_device::Column::VmId.eq(vm_id))
+        .filter(vm_device::Column::VmId.is_in(vm_ids.to_vec()))
         .all(db)
         .await?
         .into_iter()
         .map(|d| (d.device_id, d))
         .collect();
     // Only the networks these NICs use, not every network of the database.
-    let used: Vec<Uuid> = interfaces.iter().filter_map(|i| i.network_id).collect();
+    let mut used: Vec<Uuid> = interfaces.iter().filter_map(|i| i.network_id).collect();
+    used.sort();
+    used.dedup();
     let networks: HashMap<Uuid, network::Model> = if used.is_empty() {
         HashMap::new()
     } else {
         network::Entity::find().filter(network::Column::Id.is_in(used)).all(db).await?.into_iter().map(|n| (n.id, n)).collect()
     };
-    interfaces
-        .into_iter()
-        .map(|interface| {
-            let device = devices.remove(&interface.id).ok_or_else(|| {
-                EngineError::Database(sea_orm::DbErr::Custom(format!("NIC {} has no device row", interface.id)))
-            })?;
-            let network = interface.network_id.and_then(|id| networks.get(&id).cloned());
-            Ok(StoredNic { interface, device, network })
-        })
-        .collect()
+    for interface in interfaces {
+        let device = devices.remove(&interface.id).ok_or_else(|| {
+            EngineError::Database(sea_orm::DbErr::Custom(format!("NIC {} has no device row", interface.id)))
+        })?;
+        let network = interface.network_id.and_then(|id| networks.get(&id).cloned());
+        by_vm.entry(interface.vm_id).or_default().push(StoredNic { interface, device, network });
+    }
+    Ok(by_vm)
 }
 
 pub async fn find_nic(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> EngineResult<StoredNic> {

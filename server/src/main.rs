@@ -1,6 +1,7 @@
 //! `hotnic`: serves the UI and the API. Configuration comes from the
 //! environment: DATABASE_URL (default: a SQLite file under ./data) and
 //! LEPTOS_SITE_ADDR (default 127.0.0.1:3000), HOTNIC_MONITORING_MS,
+//! HOTNIC_HOST_TIMEOUT_MS,
 //! HOTNIC_ADMIN_PASSWORD (the first admin's, on an empty database),
 //! HOTNIC_DATA_DIR (default ./data), HOTNIC_SESSION_IDLE_MINUTES (480),
 //! HOTNIC_PUBLIC_ORIGIN and HOTNIC_ALLOWED_HOSTS.
@@ -110,11 +111,15 @@ async fn forget_idle_sessions(engine: Engine) {
     }
 }
 
-/// HOTNIC_MONITORING_MS (default 2000), HOTNIC_SESSION_IDLE_MINUTES (480).
+/// HOTNIC_MONITORING_MS (default 2000), HOTNIC_HOST_TIMEOUT_MS (5000),
+/// HOTNIC_SESSION_IDLE_MINUTES (480).
 fn engine_config() -> Result<EngineConfig, Box<dyn std::error::Error>> {
     let mut config = EngineConfig::default();
     if let Ok(ms) = std::env::var("HOTNIC_MONITORING_MS") {
         config.monitoring_period = Duration::from_millis(ms.parse().map_err(|_| format!("HOTNIC_MONITORING_MS={ms} is not a number"))?);
+    }
+    if let Ok(ms) = std::env::var("HOTNIC_HOST_TIMEOUT_MS") {
+        config.host_timeout = Duration::from_millis(ms.parse().map_err(|_| format!("HOTNIC_HOST_TIMEOUT_MS={ms} is not a number"))?);
     }
     if let Ok(minutes) = std::env::var("HOTNIC_SESSION_IDLE_MINUTES") {
         let minutes: u64 = minutes.parse().map_err(|_| format!("HOTNIC_SESSION_IDLE_MINUTES={minutes} is not a number"))?;

@@ -46,6 +46,28 @@ pub struct Args {
     /// or separate with commas.
     #[arg(long = "network", env = "HOTNIC_AGENT_NETWORKS", value_delimiter = ',')]
     pub networks: Vec<String>,
+    /// Simulate hosts in memory instead of driving libvirt (scale tests,
+    /// demos): VMs and NICs follow the real agent's rules, nothing runs.
+    #[arg(long, env = "HOTNIC_AGENT_SIMULATE")]
+    pub simulate: bool,
+    /// With --simulate: how many hosts, on consecutive ports from --listen;
+    /// host i (from 0) takes the token followed by `-i` when there are several.
+    #[arg(long, env = "HOTNIC_AGENT_SIMULATE_HOSTS", default_value_t = 1)]
+    pub simulate_hosts: u16,
+    /// With --simulate: how long every call takes.
+    #[arg(long, env = "HOTNIC_AGENT_SIMULATE_LATENCY_MS", default_value_t = 0)]
+    pub simulate_latency_ms: u64,
+    /// With --simulate: the share of start, plug and unplug calls that fail (0 to 1).
+    #[arg(long, env = "HOTNIC_AGENT_SIMULATE_FAILURE_RATE", default_value_t = 0.0)]
+    pub simulate_failure_rate: f64,
+}
+
+/// Simulated hosts instead of libvirt (`--simulate`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Simulation {
+    pub hosts: u16,
+    pub latency: Duration,
+    pub failure_rate: f64,
 }
 
 /// The bearer token every request must carry. Never printed.
@@ -54,6 +76,11 @@ pub struct Token(String);
 
 impl Token {
     pub const MIN_LEN: usize = 16;
+
+    /// This token with `suffix` appended (a simulated host's own).
+    pub fn with_suffix(&self, suffix: &str) -> Self {
+        Token(format!("{}{suffix}", self.0))
+    }
 
     pub fn parse(text: &str) -> Result<Self, String> {
         let text = text.trim();
@@ -90,6 +117,8 @@ pub struct Config {
     pub images_dir: PathBuf,
     pub console_dir: PathBuf,
     pub tls_dir: PathBuf,
+    /// Simulated hosts instead of libvirt.
+    pub simulate: Option<Simulation>,
 }
 
 impl Config {
@@ -105,6 +134,7 @@ impl Config {
             images_dir: "/var/lib/hotnic/images".into(),
             console_dir: "/var/log/hotnic/consoles".into(),
             tls_dir: "/var/lib/hotnic/agent-tls".into(),
+            simulate: None,
         }
     }
 }
@@ -130,6 +160,17 @@ impl TryFrom<Args> for Config {
         if args.unplug_timeout_secs == 0 {
             return Err("the unplug timeout must be at least 1 s".into());
         }
+        if !(0.0..=1.0).contains(&args.simulate_failure_rate) {
+            return Err("--simulate-failure-rate must be between 0 and 1".into());
+        }
+        if !(1..=1000).contains(&args.simulate_hosts) {
+            return Err("--simulate-hosts must be between 1 and 1000".into());
+        }
+        let simulate = args.simulate.then(|| Simulation {
+            hosts: args.simulate_hosts,
+            latency: Duration::from_millis(args.simulate_latency_ms),
+            failure_rate: args.simulate_failure_rate,
+        });
         Ok(Config {
             listen: args.listen,
             token: Token::parse(&token_text)?,
@@ -140,6 +181,7 @@ impl TryFrom<Args> for Config {
             images_dir: args.images_dir,
             console_dir: args.console_dir,
             tls_dir: args.tls_dir,
+            simulate,
         })
     }
 }

@@ -20,6 +20,7 @@ pub mod images;
 pub mod libvirt;
 pub mod mirror;
 pub mod params;
+pub mod simulated;
 pub mod tls;
 pub mod xml;
 
@@ -83,14 +84,7 @@ impl Drop for RunningAgent {
 /// Ensures the configured bridges and folders, connects to libvirt and
 /// serves the API over HTTPS.
 pub async fn start(config: Config) -> Result<RunningAgent, StartError> {
-    let files_error = |what: &std::path::Path| {
-        let what = what.display().to_string();
-        move |source| StartError::Files { what, source }
-    };
-    for dir in [&config.images_dir, &config.console_dir] {
-        std::fs::create_dir_all(dir).map_err(files_error(dir))?;
-    }
-    let identity = tls::load_or_create(&config.tls_dir).map_err(files_error(&config.tls_dir))?;
+    let identity = prepare_files(&config)?;
     for network in &config.networks {
         hostnet::ensure_bridge(network).await?;
     }
@@ -98,6 +92,28 @@ pub async fn start(config: Config) -> Result<RunningAgent, StartError> {
     let hypervisor = tokio::task::spawn_blocking(move || libvirt::Libvirt::connect(&uri, timeout, grace))
         .await
         .map_err(|e| hypervisor::HypervisorError::Internal(e.to_string()))??;
+    serve(config, identity, hypervisor).await
+}
+
+/// A simulated host (`--simulate`): the same API over VMs kept in memory;
+/// no libvirt, no bridges made.
+pub async fn start_simulated(config: Config, sim: simulated::SimConfig) -> Result<RunningAgent, StartError> {
+    let identity = prepare_files(&config)?;
+    serve(config, identity, simulated::Simulated::new(sim)).await
+}
+
+fn prepare_files(config: &Config) -> Result<tls::Identity, StartError> {
+    let files_error = |what: &std::path::Path| {
+        let what = what.display().to_string();
+        move |source| StartError::Files { what, source }
+    };
+    for dir in [&config.images_dir, &config.console_dir] {
+        std::fs::create_dir_all(dir).map_err(files_error(dir))?;
+    }
+    tls::load_or_create(&config.tls_dir).map_err(files_error(&config.tls_dir))
+}
+
+async fn serve<H: hypervisor::Hypervisor>(config: Config, identity: tls::Identity, hypervisor: H) -> Result<RunningAgent, StartError> {
     let listener = TcpListener::bind(config.listen)
         .await
         .map_err(|source| StartError::Listen {
@@ -123,6 +139,7 @@ pub async fn start(config: Config) -> Result<RunningAgent, StartError> {
         uri = %config.libvirt_uri,
         fingerprint = %identity.fingerprint,
         images = %config.images_dir.display(),
+        simulated = config.simulate.is_some(),
         "hotnic-agent listening (HTTPS)"
     );
     Ok(RunningAgent {

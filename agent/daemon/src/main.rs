@@ -20,8 +20,12 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::from(2);
         }
     };
-    let agent = match hotnic_agent::start(config).await {
-        Ok(agent) => agent,
+    let agents = match &config.simulate {
+        None => hotnic_agent::start(config).await.map(|agent| vec![agent]),
+        Some(simulation) => start_simulated(&config, simulation).await,
+    };
+    let agents = match agents {
+        Ok(agents) => agents,
         Err(err) => {
             eprintln!("hotnic-agent: {err}");
             return std::process::ExitCode::FAILURE;
@@ -34,11 +38,42 @@ async fn main() -> std::process::ExitCode {
         _ = term.recv() => {}
     }
     tracing::info!("stopping");
-    match agent.stop().await {
-        Ok(()) => std::process::ExitCode::SUCCESS,
-        Err(err) => {
+    let mut code = std::process::ExitCode::SUCCESS;
+    for agent in agents {
+        if let Err(err) = agent.stop().await {
             eprintln!("hotnic-agent: {err}");
-            std::process::ExitCode::FAILURE
+            code = std::process::ExitCode::FAILURE;
         }
     }
+    code
+}
+
+/// `--simulate`: hosts on consecutive ports, each with its own certificate
+/// (under the TLS folder, `sim-<i>`) and, when several, its own token
+/// (`<token>-<i>`). Prints how to register each.
+async fn start_simulated(
+    config: &Config,
+    simulation: &hotnic_agent::config::Simulation,
+) -> Result<Vec<hotnic_agent::RunningAgent>, hotnic_agent::StartError> {
+    let mut agents = Vec::new();
+    for i in 0..simulation.hosts {
+        let mut host = config.clone();
+        host.listen.set_port(config.listen.port() + i);
+        host.tls_dir = config.tls_dir.join(format!("sim-{i}"));
+        if simulation.hosts > 1 {
+            host.token = config.token.with_suffix(&format!("-{i}"));
+        }
+        let sim = hotnic_agent::simulated::SimConfig {
+            hostname: format!("simulated-{i}"),
+            bridges: config.networks.iter().map(|n| n.to_string()).collect(),
+            latency: simulation.latency,
+            failure_rate: simulation.failure_rate,
+            stats_delay: std::time::Duration::ZERO,
+        };
+        let agent = hotnic_agent::start_simulated(host, sim).await?;
+        let token = if simulation.hosts > 1 { format!("<token>-{i}") } else { "<token>".into() };
+        println!("simulated host {i}: {} token {token} fingerprint {}", agent.base_url(), agent.fingerprint);
+        agents.push(agent);
+    }
+    Ok(agents)
 }
