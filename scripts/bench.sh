@@ -13,3 +13,7 @@ HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest} cargo bench -p hot
 echo "== the OST sequence through two hotnic servers on one PostgreSQL at once, against one server"
 export HOTNIC_TEST_PG_URL=${HOTNIC_TEST_PG_URL:-$(scripts/postgres-up.sh)}
 HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest} cargo bench -p hotnic --bench two_servers
+echo "== monitoring sweeps over simulated hosts (100 hosts x 100 VMs x 4 NICs), SQLite and PostgreSQL"
+cargo bench -p hotnic --bench monitoring
+echo "== plug throughput: 200 requests at once through REST, one server and two"
+cargo bench -p hotnic --bench throughput

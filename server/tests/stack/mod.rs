@@ -8,7 +8,7 @@
 #![allow(dead_code)]
 
 #[path = "../../../engine/tests/common/mod.rs"]
-mod databases;
+pub mod databases;
 #[path = "../support/mod.rs"]
 pub mod support;
 
