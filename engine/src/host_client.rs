@@ -3,7 +3,7 @@
 //! become engine errors with messages people understand.
 
 use crate::entities::host;
-use crate::EngineError;
+use crate::{measure, EngineError};
 use hotnic_agent_api::client::{AgentClient, ClientError};
 use hotnic_agent_api::{
     code, Caps, CreateParams, CreateResult, Fingerprint, GetCapsParams, HotplugNicParams, HotplugNicResult,
@@ -90,23 +90,23 @@ impl HostClient for AgentHosts {
     }
 
     async fn get_caps(&self, host: &HostTarget) -> Result<Caps, ClientError> {
-        self.client(host)?.get_caps(&GetCapsParams::default()).await
+        measure::agent_call("getCaps", &host.name, async { self.client(host)?.get_caps(&GetCapsParams::default()).await }).await
     }
 
     async fn create(&self, host: &HostTarget, params: &CreateParams) -> Result<CreateResult, ClientError> {
-        self.client(host)?.create(params).await
+        measure::agent_call("create", &host.name, async { self.client(host)?.create(params).await }).await
     }
 
     async fn destroy(&self, host: &HostTarget, vm_id: Uuid) -> Result<(), ClientError> {
-        self.client(host)?.destroy(vm_id).await.map(|_| ())
+        measure::agent_call("destroy", &host.name, async { self.client(host)?.destroy(vm_id).await.map(|_| ()) }).await
     }
 
     async fn get_all_vm_stats(&self, host: &HostTarget) -> Result<VmList, ClientError> {
-        self.client(host)?.get_all_vm_stats().await
+        measure::agent_call("getAllVmStats", &host.name, async { self.client(host)?.get_all_vm_stats().await }).await
     }
 
     async fn hotplug_nic(&self, host: &HostTarget, params: &HotplugNicParams) -> Result<HotplugNicResult, ClientError> {
-        self.client(host)?.hotplug_nic(params).await
+        measure::agent_call("hotplugNic", &host.name, async { self.client(host)?.hotplug_nic(params).await }).await
     }
 
     async fn hotunplug_nic(
@@ -114,7 +114,7 @@ impl HostClient for AgentHosts {
         host: &HostTarget,
         params: &HotunplugNicParams,
     ) -> Result<HotunplugNicResult, ClientError> {
-        self.client(host)?.hotunplug_nic(params).await
+        measure::agent_call("hotunplugNic", &host.name, async { self.client(host)?.hotunplug_nic(params).await }).await
     }
 }
 

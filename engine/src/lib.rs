@@ -16,6 +16,7 @@ mod host_view;
 pub mod hosts;
 pub mod locks;
 mod mac_pool;
+mod measure;
 pub mod monitoring;
 pub mod networks;
 pub mod nics;

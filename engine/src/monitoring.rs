@@ -91,6 +91,13 @@ pub async fn refresh_all(engine: &Engine) -> EngineResult<()> {
 /// held, as soon as its flow ends (waiting at most one period), with a poll
 /// of its own.
 pub async fn refresh_host(engine: &Engine, host: &host::Model) -> EngineResult<()> {
+    let started = std::time::Instant::now();
+    let result = refresh_host_unmeasured(engine, host).await;
+    crate::measure::host_polled(&host.name, started);
+    result
+}
+
+async fn refresh_host_unmeasured(engine: &Engine, host: &host::Model) -> EngineResult<()> {
     let resident = vm::Entity::find().filter(vm::Column::HostId.eq(host.id)).all(engine.db()).await?;
     let ids: Vec<Uuid> = resident.iter().map(|vm| vm.id).collect();
     let (free, busy) = engine.locks.try_lock_for_monitoring(&ids).await?;
@@ -309,6 +316,7 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
         changed |= applied.changed;
     }
     if changed {
+        crate::measure::vm_changed_by_monitoring();
         engine.changed(Some(vm.id));
     }
     Ok(())

@@ -166,6 +166,10 @@ async fn resolve_network(db: &impl ConnectionTrait, vm: &vm::Model, name: Option
 /// Adds a NIC: the interface and device rows, unplugged and without an
 /// address, whatever the VM's state. Never plugs it.
 pub async fn add_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, new: NewNic) -> EngineResult<Nic> {
+    crate::measure::flow("add", add_nic_checked(engine, actor, vm_id, new)).await
+}
+
+async fn add_nic_checked(engine: &Engine, actor: &Actor, vm_id: Uuid, new: NewNic) -> EngineResult<Nic> {
     actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
     let name = parse_nic_name(&new.name)?;
     let model: NicModel = new.interface.parse().map_err(|e: String| EngineError::invalid("interface", e))?;
@@ -347,8 +351,11 @@ async fn apply_edits(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, 
 /// deletes its device row (and address) and interface row, which frees its
 /// MAC for the pool.
 pub async fn remove_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<()> {
-    actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
-    engine.locks.with_vm(vm_id, remove_nic_locked(engine, actor, vm_id, nic_id)).await
+    let flow = async {
+        actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
+        engine.locks.with_vm(vm_id, remove_nic_locked(engine, actor, vm_id, nic_id)).await
+    };
+    crate::measure::flow("remove", flow).await
 }
 
 async fn remove_nic_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<()> {

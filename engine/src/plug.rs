@@ -42,7 +42,8 @@ async fn set_plugged(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, 
     // The flow runs to its end even when the caller goes away (a dropped
     // request, a client timeout): the host's answer is always recorded.
     let (engine, actor) = (engine.clone(), actor.clone());
-    crate::detached(async move { set_plugged_to_the_end(&engine, &actor, vm_id, nic_id, action).await }).await
+    let flow = crate::detached(async move { set_plugged_to_the_end(&engine, &actor, vm_id, nic_id, action).await });
+    crate::measure::flow(action.verb(), flow).await
 }
 
 async fn set_plugged_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {

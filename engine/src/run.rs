@@ -17,7 +17,7 @@ use uuid::Uuid;
 pub async fn run_vm(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
     actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
     let (engine, actor) = (engine.clone(), actor.clone());
-    crate::detached(async move { run_to_the_end(&engine, &actor, vm_id).await }).await
+    crate::measure::flow("run", crate::detached(async move { run_to_the_end(&engine, &actor, vm_id).await })).await
 }
 
 async fn run_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
@@ -149,7 +149,7 @@ async fn choose_host(engine: &Engine, vm: &vm::Model, networks: &[String], image
 pub async fn stop_vm(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {
     actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
     let (engine, actor) = (engine.clone(), actor.clone());
-    crate::detached(async move { stop_to_the_end(&engine, &actor, vm_id).await }).await
+    crate::measure::flow("stop", crate::detached(async move { stop_to_the_end(&engine, &actor, vm_id).await })).await
 }
 
 async fn stop_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid) -> EngineResult<Vm> {

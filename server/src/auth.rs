@@ -133,7 +133,7 @@ pub async fn authenticate(State(state): State<AuthState>, mut request: Request, 
                 refuse(StatusCode::UNAUTHORIZED, SIGN_IN_FIRST)
             }
         }
-        None if is_public_page(&path) => next.run(request).await,
+        None if is_public_page(&path) || path == "/metrics" => next.run(request).await,
         None => {
             let wanted = request.uri().path_and_query().map(|p| p.as_str()).unwrap_or("/");
             let next_param: String = url_escape(wanted);

@@ -4,6 +4,7 @@
 pub mod auth;
 pub mod guard;
 pub mod ovirt;
+pub mod prometheus;
 pub mod push;
 pub mod rest;
 
@@ -27,7 +28,11 @@ pub fn router_with(engine: Engine, leptos_options: LeptosOptions, origin: auth::
     let auth_state = auth::AuthState { engine: engine.clone(), origin };
     let routes = generate_route_list(App);
     let context_engine = engine.clone();
+    let metrics_access = prometheus::Access::from_env().unwrap_or(prometheus::Access::Loopback);
+    // Installed before anything is counted.
+    prometheus::handle();
     Router::new()
+        .route("/metrics", axum::routing::get(move |request| prometheus::render(metrics_access, request)))
         .route("/api/changes", axum::routing::get(push::changes).with_state(engine.clone()))
         .nest("/api", rest::router(engine.clone()))
         .merge(ovirt::router(engine))
@@ -42,6 +47,7 @@ pub fn router_with(engine: Engine, leptos_options: LeptosOptions, origin: auth::
         )
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
+        .layer(axum::middleware::from_fn(prometheus::track))
         // Layers run bottom up: who calls (401 before any argument is
         // read), then the Host, body and argument checks.
         .layer(axum::middleware::from_fn_with_state(guard::AllowedHosts::from_env(), guard::guard))

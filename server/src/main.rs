@@ -1,7 +1,7 @@
 //! `hotnic`: serves the UI and the API. Configuration comes from the
 //! environment: DATABASE_URL (default: a SQLite file under ./data) and
 //! LEPTOS_SITE_ADDR (default 127.0.0.1:3000), HOTNIC_MONITORING_MS,
-//! HOTNIC_HOST_TIMEOUT_MS,
+//! HOTNIC_HOST_TIMEOUT_MS, HOTNIC_METRICS_ACCESS (loopback, open, off),
 //! HOTNIC_ADMIN_PASSWORD (the first admin's, on an empty database),
 //! HOTNIC_DATA_DIR (default ./data), HOTNIC_SESSION_IDLE_MINUTES (480),
 //! HOTNIC_PUBLIC_ORIGIN and HOTNIC_ALLOWED_HOSTS.
@@ -40,6 +40,8 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let leptos_options = conf.leptos_options;
     let addr = leptos_options.site_addr;
 
+    hotnic::prometheus::Access::from_env()?;
+    hotnic::prometheus::handle();
     let url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_owned());
     // Held until the process ends.
     let _sole_server = Database::claim_sole_server(&url)?;

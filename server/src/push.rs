@@ -21,7 +21,8 @@ pub async fn changes(State(engine): State<Engine>, Caller(actor): Caller) -> Sse
     // Whether the caller sees each VM, asked once per VM per stream.
     let sees_all = actor.visible() == Visible::All;
     let seen: HashMap<Uuid, bool> = HashMap::new();
-    let events = stream::unfold((receiver, engine, actor, seen), move |(mut receiver, engine, actor, mut seen)| async move {
+    let open = crate::prometheus::StreamOpen::new();
+    let events = stream::unfold((receiver, engine, actor, seen, open), move |(mut receiver, engine, actor, mut seen, open)| async move {
         loop {
             let data = match receiver.recv().await {
                 Ok(change) => match change.vm_id {
@@ -33,7 +34,7 @@ pub async fn changes(State(engine): State<Engine>, Caller(actor): Caller) -> Sse
                 Err(RecvError::Lagged(_)) => "all".into(),
                 Err(RecvError::Closed) => return None,
             };
-            return Some((Ok(Event::default().event("change").data(data)), (receiver, engine, actor, seen)));
+            return Some((Ok(Event::default().event("change").data(data)), (receiver, engine, actor, seen, open)));
         }
     });
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

@@ -272,3 +272,41 @@ async fn agent_down_during_plug_is_a_502_and_changes_nothing() {
     assert_eq!(host[0]["status"], "non_responsive");
     assert_eq!(stack.ok("GET", &format!("/api/vms/{vm}"), None).await["status"], "unknown");
 }
+
+/// The sample of `metric` whose labels hold all of `labels`, from the
+/// Prometheus text; 0 when absent.
+fn sample(text: &str, metric: &str, labels: &[&str]) -> f64 {
+    text.lines()
+        .filter(|l| l.starts_with(&format!("{metric}{{")) || l.starts_with(&format!("{metric} ")))
+        .filter(|l| labels.iter().all(|label| l.contains(label)))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+#[tokio::test]
+async fn metrics_count_a_plug_from_the_request_to_the_agent() {
+    let stack = Stack::start("4.7", Duration::from_secs(30)).await;
+    let vm = stack.create_vm("metrics", false).await;
+    stack.run(vm, false).await;
+    let nic = stack.add_nic(vm, "nic1", json!({})).await;
+    let scrape = || async {
+        let response = stack.http.get(format!("{}/metrics", stack.base)).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
+        response.text().await.unwrap()
+    };
+    let before = scrape().await;
+    let (status, _) = stack.action(vm, &nic, "plug").await;
+    assert_eq!(status, 200);
+    let after = scrape().await;
+    let moved = |metric: &str, labels: &[&str]| sample(&after, metric, labels) - sample(&before, metric, labels);
+    assert!(moved("hotnic_flow_duration_seconds_count", &["flow=\"plug\"", "outcome=\"ok\""]) >= 1.0, "{after}");
+    assert!(moved("hotnic_flow_duration_seconds_sum", &["flow=\"plug\""]) > 0.0);
+    assert!(moved("hotnic_flow_duration_seconds_bucket", &["flow=\"plug\"", "le=\"+Inf\""]) >= 1.0, "a histogram, with buckets");
+    assert!(moved("hotnic_agent_call_duration_seconds_count", &["verb=\"hotplugNic\"", "outcome=\"ok\""]) >= 1.0);
+    let by_route = ["method=\"POST\"", "route=\"/api/vms/{vm}/nics/{nic}/plug\"", "status=\"200\""];
+    let requests = moved("hotnic_http_requests_total", &by_route);
+    assert!(requests >= 1.0, "requests by route and status: {}", after.lines().filter(|l| l.contains("hotnic_http_requests_total")).collect::<Vec<_>>().join("\n"));
+    // The agent times the verb on its side (in this process, the same recorder).
+    assert!(moved("hotnic_agent_verb_duration_seconds_count", &["verb=\"hotplugNic\""]) >= 1.0);
+}

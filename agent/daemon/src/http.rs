@@ -40,6 +40,8 @@ pub fn router<H: Hypervisor>(state: Arc<AppState<H>>) -> Router {
         .route(&Verb::GetAllVmStats.path(), post(get_all_vm_stats::<H>))
         .route(&Verb::HotplugNic.path(), post(hotplug_nic::<H>))
         .route(&Verb::HotunplugNic.path(), post(hotunplug_nic::<H>))
+        .layer(middleware::from_fn(crate::measure::track))
+        .route("/metrics", axum::routing::get(crate::measure::render))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             require_token::<H>,
@@ -278,7 +280,12 @@ async fn hotunplug_nic<H: Hypervisor>(
         .hypervisor
         .hotunplug_nic(p.vm_id, nic)
         .await
-        .map_err(|e| Failure(failure_status(Verb::HotunplugNic, &e)))?;
+        .map_err(|e| {
+            if matches!(e, crate::hypervisor::HypervisorError::NotReleased { .. }) {
+                crate::measure::unplug_timed_out();
+            }
+            Failure(failure_status(Verb::HotunplugNic, &e))
+        })?;
     tracing::info!(verb = "hotunplugNic", detail = alias, "done");
     let mut envelope = Envelope::done(HotunplugNicResult { vm_id: p.vm_id });
     if let Some(warning) = unplugged.warning {

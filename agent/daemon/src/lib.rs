@@ -17,6 +17,7 @@ pub mod hostnet;
 pub mod http;
 pub mod hypervisor;
 pub mod images;
+pub mod measure;
 pub mod libvirt;
 pub mod mirror;
 pub mod params;

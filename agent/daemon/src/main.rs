@@ -8,6 +8,7 @@ use tracing_subscriber::EnvFilter;
 async fn main() -> std::process::ExitCode {
     // FAILPOINTS, in test builds only; a release build has none.
     let _failpoints = fail::FailScenario::setup();
+    hotnic_agent::measure::install();
     tracing_subscriber::fmt()
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),

@@ -74,6 +74,14 @@ impl VmLocks {
     /// The lock for a flow: refused (busy) while another flow holds the VM;
     /// waited for while monitoring does.
     pub async fn lock(&self, vm_id: Uuid) -> EngineResult<VmGuard> {
+        let result = self.lock_for_flow(vm_id).await;
+        if matches!(result, Err(EngineError::Busy)) {
+            crate::measure::lock_conflict();
+        }
+        result
+    }
+
+    async fn lock_for_flow(&self, vm_id: Uuid) -> EngineResult<VmGuard> {
         let deadline = Instant::now() + MONITOR_WAIT;
         let mut guard = self.lock_here(vm_id, deadline).await?;
         if let Some(shared) = &self.shared {
