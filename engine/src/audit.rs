@@ -61,6 +61,7 @@ pub async fn record(
         host_id: Set(subject.host_id),
         vm_id: Set(subject.vm_id),
         nic_id: Set(subject.nic_id),
+        request_id: Set(hotnic_agent_api::request_id::current()),
     }
     .insert(db)
     .await?;
@@ -102,6 +103,7 @@ pub async fn list_events(db: &impl ConnectionTrait, actor: &Actor, vm_id: Option
             vm_id: row.vm_id,
             nic_id: row.nic_id,
             host_id: row.host_id,
+            request_id: row.request_id,
         })
         .collect())
 }

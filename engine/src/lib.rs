@@ -82,7 +82,15 @@ pub struct Engine {
 /// started it is dropped. A flow that panics is reported as interrupted;
 /// its intent stays for monitoring to resolve.
 pub(crate) async fn detached<T: Send + 'static>(flow: impl std::future::Future<Output = EngineResult<T>> + Send + 'static) -> EngineResult<T> {
-    match tokio::spawn(flow).await {
+    use hotnic_agent_api::request_id;
+    use tracing::Instrument;
+    // The task keeps the request's span and id (logs, audit, agent calls).
+    let flow = flow.instrument(tracing::Span::current());
+    let task = match request_id::current() {
+        Some(id) => tokio::spawn(request_id::CURRENT.scope(id, flow)),
+        None => tokio::spawn(flow),
+    };
+    match task.await {
         Ok(result) => result,
         Err(err) => {
             tracing::error!(error = %err, "a flow was interrupted");

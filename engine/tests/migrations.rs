@@ -28,7 +28,7 @@ async fn up_down_up(database: &Database) {
     assert_eq!(tables_present(database).await, TABLES);
     assert!(Migrator::get_pending_migrations(&database.conn).await.unwrap().is_empty());
     let health = hotnic_engine::health::health(database).await.unwrap();
-    assert_eq!(health.schema_version, "m20261128_000003_servers");
+    assert_eq!(health.schema_version, "m20261128_000004_event_request_ids");
     assert_eq!(health.migrations_applied, Migrator::migrations().len());
 
     // The default MAC pool is seeded with oVirt's range.

@@ -8,6 +8,7 @@ mod m20261127_000002_host_fingerprints;
 mod m20261128_000001_users_and_permissions;
 mod m20261128_000002_nic_intents;
 mod m20261128_000003_servers;
+mod m20261128_000004_event_request_ids;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000001_users_and_permissions::Migration),
             Box::new(m20261128_000002_nic_intents::Migration),
             Box::new(m20261128_000003_servers::Migration),
+            Box::new(m20261128_000004_event_request_ids::Migration),
         ]
     }
 }

@@ -17,4 +17,8 @@ pub struct Event {
     pub vm_id: Option<Uuid>,
     pub nic_id: Option<Uuid>,
     pub host_id: Option<Uuid>,
+    /// The `x-request-id` of the request that caused it (in the server's
+    /// and the agent's logs too); None for monitoring's events.
+    #[serde(default)]
+    pub request_id: Option<String>,
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod guard;
 pub mod ovirt;
 pub mod prometheus;
+pub mod request_id;
 pub mod push;
 pub mod rest;
 
@@ -59,4 +60,6 @@ pub fn router_with(engine: Engine, leptos_options: LeptosOptions, origin: auth::
             axum::http::StatusCode::GATEWAY_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        // First of all: the request's id, for every log line after.
+        .layer(axum::middleware::from_fn(request_id::assign))
 }

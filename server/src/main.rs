@@ -2,6 +2,7 @@
 //! environment: DATABASE_URL (default: a SQLite file under ./data) and
 //! LEPTOS_SITE_ADDR (default 127.0.0.1:3000), HOTNIC_MONITORING_MS,
 //! HOTNIC_HOST_TIMEOUT_MS, HOTNIC_METRICS_ACCESS (loopback, open, off),
+//! HOTNIC_LOG (json for JSON lines),
 //! HOTNIC_ADMIN_PASSWORD (the first admin's, on an empty database),
 //! HOTNIC_DATA_DIR (default ./data), HOTNIC_SESSION_IDLE_MINUTES (480),
 //! HOTNIC_PUBLIC_ORIGIN and HOTNIC_ALLOWED_HOSTS.
@@ -22,14 +23,49 @@ const SITE_DEFAULTS: &[(&str, &str)] = &[
     ("LEPTOS_RELOAD_PORT", "3001"),
 ];
 
+/// `hotnic --help`: every setting, all read from the environment.
+const HELP: &str = "\
+hotnic: the hotnic server (web UI, REST API, oVirt API, host monitoring).
+Usage: hotnic [--help | --version]. Settings come from the environment:
+
+  DATABASE_URL                 sqlite://data/hotnic.db?mode=rwc (default; one server per file)
+                               or postgres://user:password@host/db (several servers may share it)
+  LEPTOS_SITE_ADDR             address to listen on (127.0.0.1:3000)
+  LEPTOS_SITE_ROOT             the built site (target/site); LEPTOS_SITE_PKG_DIR (pkg), LEPTOS_OUTPUT_NAME (hotnic)
+  HOTNIC_DATA_DIR              where the first admin's password file goes (data)
+  HOTNIC_ADMIN_PASSWORD        the first admin's password, on an empty database (else a random one)
+  HOTNIC_PUBLIC_ORIGIN         where browsers reach hotnic, e.g. https://hotnic.example.org (Secure cookies, CSRF origin)
+  HOTNIC_ALLOWED_HOSTS         host names besides IP addresses and localhost, comma-separated
+  HOTNIC_MONITORING_MS         how often each host is polled (2000)
+  HOTNIC_HOST_TIMEOUT_MS       how long one host's poll may take (5000)
+  HOTNIC_SESSION_IDLE_MINUTES  a session ends after this long unused (480)
+  HOTNIC_METRICS_ACCESS        who may read /metrics: loopback (default), open, off
+  HOTNIC_LOG                   json for JSON log lines; RUST_LOG filters (info)
+";
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    match std::env::args().nth(1).as_deref() {
+        Some("--help" | "-h") => {
+            print!("{HELP}");
+            return Ok(());
+        }
+        Some("--version" | "-V") => {
+            println!("hotnic {}", env!("CARGO_PKG_VERSION"));
+            return Ok(());
+        }
+        Some(other) => return Err(format!("unknown argument {other}; hotnic takes its settings from the environment (hotnic --help)").into()),
+        None => {}
+    }
     // FAILPOINTS, in test builds only (fault tests stop a flow half way);
     // a release build has no failpoints and ignores it.
     let _failpoints = fail::FailScenario::setup();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // HOTNIC_LOG=json: one JSON object per line, request ids included.
+    match std::env::var("HOTNIC_LOG").as_deref() {
+        Ok("json") => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
+        _ => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
     for (key, value) in SITE_DEFAULTS {
         if std::env::var_os(key).is_none() {
             // Single-threaded here: nothing else reads the environment yet.

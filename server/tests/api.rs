@@ -50,8 +50,8 @@ async fn health_reports_database_and_schema() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "sqlite");
-    assert_eq!(body["schema_version"], "m20261128_000003_servers");
-    assert_eq!(body["migrations_applied"], 6);
+    assert_eq!(body["schema_version"], "m20261128_000004_event_request_ids");
+    assert_eq!(body["migrations_applied"], 7);
 }
 
 #[tokio::test]

@@ -161,13 +161,11 @@ impl AgentClient {
         verb: Verb,
         params: &P,
     ) -> Result<(u16, Envelope<T>), ClientError> {
-        let sent = self
-            .http
-            .post(format!("{}{}", self.base_url, verb.path()))
-            .bearer_auth(&self.token)
-            .json(params)
-            .send()
-            .await;
+        let mut request = self.http.post(format!("{}{}", self.base_url, verb.path())).bearer_auth(&self.token).json(params);
+        if let Some(id) = crate::request_id::current() {
+            request = request.header(crate::request_id::HEADER, id);
+        }
+        let sent = request.send().await;
         let mut response = match sent {
             Ok(response) => response,
             Err(err) => {

@@ -15,6 +15,7 @@ pub mod caps;
 pub mod client;
 pub mod nic;
 pub mod openapi;
+pub mod request_id;
 pub mod status;
 pub mod tls;
 pub mod vm;

@@ -46,7 +46,19 @@ pub fn router<H: Hypervisor>(state: Arc<AppState<H>>) -> Router {
             state.clone(),
             require_token::<H>,
         ))
+        .layer(middleware::from_fn(request_span))
         .with_state(state)
+}
+
+/// Each request runs in a span naming the engine's request id
+/// (`x-request-id`, when sane), so the agent's log lines for a plug carry
+/// the id the server logged and the audit event stored.
+async fn request_span(req: Request, next: Next) -> Response {
+    use hotnic_agent_api::request_id::{accept, HEADER};
+    use tracing::Instrument;
+    let id = req.headers().get(HEADER).and_then(|v| v.to_str().ok()).and_then(accept).unwrap_or_else(|| "-".into());
+    let span = tracing::info_span!("request", id = %id, path = %req.uri().path());
+    next.run(req).instrument(span).await
 }
 
 /// A failed verb: its status, sent in the envelope.

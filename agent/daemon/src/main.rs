@@ -9,11 +9,12 @@ async fn main() -> std::process::ExitCode {
     // FAILPOINTS, in test builds only; a release build has none.
     let _failpoints = fail::FailScenario::setup();
     hotnic_agent::measure::install();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        .init();
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // HOTNIC_LOG=json: one JSON object per line, request ids included.
+    match std::env::var("HOTNIC_LOG").as_deref() {
+        Ok("json") => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
+        _ => tracing_subscriber::fmt().with_env_filter(filter).init(),
+    }
     let config = match Config::try_from(Args::parse()) {
         Ok(config) => config,
         Err(err) => {

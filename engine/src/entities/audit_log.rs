@@ -15,6 +15,8 @@ pub struct Model {
     pub host_id: Option<Uuid>,
     pub vm_id: Option<Uuid>,
     pub nic_id: Option<Uuid>,
+    /// The `x-request-id` of the request that caused it.
+    pub request_id: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

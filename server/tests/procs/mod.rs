@@ -196,6 +196,10 @@ impl AgentProcess {
         }
     }
 
+    pub fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     pub async fn restart(&mut self, stack: &super::stack::Stack, failpoints: Option<&str>) {
         self.kill();
         self.spawn(stack, failpoints).await;
