@@ -22,6 +22,8 @@ struct Wanted {
     alias: Option<String>,
     /// An intent left by a flow that did not finish; resolved here.
     pending: Option<String>,
+    /// What the host shows that the database does not.
+    drift: Option<String>,
 }
 
 /// What applying a host's view changed.
@@ -48,7 +50,13 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
     let mut writes: Vec<(&StoredNic, Wanted)> = Vec::new();
     for nic in nics {
         let pending = nic.device.pending.clone();
-        let current = Wanted { plugged: nic.device.is_plugged, address: nic.address(), alias: nic.device.alias.clone(), pending: pending.clone() };
+        let current = Wanted {
+            plugged: nic.device.is_plugged,
+            address: nic.address(),
+            alias: nic.device.alias.clone(),
+            pending: pending.clone(),
+            drift: nic.device.drift.clone(),
+        };
         let seen = on_host.nics.iter().find(|n| n.device_id == Some(nic.interface.id));
         // A plug that was asked for counts as plugged if the host has it.
         let adopted = adopt.contains(&nic.interface.id) || pending.as_deref() == Some("plug");
@@ -61,21 +69,23 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
                 address: info.address.as_ref().and_then(from_wire_address),
                 alias: Some(info.alias.clone()),
                 pending: None,
+                drift: None,
             },
             // The asked-for plug did not happen: it stays unplugged.
-            (true, None) if !nic.device.is_plugged => Wanted { plugged: false, address: None, alias: None, pending: None },
+            (true, None) if !nic.device.is_plugged => Wanted { plugged: false, address: None, alias: None, pending: None, drift: None },
             (true, None) => {
                 if pending.is_none() {
                     applied.released_late.push(nic.clone());
                 }
-                Wanted { plugged: false, address: None, alias: None, pending: None }
+                Wanted { plugged: false, address: None, alias: None, pending: None, drift: None }
             }
-            (false, Some(_)) => {
+            // Left as it is, and marked: Plug adopts it, or the host lets go.
+            (false, Some(info)) => {
                 applied.unexpected.push(nic.clone());
-                continue;
+                let slot = info.address.as_ref().map(|a| format!(" at slot {}", a.slot)).unwrap_or_default();
+                Wanted { drift: Some(format!("plugged on the host{slot} although unplugged here; Plug adopts it")), ..current.clone() }
             }
-            (false, None) if pending.is_some() => Wanted { pending: None, ..current.clone() },
-            (false, None) => continue,
+            (false, None) => Wanted { pending: None, drift: None, ..current.clone() },
         };
         if wanted != current {
             writes.push((nic, wanted));
@@ -99,6 +109,7 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
         row.alias = Set(wanted.alias.clone());
         row.pending = Set(None);
         row.pending_since = Set(None);
+        row.drift = Set(wanted.drift.clone());
         // Every column set: the first pass may have written this row.
         row.reset_all().update(&txn).await?;
     }
@@ -153,6 +164,7 @@ mod tests {
                 spec_params: "{}".into(),
                 pending: None,
                 pending_since: None,
+                drift: None,
             },
             network: None,
         }

@@ -298,6 +298,7 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
             // the plugged flag they had, for the next run.
             vm_device::Entity::update_many()
                 .col_expr(vm_device::Column::Pending, Expr::value(Option::<String>::None))
+                .col_expr(vm_device::Column::Drift, Expr::value(Option::<String>::None))
                 .filter(vm_device::Column::VmId.eq(vm.id))
                 .exec(db)
                 .await?;

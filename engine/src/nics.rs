@@ -44,6 +44,7 @@ impl StoredNic {
             address: self.address(),
             port_mirroring: self.interface.port_mirroring,
             boot_order: self.interface.boot_order,
+            drift: self.device.drift.clone(),
             actions: Default::default(),
         }
     }
@@ -232,6 +233,7 @@ async fn insert_nic(
         spec_params: Set("{}".into()),
         pending: Set(None),
         pending_since: Set(None),
+        drift: Set(None),
     }
     .insert(&txn)
     .await?;

@@ -28,7 +28,7 @@ async fn up_down_up(database: &Database) {
     assert_eq!(tables_present(database).await, TABLES);
     assert!(Migrator::get_pending_migrations(&database.conn).await.unwrap().is_empty());
     let health = hotnic_engine::health::health(database).await.unwrap();
-    assert_eq!(health.schema_version, "m20261128_000004_event_request_ids");
+    assert_eq!(health.schema_version, "m20261128_000005_nic_drift");
     assert_eq!(health.migrations_applied, Migrator::migrations().len());
 
     // The default MAC pool is seeded with oVirt's range.
@@ -143,11 +143,13 @@ async fn shared_addresses_are_cleared_then_refused(database: &Database) {
             spec_params: "{}".into(),
             pending: None,
             pending_since: None,
+            drift: None,
         }
         .into_active_model();
         // Columns of later migrations are not there yet.
         device.pending = sea_orm::NotSet;
         device.pending_since = sea_orm::NotSet;
+        device.drift = sea_orm::NotSet;
         vm_device::Entity::insert(device).exec_without_returning(db).await.unwrap();
         nics.push(id);
     }

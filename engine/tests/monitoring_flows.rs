@@ -170,8 +170,9 @@ async fn monitoring_cannot_undo_a_concurrent_plug(database: &Database) {
 on_both_databases!(monitoring_cannot_undo_a_concurrent_plug_db, monitoring_cannot_undo_a_concurrent_plug);
 
 /// A NIC the host has but the database holds unplugged (a write lost
-/// before intents existed, or another manager's doing) is reported once,
-/// not adopted and not ignored.
+/// before intents existed, or another manager's doing) is reported once
+/// and marked on the NIC for the page, not adopted and not ignored; Plug
+/// adopts it and the mark goes.
 async fn a_nic_only_the_host_has_is_reported_once(database: &Database) {
     let Setup { engine, vm, nics: plugged, .. } = running_vm(database, Slots::Fresh, 1).await;
     let nic = &plugged[0];
@@ -184,7 +185,16 @@ async fn a_nic_only_the_host_has_is_reported_once(database: &Database) {
         monitoring::refresh_all(&engine).await.unwrap();
     }
     assert_eq!(events(&engine, "nic_unexpected_on_host").await, 1);
-    assert!(!nics::get_nic(&engine, &admin(), vm, nic.id).await.unwrap().plugged, "not adopted behind the user's back");
+    let read = nics::get_nic(&engine, &admin(), vm, nic.id).await.unwrap();
+    assert!(!read.plugged, "not adopted behind the user's back");
+    let drift = read.drift.expect("the NIC is marked for the page");
+    assert!(drift.contains("plugged on the host") && drift.contains("Plug adopts it"), "{drift}");
+
+    // Plug adopts it as it is; the mark goes.
+    let adopted = plug::plug_nic(&engine, &admin(), vm, nic.id).await.unwrap();
+    assert!(adopted.plugged && adopted.address.is_some(), "{adopted:?}");
+    monitoring::refresh_all(&engine).await.unwrap();
+    assert_eq!(nics::get_nic(&engine, &admin(), vm, nic.id).await.unwrap().drift, None);
 }
 on_both_databases!(unexpected_nic_db, a_nic_only_the_host_has_is_reported_once);
 

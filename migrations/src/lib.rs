@@ -9,6 +9,7 @@ mod m20261128_000001_users_and_permissions;
 mod m20261128_000002_nic_intents;
 mod m20261128_000003_servers;
 mod m20261128_000004_event_request_ids;
+mod m20261128_000005_nic_drift;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000002_nic_intents::Migration),
             Box::new(m20261128_000003_servers::Migration),
             Box::new(m20261128_000004_event_request_ids::Migration),
+            Box::new(m20261128_000005_nic_drift::Migration),
         ]
     }
 }

@@ -19,6 +19,10 @@ pub struct Nic {
     pub address: Option<PciAddress>,
     pub port_mirroring: bool,
     pub boot_order: Option<i32>,
+    /// What the host shows that hotnic does not (it is plugged there while
+    /// unplugged here), until they agree; read-only, set by monitoring.
+    #[serde(default)]
+    pub drift: Option<String>,
     /// What the caller may do with it now, and why not (read-only).
     #[serde(default)]
     pub actions: crate::NicActions,

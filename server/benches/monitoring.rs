@@ -131,6 +131,7 @@ async fn fleet(engine: &Engine, files: &std::path::Path, host_count: usize, vms_
                     spec_params: Set("{}".into()),
                     pending: Set(None),
                     pending_since: Set(None),
+                    drift: Set(None),
                 });
                 nics.push((id, mac));
             }

@@ -12,6 +12,7 @@ use tower::ServiceExt;
 
 struct TestServer {
     router: Router,
+    engine: hotnic_engine::Engine,
     _dir: tempfile::TempDir,
 }
 
@@ -21,7 +22,7 @@ async fn server() -> TestServer {
     let database = hotnic_engine::Database::open(&url).await.unwrap();
     let hosts = hotnic_engine::AgentHosts::new(std::time::Duration::from_secs(5));
     let engine = hotnic_engine::Engine::new(database, hosts, Default::default());
-    TestServer { router: support::admin_router(engine).await, _dir: dir }
+    TestServer { router: support::admin_router(engine.clone()).await, engine, _dir: dir }
 }
 
 impl TestServer {
@@ -50,8 +51,8 @@ async fn health_reports_database_and_schema() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "sqlite");
-    assert_eq!(body["schema_version"], "m20261128_000004_event_request_ids");
-    assert_eq!(body["migrations_applied"], 7);
+    assert_eq!(body["schema_version"], "m20261128_000005_nic_drift");
+    assert_eq!(body["migrations_applied"], 8);
 }
 
 #[tokio::test]
@@ -153,4 +154,28 @@ async fn the_clusters_page_is_server_rendered_with_its_rows() {
     let html = String::from_utf8(response.into_body().collect().await.unwrap().to_bytes().to_vec()).unwrap();
     assert!(html.contains("<td>rendered</td>"), "SSR lists the cluster: {html}");
     assert!(html.contains("/pkg/hotnic.js"), "hydration script is linked");
+}
+
+#[tokio::test]
+async fn a_nic_the_host_shows_otherwise_reads_with_its_drift() {
+    use hotnic_engine::entities::vm_device;
+    use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
+    let server = server().await;
+    let (_, cluster) = server.call("POST", "/api/clusters", Some(json!({"name": "c", "compatibility_version": "4.7"}))).await;
+    let (_, vm) = server.call("POST", "/api/vms", Some(json!({"name": "drifting", "cluster_id": cluster["id"]}))).await;
+    let vm = vm["id"].as_str().unwrap().to_owned();
+    let (status, nic) = server.call("POST", &format!("/api/vms/{vm}/nics"), Some(json!({"name": "nic1"}))).await;
+    assert_eq!(status, StatusCode::CREATED, "{nic}");
+    assert_eq!(nic["drift"], Value::Null);
+    // What monitoring writes when the host has it plugged (see monitoring_flows).
+    let id: uuid::Uuid = nic["id"].as_str().unwrap().parse().unwrap();
+    let mut row = vm_device::Entity::find_by_id(id).one(server.engine.db()).await.unwrap().unwrap().into_active_model();
+    row.drift = Set(Some("plugged on the host at slot 3 although unplugged here; Plug adopts it".into()));
+    row.update(server.engine.db()).await.unwrap();
+
+    let (_, read) = server.call("GET", &format!("/api/vms/{vm}/nics/{id}"), None).await;
+    assert!(read["drift"].as_str().unwrap().starts_with("plugged on the host"), "{read}");
+    // The row's marker (pages/vm/nics.rs) renders this text; a server-side
+    // render test of the VM page is left out: two page renders in one test
+    // process sometimes never finish (see the note of session 5).
 }

@@ -22,6 +22,9 @@ pub struct Model {
     /// answer of: plug | unplug. Monitoring resolves a stale one.
     pub pending: Option<String>,
     pub pending_since: Option<DateTimeUtc>,
+    /// What the host shows that the database does not (a plugged NIC
+    /// held unplugged here), until they agree.
+    pub drift: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

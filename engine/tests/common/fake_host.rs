@@ -189,8 +189,13 @@ impl HostClient for FakeHost {
         self.pause().await;
         let mut state = self.state.lock().unwrap();
         let vm = state.vms.get(&params.vm_id).ok_or_else(|| refused(code::NO_VM, "no such VM"))?;
-        if vm.nics.iter().any(|n| n.device_id == Some(params.nic.device_id)) {
-            return Err(refused(code::HOTPLUG_NIC_FAILED, "the VM already has this NIC"));
+        // As the real agent: the same NIC again is plugged already; the
+        // same device with another MAC is refused.
+        if let Some(existing) = vm.nics.iter().find(|n| n.device_id == Some(params.nic.device_id)) {
+            if existing.mac_addr == params.nic.mac_addr {
+                return Ok(HotplugNicResult { vm_id: params.vm_id, nic: existing.clone() });
+            }
+            return Err(refused(code::HOTPLUG_NIC_FAILED, "the VM has this NIC with another MAC"));
         }
         let info = self.attach(&mut state, params.vm_id, &params.nic)?;
         state.vms.get_mut(&params.vm_id).unwrap().nics.push(info.clone());

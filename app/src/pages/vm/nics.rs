@@ -297,7 +297,12 @@ fn NicTable(list: Vec<Nic>, vm_status: String, selected: RwSignal<Option<Uuid>>,
                             <td>{nic.network.clone().unwrap_or_else(|| "(none)".into())}</td>
                             <td>{model_label(&nic.interface)}</td>
                             <td class="mono">{nic.mac.clone()}</td>
-                            <td class="plugged">{state}</td>
+                            <td class="plugged">
+                                {state}
+                                {nic.drift.clone().map(|drift| view! {
+                                    <span class="drift" title=drift.clone() aria-label=format!("differs on the host: {drift}")>"⚠ on host"</span>
+                                })}
+                            </td>
                             <td class="mono address">
                                 {match (address, pending_address) {
                                     (Some(a), _) => view! { <span>{a}</span> }.into_any(),
