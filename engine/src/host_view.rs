@@ -82,8 +82,8 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
             // Left as it is, and marked: Plug adopts it, or the host lets go.
             (false, Some(info)) => {
                 applied.unexpected.push(nic.clone());
-                let slot = info.address.as_ref().map(|a| format!(" at slot {}", a.slot)).unwrap_or_default();
-                Wanted { drift: Some(format!("plugged on the host{slot} although unplugged here; Plug adopts it")), ..current.clone() }
+                let at = info.address.as_ref().and_then(from_wire_address).map(|a| format!(" at {a}")).unwrap_or_default();
+                Wanted { drift: Some(format!("plugged on the host{at} although unplugged here; Plug adopts it")), ..current.clone() }
             }
             (false, None) => Wanted { pending: None, drift: None, ..current.clone() },
         };

@@ -170,7 +170,7 @@ async fn a_nic_the_host_shows_otherwise_reads_with_its_drift() {
     // What monitoring writes when the host has it plugged (see monitoring_flows).
     let id: uuid::Uuid = nic["id"].as_str().unwrap().parse().unwrap();
     let mut row = vm_device::Entity::find_by_id(id).one(server.engine.db()).await.unwrap().unwrap().into_active_model();
-    row.drift = Set(Some("plugged on the host at slot 3 although unplugged here; Plug adopts it".into()));
+    row.drift = Set(Some("plugged on the host at 0000:00:03.0 although unplugged here; Plug adopts it".into()));
     row.update(server.engine.db()).await.unwrap();
 
     let (_, read) = server.call("GET", &format!("/api/vms/{vm}/nics/{id}"), None).await;
