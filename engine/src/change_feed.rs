@@ -19,11 +19,10 @@ pub fn spawn(engine: &Engine) -> Option<tokio::task::JoinHandle<()>> {
     if engine.db().get_database_backend() != DbBackend::Postgres {
         return None;
     }
-    let publish = tokio::spawn(publish(engine.clone()));
-    let listen = tokio::spawn(listen(engine.clone()));
+    // One task for both sides: aborting it stops both.
+    let engine = engine.clone();
     Some(tokio::spawn(async move {
-        // Ends (aborted) with the server; if one side fails the other goes on.
-        let _ = tokio::join!(publish, listen);
+        tokio::join!(publish(engine.clone()), listen(engine));
     }))
 }
 

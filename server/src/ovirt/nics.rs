@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use hotnic_engine::access::Actor;
 use hotnic_engine::{networks, nics, plug, vms, Engine, EngineError};
-use hotnic_model::{NewNic, Nic, NicUpdate};
+use hotnic_model::{NewNic, Nic, NicUpdate, Vm};
 use serde::Deserialize;
 use uuid::Uuid;
 
@@ -80,7 +80,7 @@ struct NicFields {
     plugged: Option<bool>,
 }
 
-async fn read_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, body: &Bytes) -> Result<NicFields, Fault> {
+async fn read_nic(engine: &Engine, actor: &Actor, vm: &Vm, body: &Bytes) -> Result<NicFields, Fault> {
     let text = std::str::from_utf8(body).map_err(|_| Fault::bad_request("the request body is not UTF-8 text"))?;
     let parsed: NicBody = quick_xml::de::from_str(text).map_err(|e| Fault::bad_request(format!("the request body is not a <nic> hotnic can read: {e}")))?;
     if let Some(linked) = &parsed.linked {
@@ -92,16 +92,15 @@ async fn read_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, body: &Bytes) -> 
     let network = match parsed.vnic_profile {
         None => None,
         Some(Reference { id: None }) => return Err(Fault::bad_request("<vnic_profile> needs the id of a profile (GET /ovirt-engine/api/vnicprofiles)")),
-        Some(Reference { id: Some(id) }) => Some(profile_network(engine, actor, vm_id, &id).await?),
+        Some(Reference { id: Some(id) }) => Some(profile_network(engine, actor, vm, &id).await?),
     };
     Ok(NicFields { name: parsed.name, interface: parsed.interface, mac: parsed.mac.and_then(|m| m.address), network, plugged })
 }
 
 /// The network a profile id names, which must be one of the VM's cluster.
-async fn profile_network(engine: &Engine, actor: &Actor, vm_id: Uuid, profile: &str) -> Result<String, Fault> {
+async fn profile_network(engine: &Engine, actor: &Actor, vm: &Vm, profile: &str) -> Result<String, Fault> {
     let unknown = || Fault::bad_request(format!("no vNIC profile with id {profile}"));
     let id: Uuid = profile.parse().map_err(|_| unknown())?;
-    let vm = vms::get_vm(engine, actor, vm_id).await?;
     let network = networks::list_networks(engine.db(), actor, None).await?.into_iter().find(|n| n.id == id).ok_or_else(unknown)?;
     if network.cluster_id != vm.cluster_id {
         return Err(Fault::bad_request(format!(
@@ -121,9 +120,9 @@ pub async fn list(State(engine): State<Engine>, Caller(actor): Caller, Path(vm):
 
 /// POST /api/vms/{vm}/nics: 201 with the new NIC, plugged unless asked not.
 pub async fn add(State(engine): State<Engine>, Caller(actor): Caller, Path(vm): Path<String>, body: Bytes) -> Answer {
-    let vm_id = id_in_path("VM", &vm)?;
-    vms::get_vm(&engine, &actor, vm_id).await?;
-    let fields = read_nic(&engine, &actor, vm_id, &body).await?;
+    let vm = vms::get_vm(&engine, &actor, id_in_path("VM", &vm)?).await?;
+    let vm_id = vm.id;
+    let fields = read_nic(&engine, &actor, &vm, &body).await?;
     let name = fields.name.ok_or_else(|| Fault::bad_request("Incomplete parameters: Nic [name] required for add"))?;
     let new = NewNic {
         name,
@@ -170,7 +169,9 @@ pub async fn get(State(engine): State<Engine>, Caller(actor): Caller, Path((vm, 
 pub async fn update(State(engine): State<Engine>, Caller(actor): Caller, Path((vm, nic)): Path<(String, String)>, body: Bytes) -> Answer {
     let (vm, nic) = nic_path(&vm, &nic)?;
     nics::get_nic(&engine, &actor, vm, nic).await?;
-    let fields = read_nic(&engine, &actor, vm, &body).await?;
+    let vm = vms::get_vm(&engine, &actor, vm).await?;
+    let fields = read_nic(&engine, &actor, &vm, &body).await?;
+    let vm = vm.id;
     let update = NicUpdate {
         name: fields.name,
         network: fields.network,
