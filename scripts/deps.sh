@@ -19,11 +19,18 @@ done
 # Node may come with the machine from elsewhere than Debian: use it if so.
 command -v npm >/dev/null || missing+=(nodejs npm)
 command -v python3 >/dev/null || missing+=(python3)
+# apt runs in the background while the cargo tools build (network and disk
+# beside CPU); the tools need only gcc, which every Rust machine has.
+apt_log=$(mktemp /tmp/hotnic-apt.XXXXXX)
+apt_pid=
 if ((${#missing[@]})); then
-  echo "deps: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get -o DPkg::Lock::Timeout=900 update -qq
-  apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  echo "deps: installing ${missing[*]} (in the background)"
+  (
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get -o DPkg::Lock::Timeout=900 update -qq
+    apt-get -o DPkg::Lock::Timeout=900 install -y -qq --no-install-recommends "${missing[@]}"
+  ) >"$apt_log" 2>&1 &
+  apt_pid=$!
 fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
@@ -32,6 +39,13 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 scripts/install-tools.sh
+
+if [[ -n $apt_pid ]] && ! wait "$apt_pid"; then
+  cat "$apt_log" >&2
+  echo "deps: apt-get install failed (above)" >&2
+  exit 1
+fi
+rm -f "$apt_log"
 
 # npm ci only when the lock changed since the last install.
 stamp=end2end/node_modules/.hotnic-lock

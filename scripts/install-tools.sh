@@ -12,14 +12,28 @@ export PATH="$TOOLS_DIR/bin:$PATH"
 
 have_version() { "$1" --version 2>/dev/null | grep -q "$2"; }
 
+# The tools' own release profiles (cargo-leptos: fat LTO, one codegen unit)
+# cost a fresh machine most of its first build; a build tool gains nothing
+# from them. opt-level 1 keeps its CSS and file work quick.
+export CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16
+export CARGO_PROFILE_RELEASE_OPT_LEVEL=1 CARGO_PROFILE_RELEASE_DEBUG=false
+export CARGO_PROFILE_RELEASE_INCREMENTAL=false
+
+pids=()
 if ! have_version cargo-leptos "$CARGO_LEPTOS_VERSION"; then
   echo "installing cargo-leptos $CARGO_LEPTOS_VERSION (takes minutes, once)"
   # no_downloads: fail naming a missing tool instead of fetching binaries.
   cargo install --quiet --root "$TOOLS_DIR" cargo-leptos --locked \
-    --version "$CARGO_LEPTOS_VERSION" --features no_downloads
+    --version "$CARGO_LEPTOS_VERSION" --features no_downloads &
+  pids+=($!)
 fi
 if ! have_version wasm-bindgen "$WASM_BINDGEN_VERSION"; then
   echo "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # Not --locked: its lock pins a crate that crates.io does not serve.
-  cargo install --quiet --root "$TOOLS_DIR" wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  # Beside cargo-leptos: each has long single-crate stretches the other fills.
+  cargo install --quiet --root "$TOOLS_DIR" wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force &
+  pids+=($!)
 fi
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+((failed == 0)) || { echo "install-tools: a cargo install failed (above)" >&2; exit 1; }

@@ -7,13 +7,17 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$HOTNIC_ROOT"
 
+started=$SECONDS
 scripts/deps.sh run
 scripts/prune-cache.sh
+# libvirtd and the demo guest (network and disk) get ready while cargo builds.
+export HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest}
+mkdir -p data
+(scripts/libvirt-up.sh && scripts/build-guest.sh "$HOTNIC_GUEST_DIR") >data/setup.log 2>&1 &
+setup_pid=$!
 cargo leptos build --release
 cargo build --release -p hotnic-agent
-scripts/libvirt-up.sh
-export HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest}
-scripts/build-guest.sh "$HOTNIC_GUEST_DIR"
+wait "$setup_pid" || { cat data/setup.log >&2; echo "run: starting libvirtd or building the guest failed (above)" >&2; exit 1; }
 
 # The local agent's own folders: its image library (the demo guest's kernel
 # and initrd: the only files a VM may use), the guests' consoles and its
@@ -67,5 +71,5 @@ if [[ -n ${HOTNIC_ADMIN_PASSWORD:-} ]]; then
 else
   how="user admin, the password in data/admin.password (cat data/admin.password)"
 fi
-echo "hotnic: open http://$LEPTOS_SITE_ADDR/vms and sign in as $how (Ctrl-C stops everything)"
+echo "hotnic: ready after $((SECONDS - started)) s; open http://$LEPTOS_SITE_ADDR/vms and sign in as $how (Ctrl-C stops everything)"
 wait -n
