@@ -17,3 +17,6 @@ echo "== monitoring sweeps over simulated hosts (100 hosts x 100 VMs x 4 NICs), 
 cargo bench -p hotnic --bench monitoring
 echo "== plug throughput: 200 requests at once through REST, one server and two"
 cargo bench -p hotnic --bench throughput
+echo "== the page's WASM: main module and lazily loaded chunks, raw and as served (brotli 11, gzip 9)"
+scripts/wasm-sizes.sh
+echo "   (the browser suite measures the NIC tab's cold load over 10 Mbit/s and its click latency: end2end/artifacts/perf.json)"

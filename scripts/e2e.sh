@@ -29,4 +29,4 @@ stop_e2e_stack() {
   done
 }
 trap stop_e2e_stack EXIT
-cargo leptos end-to-end --release 2>&1 | tee "$logs/e2e.log"
+cargo leptos end-to-end --release --split 2>&1 | tee "$logs/e2e.log"

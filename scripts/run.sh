@@ -15,7 +15,7 @@ export HOTNIC_GUEST_DIR=${HOTNIC_GUEST_DIR:-/var/cache/hotnic/guest}
 mkdir -p data
 (scripts/libvirt-up.sh && scripts/build-guest.sh "$HOTNIC_GUEST_DIR") >data/setup.log 2>&1 &
 setup_pid=$!
-cargo leptos build --release
+cargo leptos build --release --split
 cargo build --release -p hotnic-agent
 wait "$setup_pid" || { cat data/setup.log >&2; echo "run: starting libvirtd or building the guest failed (above)" >&2; exit 1; }
 

@@ -17,7 +17,7 @@ impl FromServerFnError for FnError {
     /// Failures of the server function machinery itself (bad request body,
     /// network down) read as a reason like any other.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        FnError(ApiError { reason: value.to_string(), detail: None, field: None })
+        FnError(ApiError { reason: value.to_string(), detail: None, field: None, host_failure: None })
     }
 }
 

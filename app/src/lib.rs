@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod error;
+pub mod lazy_pages;
 pub mod pages;
 pub mod push;
 pub mod server_fns;
@@ -12,7 +13,7 @@ pub mod server_fns;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{ParentRoute, Route, Router, Routes, A};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 /// The HTML document around the app, rendered on the server.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -58,21 +59,22 @@ pub fn App() -> impl IntoView {
                 </nav>
                 <main class="content">
                     <Routes fallback=|| view! { <p>"Page not found."</p> }>
-                        <Route path=path!("/") view=pages::clusters::ClustersPage/>
-                        <Route path=path!("/clusters") view=pages::clusters::ClustersPage/>
-                        <Route path=path!("/clusters/:id/permissions") view=pages::clusters::ClusterPermissionsPage ssr=ssr.clone()/>
+                        <Route path=path!("/") view={Lazy::<lazy_pages::Clusters>::new()}/>
+                        <Route path=path!("/clusters") view={Lazy::<lazy_pages::Clusters>::new()}/>
+                        <Route path=path!("/clusters/:id/permissions") view={Lazy::<lazy_pages::ClusterPermissions>::new()} ssr=ssr.clone()/>
                         <Route path=path!("/signin") view=pages::signin::SignInPage/>
-                        <Route path=path!("/users") view=pages::users::UsersPage ssr=ssr.clone()/>
-                        <Route path=path!("/tokens") view=pages::tokens::TokensPage ssr=ssr.clone()/>
-                        <Route path=path!("/hosts") view=pages::hosts::HostsPage ssr=ssr.clone()/>
-                        <Route path=path!("/networks") view=pages::networks::NetworksPage ssr=ssr.clone()/>
-                        <Route path=path!("/vms") view=pages::vms::VmsPage ssr=ssr.clone()/>
-                        <Route path=path!("/events") view=pages::events::EventsPage ssr=ssr.clone()/>
+                        <Route path=path!("/users") view={Lazy::<lazy_pages::Users>::new()} ssr=ssr.clone()/>
+                        <Route path=path!("/tokens") view={Lazy::<lazy_pages::Tokens>::new()} ssr=ssr.clone()/>
+                        <Route path=path!("/hosts") view={Lazy::<lazy_pages::Hosts>::new()} ssr=ssr.clone()/>
+                        <Route path=path!("/networks") view={Lazy::<lazy_pages::Networks>::new()} ssr=ssr.clone()/>
+                        <Route path=path!("/vms") view={Lazy::<lazy_pages::Vms>::new()} ssr=ssr.clone()/>
+                        <Route path=path!("/events") view={Lazy::<lazy_pages::Events>::new()} ssr=ssr.clone()/>
+                        // The VM page and its NIC tab stay in the main WASM.
                         <ParentRoute path=path!("/vms/:id") view=pages::vm::VmPage ssr=ssr.clone()>
-                            <Route path=path!("") view=pages::vm::general::GeneralTab ssr=ssr.clone()/>
+                            <Route path=path!("") view={Lazy::<lazy_pages::VmGeneral>::new()} ssr=ssr.clone()/>
                             <Route path=path!("nics") view=pages::vm::nics::NicsTab ssr=ssr.clone()/>
-                            <Route path=path!("events") view=pages::vm::events::EventsTab ssr=ssr.clone()/>
-                            <Route path=path!("permissions") view=pages::vm::PermissionsTab ssr=ssr/>
+                            <Route path=path!("events") view={Lazy::<lazy_pages::VmEvents>::new()} ssr=ssr.clone()/>
+                            <Route path=path!("permissions") view={Lazy::<lazy_pages::VmPermissions>::new()} ssr=ssr/>
                         </ParentRoute>
                     </Routes>
                 </main>

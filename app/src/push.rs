@@ -41,15 +41,11 @@ fn connect(signal: RwSignal<Change>) {
     });
     let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
     on_change.forget();
-    // After a reconnect (server restarted, network blip) changes may have
-    // been missed: refetch everything. The first open is the page load.
-    let mut opened = false;
-    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-        if opened {
-            announce(signal, None);
-        }
-        opened = true;
-    });
+    // Whenever the stream (re)opens, changes may have been missed: between
+    // the server's render of this page and the first open, or during a
+    // reconnect (server restarted, network blip). Refetch everything; page
+    // state (selection, dialogs, forms) lives outside the refetched views.
+    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| announce(signal, None));
     source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
     on_open.forget();
     // The page keeps the stream for its whole life.

@@ -6,7 +6,7 @@ import { Page } from '@playwright/test';
 import * as fs from 'fs';
 import { openHydrated, saveScreenshot, uniqueName } from './helpers';
 import {
-  addNic, CMDLINE, createVm, guestPci, hostHasVm, listNics, NETWORK, nicTab, openNicTab, PCI,
+  addNic, agentToken, agentUrl, CMDLINE, createVm, guestPci, hostHasVm, listNics, NETWORK, nicTab, openNicTab, PCI,
   setUp, stopQuietly, waitGuestReady, waitGuestSees,
 } from './stack';
 
@@ -239,4 +239,36 @@ test('5: a guest that ignores unplug: the error shows and the row stays plugged'
   await expect(tab.cell('nic1', 'plugged')).toHaveText('Plugged');
   expect((await listNics(request, vm.id))[0].plugged).toBe(true);
   await saveScreenshot(page, 'nic-5-unplug-failed');
+});
+
+test('6: a NIC the host has plugged behind hotnic\'s back is marked on its row; Plug adopts it', async ({ page, request }) => {
+  test.setTimeout(120_000);
+  const setup = await setUp(request);
+  const vm = await createVm(request, setup, false);
+  vmId = vm.id;
+  const nic = await addNic(request, vm.id, { name: 'nic1', network: NETWORK });
+  expect((await request.post(`/api/vms/${vm.id}/start`)).ok()).toBeTruthy();
+
+  // Someone plugs it on the host directly, without hotnic.
+  const plugged = await request.post(`${agentUrl()}/api/v1/hotplugNic`, {
+    headers: { Authorization: `Bearer ${agentToken()}` },
+    data: { vmId: vm.id, nic: { type: 'interface', device: 'bridge', deviceId: nic.id, network: NETWORK, macAddr: nic.mac, nicModel: 'pv' } },
+  });
+  expect(plugged.ok(), await plugged.text()).toBeTruthy();
+
+  // Monitoring (1 s) marks the row; hotnic still holds it unplugged.
+  await openNicTab(page, vm.id);
+  const tab = nicTab(page);
+  const mark = tab.row('nic1').locator('.drift');
+  await expect(mark).toHaveText('⚠ on host', { timeout: 15_000 });
+  await expect(mark).toHaveAttribute('title', /plugged on the host at 0000:00:[0-9a-f]{2}\.0 although unplugged here; Plug adopts it/);
+  await expect(tab.cell('nic1', 'plugged')).toContainText('Unplugged');
+  await saveScreenshot(page, 'nic-6-drift');
+
+  // Plug adopts it as it is: plugged, with the host's address, no mark.
+  await tab.row('nic1').click();
+  await tab.button('Plug').click();
+  await expect(tab.cell('nic1', 'plugged')).toHaveText('Plugged');
+  await expect(tab.cell('nic1', 'address')).toHaveText(PCI);
+  await expect(mark).toHaveCount(0);
 });

@@ -54,8 +54,8 @@ pub enum EngineError {
     Busy,
     /// The host answered and refused: the message says what failed and why
     /// (e.g. "Failed to plug NIC nic1 into VM vm1: <host message>").
-    #[error("{0}")]
-    HostFailed(String),
+    #[error("{reason}")]
+    HostFailed { reason: String, kind: Option<hotnic_agent_api::FailureKind> },
     /// The host's agent did not answer.
     #[error("{reason}")]
     HostUnreachable {
@@ -82,19 +82,23 @@ impl EngineError {
         match self {
             EngineError::Invalid { field, reason } => (
                 400,
-                ApiError { reason: reason.clone(), detail: None, field: field.map(str::to_owned) },
+                ApiError { reason: reason.clone(), detail: None, field: field.map(str::to_owned), host_failure: None },
             ),
             EngineError::NotFound(reason) => (404, ApiError::new(reason)),
             EngineError::Unauthenticated(reason) => (401, ApiError::new(reason)),
             EngineError::Forbidden(reason) => (403, ApiError::new(reason)),
             EngineError::TooManyAttempts { .. } => (429, ApiError::new(self.to_string())),
             EngineError::InUse { field, reason } => {
-                (409, ApiError { reason: reason.clone(), detail: None, field: Some((*field).to_owned()) })
+                (409, ApiError { reason: reason.clone(), detail: None, field: Some((*field).to_owned()), host_failure: None })
             }
-            EngineError::Conflict(reason) | EngineError::HostFailed(reason) => (409, ApiError::new(reason)),
+            EngineError::Conflict(reason) => (409, ApiError::new(reason)),
+            EngineError::HostFailed { reason, kind } => (
+                409,
+                ApiError { host_failure: kind.and_then(|k| serde_json::to_value(k).ok()?.as_str().map(str::to_owned)), ..ApiError::new(reason) },
+            ),
             EngineError::Busy => (409, ApiError::new(self.to_string())),
             EngineError::HostUnreachable { reason, source } => {
-                (502, ApiError { reason: reason.clone(), detail: Some(source.to_string()), field: None })
+                (502, ApiError { reason: reason.clone(), detail: Some(source.to_string()), field: None, host_failure: None })
             }
             EngineError::Interrupted => (503, ApiError::new(self.to_string())),
             EngineError::Database(err) if database_unavailable(err) => {

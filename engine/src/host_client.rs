@@ -6,7 +6,7 @@ use crate::entities::host;
 use crate::{measure, EngineError};
 use hotnic_agent_api::client::{AgentClient, ClientError};
 use hotnic_agent_api::{
-    code, Caps, CreateParams, CreateResult, Fingerprint, GetCapsParams, HotplugNicParams, HotplugNicResult,
+    code, Caps, FailureKind, CreateParams, CreateResult, Fingerprint, GetCapsParams, HotplugNicParams, HotplugNicResult,
     HotunplugNicParams, HotunplugNicResult, VmList,
 };
 use std::collections::HashMap;
@@ -118,36 +118,46 @@ impl HostClient for AgentHosts {
     }
 }
 
-/// The host's own words without VDSM's generic prefix ("Failed to hotplug
-/// NIC: …"), which would repeat what `failed` already says.
-fn host_reason(message: &str) -> &str {
-    ["Failed to hotplug NIC: ", "Failed to hotunplug NIC: "]
-        .iter()
-        .find_map(|prefix| message.strip_prefix(prefix))
-        .filter(|rest| !rest.trim().is_empty())
-        .unwrap_or(message)
-}
-
 /// Turns a failed host call into the engine's error. `failed` is what the
-/// user tried, e.g. "Failed to plug NIC nic1 into VM vm1".
+/// user tried, e.g. "Failed to plug NIC nic1 into VM vm1". The host's kind
+/// of failure picks the wording; its reason (the cause without VDSM's verb
+/// prefix) fills it in.
 pub fn host_error(host: &HostTarget, failed: &str, err: ClientError) -> EngineError {
+    let refused = |reason: String, kind| EngineError::HostFailed { reason, kind };
     match &err {
-        ClientError::Agent(status) => match status.code {
-            code::NO_VM => EngineError::HostFailed(format!("{failed}: the VM is not running on host {}", host.name)),
-            code::MIGRATION_IN_PROGRESS => {
-                EngineError::HostFailed(format!("{failed}: the VM is migrating; try again when it has finished"))
+        ClientError::Agent(status) => {
+            let kind = status.kind;
+            let reason = status.reason();
+            match (kind, status.code) {
+                (_, code::NO_VM) => {
+                    refused(format!("{failed}: the VM is not running on host {}", host.name), kind)
+                }
+                (_, code::MIGRATION_IN_PROGRESS) => {
+                    refused(format!("{failed}: the VM is migrating; try again when it has finished"), kind)
+                }
+                (Some(FailureKind::NetworkMissing), _) => refused(
+                    format!("{failed}: {reason}; host {} needs that bridge, or the NIC another network", host.name),
+                    kind,
+                ),
+                (Some(FailureKind::GuestDidNotRelease), _) => refused(
+                    format!("{failed}: {reason}. The guest may still be booting or not support hot unplug; try again later"),
+                    kind,
+                ),
+                _ => refused(format!("{failed}: {reason}"), kind),
             }
-            _ => EngineError::HostFailed(format!("{failed}: {}", host_reason(&status.message))),
-        },
-        ClientError::Unauthorized => EngineError::HostFailed(format!(
-            "{failed}: host {} refused hotnic's token; re-register the host with the agent's token",
-            host.name
-        )),
-        ClientError::CertificateChanged { presented, .. } => EngineError::HostFailed(format!(
-            "{failed}: host {} presents another TLS certificate than the one hotnic trusts (now {presented}); \
-             if its key was replaced on purpose, an administrator accepts the new fingerprint on the host",
-            host.name
-        )),
+        }
+        ClientError::Unauthorized => refused(
+            format!("{failed}: host {} refused hotnic's token; re-register the host with the agent's token", host.name),
+            Some(FailureKind::Unauthorized),
+        ),
+        ClientError::CertificateChanged { presented, .. } => refused(
+            format!(
+                "{failed}: host {} presents another TLS certificate than the one hotnic trusts (now {presented}); \
+                 if its key was replaced on purpose, an administrator accepts the new fingerprint on the host",
+                host.name
+            ),
+            None,
+        ),
         ClientError::Transport(_) | ClientError::Malformed { .. } => EngineError::HostUnreachable {
             reason: format!("Host {} did not answer. {failed}.", host.name),
             source: err,
@@ -157,13 +167,43 @@ pub fn host_error(host: &HostTarget, failed: &str, err: ClientError) -> EngineEr
 
 #[cfg(test)]
 mod tests {
-    use super::host_reason;
+    use super::*;
+    use hotnic_agent_api::Status;
+
+    fn host() -> HostTarget {
+        HostTarget { name: "h1".into(), agent_url: "https://127.0.0.1:1".into(), token: "t".into(), fingerprint: Fingerprint::of_der(b"test") }
+    }
+
+    fn refusal(status: Status) -> (String, Option<FailureKind>) {
+        match host_error(&host(), "Failed to plug NIC nic1 into VM vm1", ClientError::Agent(status)) {
+            EngineError::HostFailed { reason, kind } => (reason, kind),
+            other => panic!("{other:?}"),
+        }
+    }
 
     #[test]
-    fn drops_the_generic_vdsm_prefix_only() {
-        assert_eq!(host_reason("Failed to hotunplug NIC: guest did not release the device"), "guest did not release the device");
-        assert_eq!(host_reason("Failed to hotplug NIC: slot 0x0c is taken"), "slot 0x0c is taken");
-        assert_eq!(host_reason("Failed to hotplug NIC: "), "Failed to hotplug NIC: ");
-        assert_eq!(host_reason("libvirt said no"), "libvirt said no");
+    fn the_kind_picks_the_words_and_the_reason_comes_without_the_verb() {
+        let (reason, kind) = refusal(Status::failed(
+            code::HOTPLUG_NIC_FAILED,
+            FailureKind::MacInUse,
+            "Failed to hotplug NIC: MAC address 00:1a:4a:16:01:51 is already in use by a NIC of VM x on this host",
+            "MAC address 00:1a:4a:16:01:51 is already in use by a NIC of VM x on this host",
+        ));
+        assert_eq!(reason, "Failed to plug NIC nic1 into VM vm1: MAC address 00:1a:4a:16:01:51 is already in use by a NIC of VM x on this host");
+        assert_eq!(kind, Some(FailureKind::MacInUse));
+
+        let (reason, _) = refusal(Status::failed(code::HOTPLUG_NIC_FAILED, FailureKind::NetworkMissing, "m", "network red has no bridge on this host"));
+        assert!(reason.ends_with("network red has no bridge on this host; host h1 needs that bridge, or the NIC another network"), "{reason}");
+
+        let (reason, kind) = refusal(Status::failed(code::NO_VM, FailureKind::NoSuchVm, "no VM", "no VM"));
+        assert_eq!((reason.as_str(), kind), ("Failed to plug NIC nic1 into VM vm1: the VM is not running on host h1", Some(FailureKind::NoSuchVm)));
+    }
+
+    #[test]
+    fn an_agent_without_kinds_is_read_by_its_code_and_message() {
+        let (reason, kind) = refusal(Status::new(code::HOTPLUG_NIC_FAILED, "Failed to hotplug NIC: slot taken"));
+        assert_eq!((reason.as_str(), kind), ("Failed to plug NIC nic1 into VM vm1: Failed to hotplug NIC: slot taken", None));
+        let (reason, _) = refusal(Status::new(code::NO_VM, "whatever"));
+        assert!(reason.ends_with("the VM is not running on host h1"));
     }
 }

@@ -6,8 +6,8 @@
 //! the host's answer collides with a stored address) all write through here.
 
 use crate::entities::vm_device;
-use crate::nics::StoredNic;
-use crate::plug::from_wire_address;
+use crate::nic_wire::from_wire_address;
+use crate::stored_nic::StoredNic;
 use crate::EngineResult;
 use hotnic_agent_api::VmStats;
 use hotnic_model::PciAddress;

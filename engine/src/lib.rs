@@ -19,11 +19,13 @@ mod mac_pool;
 mod measure;
 pub mod monitoring;
 pub mod networks;
+mod nic_wire;
 pub mod nics;
 pub mod plug;
 pub mod run;
 pub mod servers;
 pub mod state;
+pub mod stored_nic;
 pub mod vms;
 
 pub use db::Database;

@@ -15,7 +15,7 @@ pub(crate) fn outcome<T>(result: &EngineResult<T>) -> &'static str {
             EngineError::Conflict(_) | EngineError::InUse { .. } => "conflict",
             EngineError::Unauthenticated(_) | EngineError::Forbidden(_) | EngineError::TooManyAttempts { .. } => "refused",
             EngineError::Busy => "busy",
-            EngineError::HostFailed(_) => "host_failed",
+            EngineError::HostFailed { .. } => "host_failed",
             EngineError::HostUnreachable { .. } => "host_unreachable",
             EngineError::Database(_) => "database",
             EngineError::Interrupted => "interrupted",

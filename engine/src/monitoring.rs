@@ -21,7 +21,7 @@ use crate::audit::{self, Severity, Subject};
 use crate::entities::{audit_log, host, vm, vm_device};
 use crate::host_client::HostTarget;
 use crate::locks::VmGuard;
-use crate::nics;
+use crate::stored_nic;
 use crate::state::{HostStatus, VmStatus};
 use crate::{host_view, servers, vms, Engine, EngineResult};
 use hotnic_agent_api::client::ClientError;
@@ -154,7 +154,7 @@ async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[Vm
         set_host_status(engine, host, HostStatus::Up, Severity::Normal, format!("Host {} answers again", host.name)).await?;
     }
     let ids: Vec<Uuid> = vms.iter().map(|vm| vm.id).collect();
-    let mut stored = nics::stored_nics_of(db, &ids).await?;
+    let mut stored = stored_nic::stored_nics_of(db, &ids).await?;
     for vm in vms {
         let seen = stats.stats_list.iter().find(|s| s.vm_id == vm.id);
         let nics = stored.remove(&vm.id).unwrap_or_default();
@@ -285,7 +285,7 @@ fn vm_status_from_host(word: &str) -> VmStatus {
     }
 }
 
-async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats: Option<&VmStats>, stored: Vec<nics::StoredNic>) -> EngineResult<()> {
+async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats: Option<&VmStats>, stored: Vec<stored_nic::StoredNic>) -> EngineResult<()> {
     let db = engine.db();
     let mut changed = false;
     let status = stats.map(|s| vm_status_from_host(&s.status)).unwrap_or(VmStatus::Down);

@@ -6,10 +6,11 @@ use crate::access::{Act, Actor};
 use crate::audit::{self, Severity, Subject};
 use crate::entities::{host, vm, vm_device};
 use crate::host_client::{host_error, HostTarget};
-use crate::nics::{self, StoredNic};
-use crate::state::{NetworkKind, NicChangePath};
+use crate::nic_wire::{from_wire_address, mirror_networks, nic_params};
+use crate::stored_nic::{self, StoredNic};
+use crate::state::NicChangePath;
 use crate::{host_view, hosts, vms, Engine, EngineError, EngineResult};
-use hotnic_agent_api::{HotplugNicParams, NicParams, PciAddressDict};
+use hotnic_agent_api::HotplugNicParams;
 use hotnic_model::{Nic, PciAddress};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
@@ -53,7 +54,7 @@ async fn set_plugged_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid, nic
 async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
     let db = engine.db();
     let vm = vms::find_vm(db, vm_id).await?;
-    let nic = nics::find_nic(db, vm_id, nic_id).await?;
+    let nic = stored_nic::find_nic(db, vm_id, nic_id).await?;
     let level = crate::allowed::cluster_level(db, &vm).await?;
     level.clone().map_err(EngineError::Conflict)?;
     let wanted = action == Action::Plug;
@@ -75,7 +76,7 @@ async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uu
     };
     // The host said no: nothing happened there, the intent goes. When it
     // did not answer, what happened is unknown: monitoring resolves it.
-    if let Err(EngineError::HostFailed(_) | EngineError::Conflict(_)) = &result {
+    if let Err(EngineError::HostFailed { .. } | EngineError::Conflict(_)) = &result {
         clear_intent(db, nic_id).await?;
     }
     let subject = Subject { vm_id: Some(vm_id), nic_id: Some(nic_id), host_id: vm.host_id, ..Default::default() };
@@ -96,7 +97,7 @@ async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uu
     // The lock this flow holds ends as the answer goes out: not busy.
     let mut facts = crate::allowed::VmFacts::with_level(engine, &vm, level)?;
     facts.busy = false;
-    Ok(nics::with_actions(actor, &facts, result?))
+    Ok(stored_nic::with_actions(actor, &facts, result?))
 }
 
 /// Records, before the host is asked, what it is asked to do: a crash
@@ -158,47 +159,6 @@ async fn running_host(db: &impl ConnectionTrait, vm: &vm::Model) -> EngineResult
     hosts::find_host(db, host_id).await
 }
 
-/// The spec's `nic` dictionary for a stored NIC.
-pub(crate) fn nic_params(nic: &StoredNic, address: Option<PciAddress>, mirror_networks: Vec<String>) -> EngineResult<NicParams> {
-    Ok(NicParams {
-        kind: "interface".into(),
-        device: nics::device_kind(nic.network.as_ref()).to_string(),
-        device_id: nic.interface.id,
-        network: nic.network.as_ref().filter(|n| n.kind != NetworkKind::Bridgeless.as_str()).map(|n| n.name.clone()),
-        address: address.map(to_wire_address),
-        mac_addr: nic.interface.mac.clone(),
-        boot_order: nic.interface.boot_order.map(|o| o as u32),
-        promisc: mirror_networks,
-        spec_params: Default::default(),
-        nic_model: nic.model()?.wire_name().into(),
-    })
-}
-
-/// Port mirroring copies the traffic of the NIC's own network to it.
-pub(crate) fn mirror_networks(nic: &StoredNic) -> Vec<String> {
-    match (&nic.network, nic.interface.port_mirroring) {
-        (Some(network), true) => vec![network.name.clone()],
-        _ => Vec::new(),
-    }
-}
-
-pub(crate) fn to_wire_address(a: PciAddress) -> PciAddressDict {
-    PciAddressDict::pci(a.domain, a.bus, a.slot, a.function)
-}
-
-pub(crate) fn from_wire_address(dict: &PciAddressDict) -> Option<PciAddress> {
-    let number = |text: &str| u32::from_str_radix(text.trim_start_matches("0x"), 16).ok();
-    if dict.kind != "pci" {
-        return None;
-    }
-    Some(PciAddress {
-        domain: u16::try_from(number(&dict.domain)?).ok()?,
-        bus: u8::try_from(number(&dict.bus)?).ok()?,
-        slot: u8::try_from(number(&dict.slot)?).ok()?,
-        function: u8::try_from(number(&dict.function)?).ok()?,
-    })
-}
-
 async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResult<Nic> {
     let db = engine.db();
     let host = running_host(db, vm).await?;
@@ -229,7 +189,7 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResu
         None => false,
     };
     if collides {
-        let stale: Vec<StoredNic> = nics::stored_nics(db, vm.id)
+        let stale: Vec<StoredNic> = stored_nic::stored_nics(db, vm.id)
             .await?
             .into_iter()
             .filter(|other| other.interface.id != nic.interface.id && other.address() == reported)
@@ -270,10 +230,10 @@ async fn store_after_collision(
     if let Ok(stats) = engine.hosts.get_all_vm_stats(target).await {
         if let Some(on_host) = stats.stats_list.iter().find(|s| s.vm_id == vm.id) {
             if on_host.nics.iter().any(|n| n.device_id == Some(nic.interface.id)) {
-                let stored = nics::stored_nics(db, vm.id).await?;
+                let stored = stored_nic::stored_nics(db, vm.id).await?;
                 let applied = host_view::apply(db, &stored, on_host, &[nic.interface.id]).await?;
                 crate::monitoring::record_late_releases(engine, vm, &applied).await?;
-                return Ok(nics::find_nic(db, vm.id, nic.interface.id).await?.view());
+                return Ok(stored_nic::find_nic(db, vm.id, nic.interface.id).await?.view());
             }
         }
     }
@@ -294,21 +254,4 @@ async fn hotunplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineRe
     engine.hosts.hotunplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;
     fail::fail_point!("unplug-after-host");
     store_plugged(db, nic, false, None, None).await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wire_addresses_round_trip() {
-        let address = PciAddress { domain: 0, bus: 0, slot: 0x0c, function: 0 };
-        let dict = to_wire_address(address);
-        assert_eq!((dict.domain.as_str(), dict.slot.as_str()), ("0x0000", "0x0c"));
-        assert_eq!(from_wire_address(&dict), Some(address));
-        let bad = PciAddressDict { kind: "usb".into(), ..dict.clone() };
-        assert_eq!(from_wire_address(&bad), None);
-        let overflow = PciAddressDict { slot: "0x1ff".into(), ..dict };
-        assert_eq!(from_wire_address(&overflow), None);
-    }
 }

@@ -5,8 +5,8 @@ use crate::access::{Act, Actor};
 use crate::audit::{self, Severity, Subject};
 use crate::entities::{host, vm};
 use crate::host_client::{host_error, HostTarget};
-use crate::nics::{self, StoredNic};
-use crate::plug::{mirror_networks, nic_params};
+use crate::stored_nic::{self, StoredNic};
+use crate::nic_wire::{mirror_networks, nic_params};
 use crate::state::{HostStatus, NetworkKind, VmStatus};
 use crate::{host_view, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::{CreateParams, DriveParams};
@@ -33,7 +33,7 @@ async fn run_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid) -> E
     if vms::status_of(&vm)? != VmStatus::Down {
         return Err(EngineError::Conflict(format!("VM {} is {}; only a VM that is down can be run", vm.name, vm.status)));
     }
-    let plugged: Vec<StoredNic> = nics::stored_nics(db, vm_id).await?.into_iter().filter(|n| n.device.is_plugged).collect();
+    let plugged: Vec<StoredNic> = stored_nic::stored_nics(db, vm_id).await?.into_iter().filter(|n| n.device.is_plugged).collect();
     let needed: Vec<String> = plugged
         .iter()
         .filter_map(|n| n.network.as_ref())
@@ -94,7 +94,7 @@ async fn run_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid) -> E
         Ok(created) => created,
         Err(err) => {
             let err = host_error(&target, &failed, err);
-            if matches!(err, EngineError::HostFailed(_)) {
+            if matches!(err, EngineError::HostFailed { .. }) {
                 let mut back = vm.clone().into_active_model();
                 back.status = Set(VmStatus::Down.to_string());
                 back.host_id = Set(None);
@@ -105,7 +105,7 @@ async fn run_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid) -> E
         }
     };
     let row = vms::find_vm(db, vm_id).await?;
-    let stored = nics::stored_nics(db, vm_id).await?;
+    let stored = stored_nic::stored_nics(db, vm_id).await?;
     host_view::apply(db, &stored, &created.vm, &[]).await?;
     audit::record(db, &actor.audit_name(), Severity::Normal, "vm_started", format!("VM {} was started on host {}", vm.name, host.name), subject)
         .await?;

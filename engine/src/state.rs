@@ -2,81 +2,86 @@
 //! the one place that says which VM states allow which NIC action.
 
 use crate::{EngineError, EngineResult};
-use std::fmt;
 use std::str::FromStr;
+use strum::{Display, IntoStaticStr, VariantArray};
 
-macro_rules! word_enum {
-    ($(#[$doc:meta])* $name:ident, $what:literal { $($variant:ident => $word:literal),+ $(,)? }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
+/// A stored word's enum: strum names each variant's word (`as_str`,
+/// Display) and lists them; parsing refuses an unknown word naming the
+/// known ones.
+pub trait Word: Copy + VariantArray + Into<&'static str> + 'static {
+    /// What the words name, for messages ("interface model").
+    const WHAT: &'static str;
 
+    fn parse_word(text: &str) -> Result<Self, String> {
+        let word = |v: &Self| -> &'static str { (*v).into() };
+        Self::VARIANTS.iter().find(|v| word(v) == text).copied().ok_or_else(|| {
+            let known: Vec<&str> = Self::VARIANTS.iter().map(word).collect();
+            format!("unknown {} '{}'; use one of: {}", Self::WHAT, text, known.join(", "))
+        })
+    }
+}
+
+/// Declares what an enum's words name and parses them with [`Word`].
+macro_rules! words {
+    ($($name:ident: $what:literal),+ $(,)?) => {$(
+        impl Word for $name {
+            const WHAT: &'static str = $what;
+        }
         impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
             pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $word),+ }
+                self.into()
             }
         }
-
         impl FromStr for $name {
             type Err = String;
             fn from_str(text: &str) -> Result<Self, String> {
-                match text {
-                    $($word => Ok($name::$variant),)+
-                    _ => {
-                        let known: Vec<&str> = $name::ALL.iter().map(|v| v.as_str()).collect();
-                        Err(format!("unknown {} '{}'; use one of: {}", $what, text, known.join(", ")))
-                    }
-                }
+                Self::parse_word(text)
             }
         }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result { f.write_str(self.as_str()) }
-        }
-    };
+    )+};
 }
 
-word_enum!(
-    /// A VM's status as the engine knows it.
-    VmStatus, "VM status" {
-        Down => "down",
-        PoweringUp => "powering_up",
-        Up => "up",
-        PoweringDown => "powering_down",
-        Paused => "paused",
-        Migrating => "migrating",
-        Unknown => "unknown",
-    }
-);
+/// A VM's status as the engine knows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, VariantArray, Display)]
+#[strum(serialize_all = "snake_case")]
+pub enum VmStatus {
+    Down,
+    PoweringUp,
+    Up,
+    PoweringDown,
+    Paused,
+    Migrating,
+    Unknown,
+}
 
-word_enum!(
-    /// The emulated NIC model.
-    NicModel, "interface model" {
-        Virtio => "virtio",
-        Rtl8139 => "rtl8139",
-        E1000 => "e1000",
-    }
-);
+/// The emulated NIC model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
+pub enum NicModel {
+    Virtio,
+    Rtl8139,
+    E1000,
+}
 
-word_enum!(
-    /// How a network reaches the host (VDSM's NIC `device`).
-    NetworkKind, "network kind" {
-        Bridge => "bridge",
-        Bridgeless => "bridgeless",
-        Vnlink => "vnlink",
-        Sriov => "sriov",
-    }
-);
+/// How a network reaches the host (VDSM's NIC `device`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, VariantArray, Display)]
+#[strum(serialize_all = "lowercase")]
+pub enum NetworkKind {
+    Bridge,
+    Bridgeless,
+    Vnlink,
+    Sriov,
+}
 
-word_enum!(
-    HostStatus, "host status" {
-        Up => "up",
-        NonResponsive => "non_responsive",
-        Maintenance => "maintenance",
-    }
-);
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, IntoStaticStr, VariantArray, Display)]
+#[strum(serialize_all = "snake_case")]
+pub enum HostStatus {
+    Up,
+    NonResponsive,
+    Maintenance,
+}
+
+words!(VmStatus: "VM status", NicModel: "interface model", NetworkKind: "network kind", HostStatus: "host status");
 
 impl NicModel {
     /// VDSM's `nicModel` word.
@@ -131,9 +136,14 @@ mod tests {
 
     #[test]
     fn words_round_trip() {
-        for status in VmStatus::ALL {
+        for status in VmStatus::VARIANTS {
             assert_eq!(status.as_str().parse::<VmStatus>().unwrap(), *status);
+            assert_eq!(status.to_string(), status.as_str());
         }
+        let words = |all: &[&'static str]| all.join(" ");
+        assert_eq!(words(&VmStatus::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>()), "down powering_up up powering_down paused migrating unknown");
+        assert_eq!(words(&NetworkKind::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>()), "bridge bridgeless vnlink sriov");
+        assert_eq!(words(&HostStatus::VARIANTS.iter().map(|v| v.as_str()).collect::<Vec<_>>()), "up non_responsive maintenance");
         assert_eq!("e1000".parse::<NicModel>().unwrap(), NicModel::E1000);
         assert_eq!(NicModel::Virtio.wire_name(), "pv");
         let err = "ne2k".parse::<NicModel>().unwrap_err();

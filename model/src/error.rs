@@ -13,10 +13,15 @@ pub struct ApiError {
     /// form show the message beside that field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// When a host refused: what kind of failure, as one word a script can
+    /// match (the agent's kind, e.g. `mac_in_use`, `network_missing`,
+    /// `guest_did_not_release`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_failure: Option<String>,
 }
 
 impl ApiError {
     pub fn new(reason: impl Into<String>) -> Self {
-        ApiError { reason: reason.into(), detail: None, field: None }
+        ApiError { reason: reason.into(), detail: None, field: None, host_failure: None }
     }
 }

@@ -65,21 +65,27 @@ pub struct NicUpdate {
     pub mac: Option<String>,
     #[serde(default)]
     pub port_mirroring: Option<bool>,
-    #[serde(default, with = "double_option")]
+    /// Absent: unchanged; null: no boot order; a number: that one.
+    #[serde(default, skip_serializing_if = "Option::is_none", with = "::serde_with::rust::double_option")]
     pub boot_order: Option<Option<i32>>,
     #[serde(default)]
     pub plugged: Option<bool>,
 }
 
-/// Tells an absent field (None) from an explicit null (Some(None)).
-mod double_option {
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+#[cfg(test)]
+mod tests {
+    use super::NicUpdate;
 
-    pub fn serialize<S: Serializer>(value: &Option<Option<i32>>, s: S) -> Result<S::Ok, S::Error> {
-        value.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i32>>, D::Error> {
-        Option::<i32>::deserialize(d).map(Some)
+    #[test]
+    fn an_absent_boot_order_leaves_it_and_null_clears_it() {
+        let read = |text: &str| serde_json::from_str::<NicUpdate>(text).unwrap().boot_order;
+        assert_eq!(read("{}"), None);
+        assert_eq!(read(r#"{"boot_order": null}"#), Some(None));
+        assert_eq!(read(r#"{"boot_order": 2}"#), Some(Some(2)));
+        let cleared = NicUpdate { boot_order: Some(None), ..Default::default() };
+        let back: NicUpdate = serde_json::from_str(&serde_json::to_string(&cleared).unwrap()).unwrap();
+        assert_eq!(back.boot_order, Some(None), "a null survives the round trip");
+        let unchanged: NicUpdate = serde_json::from_str(&serde_json::to_string(&NicUpdate::default()).unwrap()).unwrap();
+        assert_eq!(unchanged.boot_order, None, "so does an absent one");
     }
 }

@@ -45,7 +45,7 @@ impl AllowedHosts {
 }
 
 fn refuse(status: StatusCode, reason: String, field: Option<String>) -> Response {
-    RestError { status, body: ApiError { reason, detail: None, field } }.into_response()
+    RestError { status, body: ApiError { reason, detail: None, field, host_failure: None } }.into_response()
 }
 
 pub async fn guard(State(hosts): State<AllowedHosts>, request: Request, next: Next) -> Response {

@@ -1,6 +1,7 @@
 //! The hotnic server: one axum router carrying the Leptos pages, the server
 //! functions (/api/fn/*) and the REST API (/api/*), all over one engine.
 
+pub mod assets;
 pub mod auth;
 pub mod guard;
 pub mod ovirt;
@@ -32,7 +33,12 @@ pub fn router_with(engine: Engine, leptos_options: LeptosOptions, origin: auth::
     let metrics_access = prometheus::Access::from_env().unwrap_or(prometheus::Access::Loopback);
     // Installed before anything is counted.
     prometheus::handle();
+    let assets = assets::Assets::new(std::path::Path::new(&*leptos_options.site_root).join(&*leptos_options.site_pkg_dir));
+    if tokio::runtime::Handle::try_current().is_ok() {
+        assets.warm();
+    }
     Router::new()
+        .route("/pkg/{file}", axum::routing::get(assets::serve).with_state(assets))
         .route("/metrics", axum::routing::get(move |request| prometheus::render(metrics_access, request)))
         .route("/api/changes", axum::routing::get(push::changes).with_state(engine.clone()))
         .nest("/api", rest::router(engine.clone()))
@@ -53,8 +59,9 @@ pub fn router_with(engine: Engine, leptos_options: LeptosOptions, origin: auth::
         // read), then the Host, body and argument checks.
         .layer(axum::middleware::from_fn_with_state(guard::AllowedHosts::from_env(), guard::guard))
         .layer(axum::middleware::from_fn_with_state(auth_state, auth::authenticate))
-        // gzip or brotli when the client asks: the WASM is 1.1 MB raw. The
-        // default predicate leaves SSE (/api/changes) and small answers be.
+        // gzip or brotli when the client asks, for pages and API answers
+        // (/pkg comes compressed already). The default predicate leaves SSE
+        // (/api/changes) and small answers be.
         .layer(tower_http::compression::CompressionLayer::new().quality(tower_http::CompressionLevel::Precise(5)))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::GATEWAY_TIMEOUT,

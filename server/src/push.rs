@@ -7,34 +7,40 @@
 use crate::rest::caller::Caller;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures::stream::{self, Stream};
+use futures::{Stream, StreamExt};
 use hotnic_engine::access::{Act, Actor, Visible};
 use hotnic_engine::Engine;
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::broadcast::error::RecvError;
+use tokio::sync::Mutex;
+use tokio_stream::wrappers::{errors::BroadcastStreamRecvError, BroadcastStream};
 use uuid::Uuid;
 
 pub async fn changes(State(engine): State<Engine>, Caller(actor): Caller) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    // Subscribed before the answer goes out: the page refetches when the
+    // stream opens, so nothing falls between its render and this.
     let receiver = engine.subscribe();
     // Whether the caller sees each VM, asked once per VM per stream.
     let sees_all = actor.visible() == Visible::All;
-    let seen: HashMap<Uuid, bool> = HashMap::new();
+    let seen = Arc::new(Mutex::new(HashMap::<Uuid, bool>::new()));
     let open = crate::prometheus::StreamOpen::new();
-    let events = stream::unfold((receiver, engine, actor, seen, open), move |(mut receiver, engine, actor, mut seen, open)| async move {
-        loop {
-            let data = match receiver.recv().await {
+    let events = BroadcastStream::new(receiver).filter_map(move |received| {
+        // Counted as an open stream for as long as the stream lives.
+        let _counted = &open;
+        let (engine, actor, seen) = (engine.clone(), actor.clone(), seen.clone());
+        async move {
+            let data = match received {
                 Ok(change) => match change.vm_id {
-                    Some(id) if !sees_all && !sees(&engine, &actor, &mut seen, id).await => continue,
+                    Some(id) if !sees_all && !sees(&engine, &actor, &mut *seen.lock().await, id).await => return None,
                     Some(id) => id.to_string(),
                     None => "all".into(),
                 },
                 // Missed changes: tell the page to refetch everything.
-                Err(RecvError::Lagged(_)) => "all".into(),
-                Err(RecvError::Closed) => return None,
+                Err(BroadcastStreamRecvError::Lagged(_)) => "all".into(),
             };
-            return Some((Ok(Event::default().event("change").data(data)), (receiver, engine, actor, seen, open)));
+            Some(Ok(Event::default().event("change").data(data)))
         }
     });
     Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))

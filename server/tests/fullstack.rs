@@ -135,6 +135,7 @@ async fn mac_in_use_on_the_host_is_refused_at_plug() {
             s = stack.suffix
         )
     );
+    assert_eq!(answer["host_failure"], "mac_in_use", "the kind, for scripts");
     assert_eq!(stack.nic(vm, &clash).await["plugged"], false);
     assert!(stack.host_nics(vm).await.is_empty());
 }
@@ -182,6 +183,8 @@ async fn a_guest_that_ignores_unplug_then_acks_late() {
     let reason = answer["reason"].as_str().unwrap();
     assert!(reason.starts_with(&format!("Failed to unplug NIC nic1 from VM deaf-{}: ", stack.suffix)), "{reason}");
     assert!(reason.contains("guest did not release the device"), "{reason}");
+    assert!(reason.ends_with("The guest may still be booting or not support hot unplug; try again later"), "{reason}");
+    assert_eq!(answer["host_failure"], "guest_did_not_release");
     assert_eq!(stack.nic(firmware, &nic).await["plugged"], true);
     assert_eq!(stack.host_nics(firmware).await.len(), 1);
 

@@ -26,7 +26,7 @@ pub use nic::{
     HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult, NicInfo, NicParams,
     PciAddressDict,
 };
-pub use status::{code, Envelope, Status};
+pub use status::{code, Envelope, FailureKind, Status};
 pub use vm::{
     CreateParams, CreateResult, DestroyParams, DestroyResult, DriveParams, GetAllVmStatsParams,
     VmList, VmStats,

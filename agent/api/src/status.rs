@@ -28,13 +28,56 @@ pub mod code {
     pub const UNAUTHORIZED: i32 = 401;
 }
 
+/// What went wrong, for programs: VDSM's codes say which verb failed, not
+/// why. Beside the code on every failure hotnic's agent sends; absent from
+/// older agents and from VDSM, and unknown words read as `Other`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// No VM with that id runs on the host.
+    NoSuchVm,
+    /// A VM with that id or name already runs there.
+    VmExists,
+    /// The host cannot back this kind of NIC.
+    UnsupportedDevice,
+    /// The network's bridge is not on the host.
+    NetworkMissing,
+    /// The VM has no NIC with that alias.
+    NoSuchNic,
+    /// Another NIC on the host (any VM, hotnic's or not) has the MAC.
+    MacInUse,
+    /// The NIC found by alias has another MAC than the caller named.
+    MacMismatch,
+    /// The guest did not release the NIC in time; it is still attached.
+    GuestDidNotRelease,
+    /// The guest refused to release the NIC; it is still attached.
+    GuestRefusedRelease,
+    /// Port mirroring failed (the plug was rolled back, or not even that).
+    MirroringFailed,
+    /// A parameter is missing or invalid; nothing was done.
+    InvalidParameter,
+    /// Missing or wrong token.
+    Unauthorized,
+    /// libvirt refused; the reason is its text.
+    Libvirt,
+    /// Anything else.
+    #[serde(other)]
+    Other,
+}
+
 /// The outcome of a verb: a code from [`code`] and a message a person
-/// understands (libvirt's own text included when libvirt refused).
+/// understands (libvirt's own text included when libvirt refused); on a
+/// failure, what kind it is and the reason alone, without the verb.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Status {
     pub code: i32,
     #[serde(default)]
     pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<FailureKind>,
+    /// The message without VDSM's verb prefix ("Failed to hotplug NIC: ").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
 }
 
 impl Status {
@@ -42,6 +85,8 @@ impl Status {
         Status {
             code: code::DONE,
             message: "Done".into(),
+            kind: None,
+            reason: None,
         }
     }
 
@@ -49,7 +94,26 @@ impl Status {
         Status {
             code,
             message: message.into(),
+            kind: None,
+            reason: None,
         }
+    }
+
+    /// A failure of `kind`: `message` is VDSM's wording, `reason` the
+    /// cause alone.
+    pub fn failed(code: i32, kind: FailureKind, message: impl Into<String>, reason: impl Into<String>) -> Self {
+        Status {
+            code,
+            message: message.into(),
+            kind: Some(kind),
+            reason: Some(reason.into()),
+        }
+    }
+
+    /// The cause in the host's words, without the verb: `reason` when the
+    /// host sent one, else the message.
+    pub fn reason(&self) -> &str {
+        self.reason.as_deref().filter(|r| !r.trim().is_empty()).unwrap_or(&self.message)
     }
 
     pub fn is_done(&self) -> bool {
@@ -110,6 +174,19 @@ mod tests {
     }
 
     #[test]
+    fn failures_carry_their_kind_and_reason_and_unknown_kinds_read_as_other() {
+        let status = Status::failed(code::HOTPLUG_NIC_FAILED, FailureKind::MacInUse, "Failed to hotplug NIC: MAC taken", "MAC taken");
+        let value = serde_json::to_value(&status).unwrap();
+        assert_eq!(value, json!({"code": 49, "message": "Failed to hotplug NIC: MAC taken", "kind": "mac_in_use", "reason": "MAC taken"}));
+        assert_eq!(status.reason(), "MAC taken");
+        let future: Status = serde_json::from_value(json!({"code": 49, "message": "m", "kind": "new_thing"})).unwrap();
+        assert_eq!(future.kind, Some(FailureKind::Other));
+        assert_eq!(future.reason(), "m", "no reason sent: the message");
+        let vdsm: Status = serde_json::from_value(json!({"code": 49, "message": "m"})).unwrap();
+        assert_eq!((vdsm.kind, vdsm.reason()), (None, "m"));
+    }
+
+    #[test]
     fn reads_answers_with_unknown_fields_and_without_result() {
         let cases = [
             (
@@ -118,6 +195,7 @@ mod tests {
             ),
             (json!({"status": {"code": 1, "message": "x"}}), None),
             (json!({"status": {"code": 49}, "unrelated": true}), None),
+            (json!({"status": {"code": 49, "kind": "a_word_from_the_future"}}), None),
         ];
         for (value, expected) in cases {
             let env: Envelope<Payload> = serde_json::from_value(value.clone()).unwrap();

@@ -13,7 +13,7 @@ use axum::{
     Json, Router,
 };
 use hotnic_agent_api::{
-    code, Caps, CreateParams, CreateResult, DestroyParams, DestroyResult, Envelope,
+    code, Caps, FailureKind, CreateParams, CreateResult, DestroyParams, DestroyResult, Envelope,
     GetAllVmStatsParams, GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams,
     HotunplugNicResult, Status, Verb, VmList, VmStats, API_VERSION,
 };
@@ -94,11 +94,14 @@ pub fn http_status(status_code: i32) -> StatusCode {
     }
 }
 
-/// The one place a hypervisor failure becomes a VDSM code and a message.
+/// The one place a hypervisor failure becomes a VDSM code, a message, and
+/// the kind and reason programs read.
 pub fn failure_status(verb: Verb, err: &HypervisorError) -> Status {
+    let kind = failure_kind(err);
+    let reason = err.to_string();
     let status = match err {
-        HypervisorError::NoSuchVm(_) => Status::new(code::NO_VM, err.to_string()),
-        HypervisorError::VmExists { .. } => Status::new(code::VM_EXISTS, err.to_string()),
+        HypervisorError::NoSuchVm(_) => Status::failed(code::NO_VM, kind, reason.clone(), reason),
+        HypervisorError::VmExists { .. } => Status::failed(code::VM_EXISTS, kind, reason.clone(), reason),
         _ => {
             let (code, prefix) = match verb {
                 Verb::HotplugNic => (code::HOTPLUG_NIC_FAILED, "Failed to hotplug NIC"),
@@ -106,11 +109,28 @@ pub fn failure_status(verb: Verb, err: &HypervisorError) -> Status {
                 Verb::Create => (code::CREATE_FAILED, "Error creating the requested VM"),
                 _ => (code::UNEXPECTED, "Unexpected error"),
             };
-            Status::new(code, format!("{prefix}: {err}"))
+            Status::failed(code, kind, format!("{prefix}: {reason}"), reason)
         }
     };
-    tracing::warn!(verb = verb.name(), code = status.code, message = %status.message, "verb failed");
+    tracing::warn!(verb = verb.name(), code = status.code, kind = ?kind, message = %status.message, "verb failed");
     status
+}
+
+fn failure_kind(err: &HypervisorError) -> FailureKind {
+    match err {
+        HypervisorError::NoSuchVm(_) => FailureKind::NoSuchVm,
+        HypervisorError::VmExists { .. } => FailureKind::VmExists,
+        HypervisorError::Unsupported { .. } => FailureKind::UnsupportedDevice,
+        HypervisorError::NoSuchNetwork(_) => FailureKind::NetworkMissing,
+        HypervisorError::NoSuchNic(_) => FailureKind::NoSuchNic,
+        HypervisorError::MacInUse { .. } => FailureKind::MacInUse,
+        HypervisorError::MacMismatch { .. } => FailureKind::MacMismatch,
+        HypervisorError::NotReleased { .. } => FailureKind::GuestDidNotRelease,
+        HypervisorError::RemovalRefused { .. } => FailureKind::GuestRefusedRelease,
+        HypervisorError::MirroringRolledBack(_) | HypervisorError::RollbackFailed { .. } => FailureKind::MirroringFailed,
+        HypervisorError::Libvirt { .. } => FailureKind::Libvirt,
+        _ => FailureKind::Other,
+    }
 }
 
 fn invalid(prefix: &str, err: ParamError) -> Failure {
@@ -119,10 +139,8 @@ fn invalid(prefix: &str, err: ParamError) -> Failure {
     } else {
         format!("{prefix}.{}", err.field)
     };
-    Failure(Status::new(
-        code::INVALID_PARAMETER,
-        format!("invalid parameter {field}: {}", err.reason),
-    ))
+    let reason = format!("invalid parameter {field}: {}", err.reason);
+    Failure(Status::failed(code::INVALID_PARAMETER, FailureKind::InvalidParameter, reason.clone(), reason))
 }
 
 /// JSON parameters; anything unreadable is code 11 before any action.
@@ -134,10 +152,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Params<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, Failure> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Params(value)),
-            Err(rejection) => Err(Failure(Status::new(
-                code::INVALID_PARAMETER,
-                format!("invalid parameters: {}", rejection.body_text()),
-            ))),
+            Err(rejection) => {
+                let reason = format!("invalid parameters: {}", rejection.body_text());
+                Err(Failure(Status::failed(code::INVALID_PARAMETER, FailureKind::InvalidParameter, reason.clone(), reason)))
+            }
         }
     }
 }
@@ -156,11 +174,8 @@ async fn require_token<H: Hypervisor>(
         return next.run(req).await;
     }
     tracing::warn!(path = %req.uri().path(), "refused a request without the right token");
-    let mut response = Failure(Status::new(
-        code::UNAUTHORIZED,
-        "missing or wrong bearer token",
-    ))
-    .into_response();
+    let reason = "missing or wrong bearer token";
+    let mut response = Failure(Status::failed(code::UNAUTHORIZED, FailureKind::Unauthorized, reason, reason)).into_response();
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         header::HeaderValue::from_static("Bearer"),
@@ -314,6 +329,22 @@ mod tests {
     use uuid::Uuid;
 
     #[test]
+    fn names_the_kind_of_each_failure() {
+        let cases = [
+            (HypervisorError::NoSuchVm(Uuid::nil()), FailureKind::NoSuchVm),
+            (HypervisorError::NoSuchNetwork("red".into()), FailureKind::NetworkMissing),
+            (HypervisorError::MacInUse { mac: "00:1a:4a:00:00:01".into(), vm_name: "x".into() }, FailureKind::MacInUse),
+            (HypervisorError::NotReleased { alias: "ua-x".into(), waited: Duration::from_secs(1) }, FailureKind::GuestDidNotRelease),
+            (HypervisorError::RemovalRefused { alias: "ua-x".into() }, FailureKind::GuestRefusedRelease),
+            (HypervisorError::Libvirt { action: "a", message: "b".into() }, FailureKind::Libvirt),
+            (HypervisorError::Internal("x".into()), FailureKind::Other),
+        ];
+        for (err, kind) in cases {
+            assert_eq!(failure_status(Verb::HotplugNic, &err).kind, Some(kind), "{err}");
+        }
+    }
+
+    #[test]
     fn maps_each_failure_to_a_vdsm_code_and_http_status() {
         let libvirt = || HypervisorError::Libvirt {
             action: "attaching the NIC",
@@ -412,6 +443,9 @@ mod tests {
         ];
         for (verb, err, expected_code, expected_http, mentions) in cases {
             let status = failure_status(verb, &err);
+            assert_eq!(status.kind, Some(failure_kind(&err)), "{err}");
+            assert_eq!(status.reason(), err.to_string(), "the reason is the cause alone");
+            assert!(status.message.ends_with(status.reason()), "{}", status.message);
             assert_eq!(
                 (status.code, http_status(status.code).as_u16()),
                 (expected_code, expected_http),

@@ -57,7 +57,7 @@ pub fn check(function: &str, body: &[u8]) -> Option<Result<(), ApiError>> {
 }
 
 fn refusal(reason: String, field: Option<String>) -> ApiError {
-    ApiError { reason, detail: None, field }
+    ApiError { reason, detail: None, field, host_failure: None }
 }
 
 fn check_as<T: DeserializeOwned + Serialize>(body: &[u8]) -> Result<(), ApiError> {

@@ -11,6 +11,7 @@ use crate::server_fns::nics::{list_nics, plug_nic, remove_nic, unplug_nic};
 use hotnic_model::{Nic, Vm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +78,50 @@ struct Running {
     action: NicAction,
 }
 
+/// This page's own plug and unplug answers, shown at once over the last
+/// fetched list: a list fetched before an answer arrived may not hold it
+/// yet, and waiting for the next fetch would cost a round trip. Each answer
+/// counts; a list remembers how many had arrived when it was asked for,
+/// and answers up to that count are in it.
+#[derive(Clone, Copy)]
+struct Answers {
+    count: StoredValue<u64>,
+    by_nic: RwSignal<HashMap<Uuid, (u64, Nic)>>,
+}
+
+impl Answers {
+    fn new() -> Self {
+        Answers { count: StoredValue::new(0), by_nic: RwSignal::new(HashMap::new()) }
+    }
+
+    fn record(&self, nic: Nic) {
+        let n = self.count.get_value() + 1;
+        self.count.set_value(n);
+        self.by_nic.update(|m| {
+            m.insert(nic.id, (n, nic));
+        });
+    }
+
+    /// What a list asked for now will hold.
+    fn asked(&self) -> u64 {
+        self.count.get_value()
+    }
+
+    /// `listed` as it is now: this page's newer answer, else the list's.
+    fn current(&self, listed: &Nic, asked: u64) -> Nic {
+        self.by_nic
+            .with(|m| m.get(&listed.id).filter(|(n, _)| *n > asked).map(|(_, nic)| nic.clone()))
+            .unwrap_or_else(|| listed.clone())
+    }
+}
+
+/// A fetched list and how many answers it holds.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+struct Listed {
+    asked: u64,
+    nics: Vec<Nic>,
+}
+
 #[derive(Debug, Clone)]
 struct Notice {
     error: bool,
@@ -86,10 +131,12 @@ struct Notice {
 #[component]
 pub fn NicsTab() -> impl IntoView {
     let ctx = use_vm();
-    let nics = Resource::new(move || (ctx.id.get(), ctx.version.get()), |(id, _)| async move {
+    let answers = Answers::new();
+    let nics = Resource::new(move || (ctx.id.get(), ctx.version.get()), move |(id, _)| async move {
+        let asked = answers.asked();
         match id {
-            Some(id) => list_nics(id).await,
-            None => Ok(Vec::new()),
+            Some(id) => list_nics(id).await.map(|nics| Listed { asked, nics }),
+            None => Ok(Listed { asked, nics: Vec::new() }),
         }
     });
     // Page state lives outside the refetched view: a push never resets it.
@@ -105,11 +152,21 @@ pub fn NicsTab() -> impl IntoView {
         notice.set(None);
         spawn_local(async move {
             let result = match action {
-                NicAction::Plug => plug_nic(vm_id, nic.id).await.map(|_| "plugged"),
-                NicAction::Unplug => unplug_nic(vm_id, nic.id).await.map(|_| "unplugged"),
-                _ => remove_nic(vm_id, nic.id).await.map(|_| "removed"),
+                NicAction::Plug => plug_nic(vm_id, nic.id).await.map(Some),
+                NicAction::Unplug => unplug_nic(vm_id, nic.id).await.map(Some),
+                _ => remove_nic(vm_id, nic.id).await.map(|()| None),
             };
+            // Show the answer at once, in place (the NIC as the flow stored
+            // it); the refetch below only confirms it.
+            if let Ok(Some(stored)) = &result {
+                answers.record(stored.clone());
+            }
             running.set(None);
+            let result = result.map(|_| match action {
+                NicAction::Plug => "plugged",
+                NicAction::Unplug => "unplugged",
+                _ => "removed",
+            });
             notice.set(Some(match &result {
                 Ok(done) => Notice { error: false, text: format!("{} was {done}.", nic.name) },
                 Err(e) => Notice { error: true, text: e.reason().to_owned() },
@@ -121,8 +178,8 @@ pub fn NicsTab() -> impl IntoView {
         });
     };
 
-    let on_button = move |action: NicAction, vm: Vm, list: Vec<Nic>| {
-        let nic = list.iter().find(|n| Some(n.id) == selected.get_untracked()).cloned();
+    let on_button = move |action: NicAction, vm: Vm, list: Vec<Nic>, asked: u64| {
+        let nic = list.iter().find(|n| Some(n.id) == selected.get_untracked()).map(|n| answers.current(n, asked));
         let taken = list.iter().map(|n| n.name.clone()).collect();
         match (action, nic) {
             (NicAction::New, _) => dialog.set(Some((DialogMode::New, vm, taken))),
@@ -140,8 +197,8 @@ pub fn NicsTab() -> impl IntoView {
                     Ok(vm) => vm,
                     Err(e) => return view! { <p class="error" role="alert">{e.reason().to_owned()}</p> }.into_any(),
                 };
-                let list = match nics.await {
-                    Ok(list) => list,
+                let Listed { asked, nics: list } = match nics.await {
+                    Ok(listed) => listed,
                     Err(e) => return view! { <p class="error" role="alert">{e.reason().to_owned()}</p> }.into_any(),
                 };
                 // The selected NIC may be gone (removed elsewhere).
@@ -154,8 +211,8 @@ pub fn NicsTab() -> impl IntoView {
                         let (vm_b, list_b) = (vm.clone(), list.clone());
                         let (vm_c, list_c) = (vm.clone(), list.clone());
                         let verdict = move || {
-                            let nic = list_b.iter().find(|n| Some(n.id) == selected.get());
-                            check(action, &vm_b, nic, running.get().is_some())
+                            let nic = list_b.iter().find(|n| Some(n.id) == selected.get()).map(|n| answers.current(n, asked));
+                            check(action, &vm_b, nic.as_ref(), running.get().is_some())
                         };
                         let verdict2 = verdict.clone();
                         let class = if action == NicAction::Remove { "danger-outline" } else if action == NicAction::New { "" } else { "secondary" };
@@ -163,7 +220,7 @@ pub fn NicsTab() -> impl IntoView {
                             <button type="button" class=class
                                 disabled=move || verdict().is_err()
                                 title=move || match verdict2() { Ok(what) => what, Err(why) => format!("Not now: {why}") }
-                                on:click=move |_| on_button(action, vm_c.clone(), list_c.clone())>
+                                on:click=move |_| on_button(action, vm_c.clone(), list_c.clone(), asked)>
                                 {action.label()}
                             </button>
                         }
@@ -172,14 +229,14 @@ pub fn NicsTab() -> impl IntoView {
                 let why_not = {
                     let (vm, list) = (vm.clone(), list.clone());
                     move || {
-                        let nic = list.iter().find(|n| Some(n.id) == selected.get())?;
+                        let nic = list.iter().find(|n| Some(n.id) == selected.get()).map(|n| answers.current(n, asked))?;
                         let busy = running.get().is_some();
                         if busy {
                             return Some("A plug or unplug is running; the buttons come back when it ends.".to_owned());
                         }
                         let blocked: Vec<String> = [NicAction::Plug, NicAction::Unplug, NicAction::Remove]
                             .into_iter()
-                            .filter_map(|a| check(a, &vm, Some(nic), busy).err().map(|why| format!("{}: {why}", a.label())))
+                            .filter_map(|a| check(a, &vm, Some(&nic), busy).err().map(|why| format!("{}: {why}", a.label())))
                             .collect();
                         Some(blocked.join(" · "))
                     }
@@ -187,7 +244,7 @@ pub fn NicsTab() -> impl IntoView {
                 view! {
                     <div class="toolbar" role="toolbar" aria-label="Network interface actions">{buttons}</div>
                     <p class="hint" id="nic-actions-hint" aria-live="polite">{why_not}</p>
-                    <NicTable list vm_status=vm.status.clone() selected running/>
+                    <NicTable list asked answers vm_status=vm.status.clone() selected running/>
                 }.into_any()
             })}
         </Transition>
@@ -245,7 +302,14 @@ pub fn NicsTab() -> impl IntoView {
 }
 
 #[component]
-fn NicTable(list: Vec<Nic>, vm_status: String, selected: RwSignal<Option<Uuid>>, running: RwSignal<Option<Running>>) -> impl IntoView {
+fn NicTable(
+    list: Vec<Nic>,
+    asked: u64,
+    answers: Answers,
+    vm_status: String,
+    selected: RwSignal<Option<Uuid>>,
+    running: RwSignal<Option<Running>>,
+) -> impl IntoView {
     if list.is_empty() {
         return view! { <p class="empty">"This VM has no network interfaces. New adds one."</p> }.into_any();
     }
@@ -269,8 +333,14 @@ fn NicTable(list: Vec<Nic>, vm_status: String, selected: RwSignal<Option<Uuid>>,
                 {list.into_iter().map(|nic| {
                     let id = nic.id;
                     let is_selected = move || selected.get() == Some(id);
-                    let plugged = nic.plugged;
+                    // What a plug or unplug answers changes in place.
+                    let now = {
+                        let nic = nic.clone();
+                        move || answers.current(&nic, asked)
+                    };
+                    let now_state = now.clone();
                     let state = move || {
+                        let plugged = now_state().plugged;
                         match running.get().filter(|r| r.nic == id).map(|r| r.action) {
                             Some(NicAction::Plug) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Plugging…"</span> }.into_any(),
                             Some(NicAction::Unplug) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Unplugging — waiting for the guest…"</span> }.into_any(),
@@ -279,8 +349,7 @@ fn NicTable(list: Vec<Nic>, vm_status: String, selected: RwSignal<Option<Uuid>>,
                             None => view! { <span class="plug off">"Unplugged"</span> }.into_any(),
                         }
                     };
-                    let address = nic.address.map(|a| a.to_string());
-                    let pending_address = plugged && live && address.is_none();
+                    let (now_drift, now_address) = (now.clone(), now);
                     view! {
                         <tr
                             class:selected=is_selected
@@ -299,15 +368,18 @@ fn NicTable(list: Vec<Nic>, vm_status: String, selected: RwSignal<Option<Uuid>>,
                             <td class="mono">{nic.mac.clone()}</td>
                             <td class="plugged">
                                 {state}
-                                {nic.drift.clone().map(|drift| view! {
+                                {move || now_drift().drift.map(|drift| view! {
                                     <span class="drift" title=drift.clone() aria-label=format!("differs on the host: {drift}")>"⚠ on host"</span>
                                 })}
                             </td>
                             <td class="mono address">
-                                {match (address, pending_address) {
-                                    (Some(a), _) => view! { <span>{a}</span> }.into_any(),
-                                    (None, true) => view! { <span class="muted" title="monitoring fills it in when the host reports it">"waiting for host…"</span> }.into_any(),
-                                    (None, false) => view! { <span class="muted" aria-label="none">"—"</span> }.into_any(),
+                                {move || {
+                                    let nic = now_address();
+                                    match (nic.address, nic.plugged && live) {
+                                        (Some(a), _) => view! { <span>{a.to_string()}</span> }.into_any(),
+                                        (None, true) => view! { <span class="muted" title="monitoring fills it in when the host reports it">"waiting for host…"</span> }.into_any(),
+                                        (None, false) => view! { <span class="muted" aria-label="none">"—"</span> }.into_any(),
+                                    }
                                 }}
                             </td>
                             <td>{if nic.port_mirroring { "Yes" } else { "No" }}</td>

@@ -1,0 +1,121 @@
+//! A NIC as stored (its interface row, device row and network) and as the
+//! API shows it: the reads every NIC flow, run and monitoring share. Flows
+//! (`nics`, `plug`, `run`, `monitoring`) build on this; it builds on no flow.
+
+use crate::access::Actor;
+use crate::allowed::{nic_actions, VmFacts};
+use crate::entities::{network, vm, vm_device, vm_interface};
+use crate::state::{NetworkKind, NicModel};
+use crate::{vms, Engine, EngineError, EngineResult};
+use hotnic_model::{Nic, PciAddress};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A NIC as stored: its interface row, its device row and its network.
+#[derive(Debug, Clone)]
+pub struct StoredNic {
+    pub interface: vm_interface::Model,
+    pub device: vm_device::Model,
+    pub network: Option<network::Model>,
+}
+
+impl StoredNic {
+    pub fn address(&self) -> Option<PciAddress> {
+        self.device.address.as_deref().and_then(|json| serde_json::from_str(json).ok())
+    }
+
+    pub fn model(&self) -> EngineResult<NicModel> {
+        crate::state::stored(&self.interface.model)
+    }
+
+    pub fn view(&self) -> Nic {
+        Nic {
+            id: self.interface.id,
+            vm_id: self.interface.vm_id,
+            name: self.interface.name.clone(),
+            network: self.network.as_ref().map(|n| n.name.clone()),
+            interface: self.interface.model.clone(),
+            mac: self.interface.mac.clone(),
+            plugged: self.device.is_plugged,
+            address: self.address(),
+            port_mirroring: self.interface.port_mirroring,
+            boot_order: self.interface.boot_order,
+            drift: self.device.drift.clone(),
+            actions: Default::default(),
+        }
+    }
+}
+
+/// NICs as the API shows them to `actor`, each with what they may do.
+pub(crate) async fn present(engine: &Engine, actor: &Actor, vm: &vm::Model, nics: Vec<Nic>) -> EngineResult<Vec<Nic>> {
+    let facts = VmFacts::read(engine, vm).await?;
+    Ok(nics.into_iter().map(|nic| with_actions(actor, &facts, nic)).collect())
+}
+
+/// One NIC of [`present`].
+pub(crate) async fn present_one(engine: &Engine, actor: &Actor, vm: &vm::Model, nic: Nic) -> EngineResult<Nic> {
+    Ok(present(engine, actor, vm, vec![nic]).await?.remove(0))
+}
+
+pub(crate) fn with_actions(actor: &Actor, facts: &VmFacts<'_>, mut nic: Nic) -> Nic {
+    nic.actions = nic_actions(actor, facts, &nic);
+    nic
+}
+
+/// All NICs of a VM, by name.
+pub async fn stored_nics(db: &impl ConnectionTrait, vm_id: Uuid) -> EngineResult<Vec<StoredNic>> {
+    Ok(stored_nics_of(db, &[vm_id]).await?.remove(&vm_id).unwrap_or_default())
+}
+
+/// All NICs of each of `vm_ids`, by name, in three statements whatever the
+/// number of VMs (monitoring reads a host's VMs at once).
+pub async fn stored_nics_of(db: &impl ConnectionTrait, vm_ids: &[Uuid]) -> EngineResult<HashMap<Uuid, Vec<StoredNic>>> {
+    let mut by_vm: HashMap<Uuid, Vec<StoredNic>> = vm_ids.iter().map(|id| (*id, Vec::new())).collect();
+    if vm_ids.is_empty() {
+        return Ok(by_vm);
+    }
+    let interfaces = vm_interface::Entity::find()
+        .filter(vm_interface::Column::VmId.is_in(vm_ids.to_vec()))
+        .order_by_asc(vm_interface::Column::Name)
+        .all(db)
+        .await?;
+    let mut devices: HashMap<Uuid, vm_device::Model> = vm_device::Entity::find()
+        .filter(vm_device::Column::VmId.is_in(vm_ids.to_vec()))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.device_id, d))
+        .collect();
+    // Only the networks these NICs use, not every network of the database.
+    let mut used: Vec<Uuid> = interfaces.iter().filter_map(|i| i.network_id).collect();
+    used.sort();
+    used.dedup();
+    let networks: HashMap<Uuid, network::Model> = if used.is_empty() {
+        HashMap::new()
+    } else {
+        network::Entity::find().filter(network::Column::Id.is_in(used)).all(db).await?.into_iter().map(|n| (n.id, n)).collect()
+    };
+    for interface in interfaces {
+        let device = devices.remove(&interface.id).ok_or_else(|| {
+            EngineError::Database(sea_orm::DbErr::Custom(format!("NIC {} has no device row", interface.id)))
+        })?;
+        let network = interface.network_id.and_then(|id| networks.get(&id).cloned());
+        by_vm.entry(interface.vm_id).or_default().push(StoredNic { interface, device, network });
+    }
+    Ok(by_vm)
+}
+
+pub async fn find_nic(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> EngineResult<StoredNic> {
+    vms::find_vm(db, vm_id).await?;
+    stored_nics(db, vm_id)
+        .await?
+        .into_iter()
+        .find(|n| n.interface.id == nic_id)
+        .ok_or_else(|| EngineError::NotFound(format!("the VM has no NIC with id {nic_id}")))
+}
+
+/// The VDSM `device` of a NIC: its network's kind, bridgeless without one.
+pub fn device_kind(network: Option<&network::Model>) -> NetworkKind {
+    network.and_then(|n| n.kind.parse().ok()).unwrap_or(NetworkKind::Bridgeless)
+}
