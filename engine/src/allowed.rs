@@ -53,7 +53,7 @@ impl<'a> VmFacts<'a> {
     }
 
     fn change_path(&self, verb: &str) -> Result<NicChangePath, String> {
-        self.status.nic_change_path(verb).map_err(|e| e.to_string())
+        crate::state::nic_change_path(self.status, verb).map_err(|e| e.to_string())
     }
 }
 

@@ -65,7 +65,7 @@ async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uu
             if wanted { "plugged" } else { "unplugged" }
         )));
     }
-    let path = vms::status_of(&vm)?.nic_change_path(action.verb())?;
+    let path = crate::state::nic_change_path(vms::status_of(&vm)?, action.verb())?;
     if path == NicChangePath::Host {
         record_intent(db, &nic, action).await?;
     }

@@ -14,6 +14,7 @@ mod names;
 mod nic;
 mod pci;
 mod vm;
+pub mod words;
 
 pub use access::{
     Allowed, ApiToken, ClusterActions, CreatedApiToken, Me, NewApiToken, NewPermission, NewUser, NicActions, Permission, PermissionObject, Role,

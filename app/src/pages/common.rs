@@ -3,6 +3,7 @@
 
 use crate::error::FnError;
 use hotnic_model::Cluster;
+use hotnic_model::words::VmStatus;
 use leptos::prelude::*;
 use leptos::wasm_bindgen::JsCast;
 use uuid::Uuid;
@@ -11,12 +12,12 @@ use uuid::Uuid;
 /// carries the meaning).
 #[component]
 pub fn VmStatusBadge(#[prop(into)] status: Signal<String>) -> impl IntoView {
-    let icon = move || match status.get().as_str() {
-        "up" => "▲",
-        "down" => "■",
-        "powering_up" | "powering_down" | "migrating" => "◐",
-        "paused" => "❚❚",
-        _ => "?",
+    let icon = move || match status.get().parse::<VmStatus>() {
+        Ok(VmStatus::Up) => "▲",
+        Ok(VmStatus::Down) => "■",
+        Ok(VmStatus::PoweringUp | VmStatus::PoweringDown | VmStatus::Migrating) => "◐",
+        Ok(VmStatus::Paused) => "❚❚",
+        Ok(VmStatus::Unknown) | Err(_) => "?",
     };
     view! {
         <span class=move || format!("badge status-{}", status.get())>

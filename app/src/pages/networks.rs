@@ -4,9 +4,10 @@
 use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
 use crate::server_fns::clusters::list_clusters;
 use crate::server_fns::networks::{list_networks, CreateNetwork};
+use hotnic_model::words::{NetworkKind, VariantArray};
 use leptos::prelude::*;
 
-const KINDS: &[&str] = &["bridge", "bridgeless", "vnlink", "sriov"];
+const KINDS: &[NetworkKind] = NetworkKind::VARIANTS;
 
 #[component]
 pub fn NetworksPage() -> impl IntoView {
@@ -15,7 +16,7 @@ pub fn NetworksPage() -> impl IntoView {
     let clusters = Resource::new(|| (), |_| list_clusters());
     let name = RwSignal::new(String::new());
     let cluster = RwSignal::new(None);
-    let kind = RwSignal::new(KINDS[0].to_owned());
+    let kind = RwSignal::new(KINDS[0].as_str().to_owned());
 
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
@@ -43,7 +44,7 @@ pub fn NetworksPage() -> impl IntoView {
                             <label>"Cluster" <ClusterSelect clusters=clusters.clone() selected=cluster/></label>
                             <label>"Kind"
                                 <select name="kind" on:change=move |ev| kind.set(event_target_value(&ev))>
-                                    {KINDS.iter().map(|k| view! { <option value=*k selected=move || kind.get() == *k>{*k}</option> }).collect_view()}
+                                    {KINDS.iter().map(|k| view! { <option value=k.as_str() selected=move || kind.get() == k.as_str()>{k.as_str()}</option> }).collect_view()}
                                 </select>
                             </label>
                             <button type="submit"

@@ -8,15 +8,14 @@ use crate::pages::common::{focus, FocusGuard};
 use crate::server_fns::networks::list_networks;
 use crate::server_fns::nics::{add_nic, edit_nic};
 use hotnic_model::{MacAddr, NewNic, Nic, NicUpdate};
+use hotnic_model::words::{NicModel, VariantArray};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
 
-/// The models an admin can choose: (shown, stored).
-pub const MODELS: &[(&str, &str)] = &[("VirtIO", "virtio"), ("rtl8139", "rtl8139"), ("e1000", "e1000")];
-
+/// What the page calls a stored model word (the word itself if unknown).
 pub fn model_label(stored: &str) -> String {
-    MODELS.iter().find(|(_, s)| *s == stored).map(|(l, _)| (*l).to_owned()).unwrap_or_else(|| stored.to_owned())
+    stored.parse::<NicModel>().map(|m| m.label().to_owned()).unwrap_or_else(|_| stored.to_owned())
 }
 
 /// The first `nicN` (N from 1) no NIC of the VM is named.
@@ -66,7 +65,7 @@ pub fn NicDialog(
     };
     let name = RwSignal::new(editing.as_ref().map(|n| n.name.clone()).unwrap_or_else(|| next_free_name(&taken)));
     let network = RwSignal::new(editing.as_ref().map(|n| n.network.clone().unwrap_or_default()));
-    let model = RwSignal::new(editing.as_ref().map(|n| n.interface.clone()).unwrap_or_else(|| "virtio".into()));
+    let model = RwSignal::new(editing.as_ref().map(|n| n.interface.clone()).unwrap_or_else(|| NicModel::Virtio.as_str().into()));
     let custom_mac = RwSignal::new(editing.is_some());
     let mac = RwSignal::new(editing.as_ref().map(|n| n.mac.clone()).unwrap_or_default());
     let mirroring = RwSignal::new(editing.as_ref().is_some_and(|n| n.port_mirroring));
@@ -204,8 +203,8 @@ pub fn NicDialog(
                     <label for="nic-model">"Model"</label>
                     <div>
                         <select id="nic-model" aria-describedby="nic-model-error" on:change=move |ev| model.set(event_target_value(&ev))>
-                            {MODELS.iter().map(|(label, value)| view! {
-                                <option value=*value selected=move || model.get() == *value>{*label}</option>
+                            {NicModel::VARIANTS.iter().map(|m| view! {
+                                <option value=m.as_str() selected=move || model.get() == m.as_str()>{m.label()}</option>
                             }).collect_view()}
                         </select>
                         <span id="nic-model-error" class="field-error" aria-live="polite">{from_server("interface")}</span>

@@ -8,6 +8,7 @@ use super::nic_dialog::{model_label, DialogMode, NicDialog};
 use super::use_vm;
 use crate::pages::common::ConfirmDialog;
 use crate::server_fns::nics::{list_nics, plug_nic, remove_nic, unplug_nic};
+use hotnic_model::words::VmStatus;
 use hotnic_model::{Nic, Vm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -61,10 +62,10 @@ pub fn check(action: NicAction, vm: &Vm, nic: Option<&Nic>, busy: bool) -> Resul
         return Err(why);
     }
     let name = &nic.name;
-    Ok(match (action, vm.status.as_str()) {
-        (NicAction::Plug, "down") => format!("Plug {name} (takes effect when the VM runs)"),
+    Ok(match (action, vm.status.parse::<VmStatus>()) {
+        (NicAction::Plug, Ok(VmStatus::Down)) => format!("Plug {name} (takes effect when the VM runs)"),
         (NicAction::Plug, _) => format!("Hot plug {name} into the running VM"),
-        (NicAction::Unplug, "powering_up") => format!("Unplug {name} (completes once the booting guest takes the request)"),
+        (NicAction::Unplug, Ok(VmStatus::PoweringUp)) => format!("Unplug {name} (completes once the booting guest takes the request)"),
         (NicAction::Unplug, _) => format!("Unplug {name}"),
         (NicAction::Remove, _) => format!("Remove {name}"),
         _ => format!("Edit {name}"),
@@ -313,7 +314,7 @@ fn NicTable(
     if list.is_empty() {
         return view! { <p class="empty">"This VM has no network interfaces. New adds one."</p> }.into_any();
     }
-    let live = vm_status != "down";
+    let live = vm_status.parse::<VmStatus>().map_or(true, VmStatus::is_running);
     view! {
         <table class="grid nics selectable" aria-label="Network interfaces" aria-describedby="nic-actions-hint">
             <thead>
