@@ -218,7 +218,7 @@ async fn get_caps<H: Hypervisor>(
             .iter()
             .map(|k| k.wire_name().to_owned())
             .collect(),
-        nic_models: crate::params::NicModel::ALL
+        nic_models: <crate::params::NicModel as crate::params::VariantArray>::VARIANTS
             .iter()
             .map(|m| m.wire_name().to_owned())
             .collect(),

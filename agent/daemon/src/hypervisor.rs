@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::{
     mirror::MirrorError,
-    params::{device_id_of, DeviceKind, NicModel, NicSpec, PciAddress, VmSpec},
+    params::{device_id_of, nic_model_from_libvirt, DeviceKind, NicSpec, PciAddress, VmSpec},
     xml::{LiveNic, ReadError},
 };
 
@@ -56,7 +56,7 @@ impl NicState {
             device_id: device_id_of(&alias),
             alias,
             mac_addr: live.mac.clone().unwrap_or_default(),
-            nic_model: NicModel::from_libvirt(&model).map_or(model, |m| m.wire_name().to_owned()),
+            nic_model: nic_model_from_libvirt(&model).map_or(model, |m| m.wire_name().to_owned()),
             device: device.to_owned(),
             network: live.bridge.clone().or_else(|| live.source_dev.clone()),
             name: live.tap.clone(),

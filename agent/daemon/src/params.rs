@@ -33,51 +33,10 @@ impl ParamError {
     }
 }
 
-/// A unicast Ethernet address, written `52:54:00:12:34:56`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct MacAddr([u8; 6]);
-
-impl MacAddr {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = text.split(':').collect();
-        if parts.len() != 6 {
-            return Err(format!(
-                "'{}' is not a MAC address like 52:54:00:12:34:56",
-                printable(text)
-            ));
-        }
-        let mut bytes = [0u8; 6];
-        for (byte, part) in bytes.iter_mut().zip(&parts) {
-            if part.len() != 2 || !part.chars().all(|c| c.is_ascii_hexdigit()) {
-                return Err(format!(
-                    "'{}' is not a MAC address like 52:54:00:12:34:56",
-                    printable(text)
-                ));
-            }
-            *byte = u8::from_str_radix(part, 16).expect("two hex digits");
-        }
-        if bytes[0] & 1 == 1 {
-            return Err(format!(
-                "{text} is a multicast address; a NIC needs a unicast one"
-            ));
-        }
-        if bytes == [0; 6] {
-            return Err("00:00:00:00:00:00 is not a usable MAC address".into());
-        }
-        Ok(MacAddr(bytes))
-    }
-}
-
-impl fmt::Display for MacAddr {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let b = self.0;
-        write!(
-            f,
-            "{:02x}:{:02x}:{:02x}:{:02x}:{:02x}:{:02x}",
-            b[0], b[1], b[2], b[3], b[4], b[5]
-        )
-    }
-}
+/// MAC addresses and NIC models are hotnic's own typed values, parsed by
+/// the same code as in the engine and the page.
+pub use hotnic_model::words::{NicModel, VariantArray};
+pub use hotnic_model::MacAddr;
 
 /// A PCI address `domain:bus:slot.function`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -205,51 +164,16 @@ impl fmt::Display for BridgeName {
     }
 }
 
-/// The NIC models of the spec.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NicModel {
-    /// `pv`: paravirtual, libvirt's `virtio`.
-    Virtio,
-    Rtl8139,
-    E1000,
+/// The spec's `nicModel` word (`pv`, `rtl8139`, `e1000`) as a model.
+pub fn nic_model_from_wire(text: &str) -> Result<NicModel, String> {
+    NicModel::VARIANTS.iter().copied().find(|m| m.wire_name() == text).ok_or_else(|| {
+        format!("'{}' is not a NIC model; expected pv, rtl8139 or e1000", printable(text))
+    })
 }
 
-impl NicModel {
-    pub const ALL: [NicModel; 3] = [NicModel::Virtio, NicModel::Rtl8139, NicModel::E1000];
-
-    pub fn parse(text: &str) -> Result<Self, String> {
-        match text {
-            "pv" => Ok(NicModel::Virtio),
-            "rtl8139" => Ok(NicModel::Rtl8139),
-            "e1000" => Ok(NicModel::E1000),
-            other => Err(format!(
-                "'{}' is not a NIC model; expected pv, rtl8139 or e1000",
-                printable(other)
-            )),
-        }
-    }
-
-    /// The spec's name: `pv`, `rtl8139`, `e1000`.
-    pub fn wire_name(self) -> &'static str {
-        match self {
-            NicModel::Virtio => "pv",
-            NicModel::Rtl8139 => "rtl8139",
-            NicModel::E1000 => "e1000",
-        }
-    }
-
-    /// libvirt's `<model type>`.
-    pub fn libvirt_name(self) -> &'static str {
-        match self {
-            NicModel::Virtio => "virtio",
-            NicModel::Rtl8139 => "rtl8139",
-            NicModel::E1000 => "e1000",
-        }
-    }
-
-    pub fn from_libvirt(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|m| m.libvirt_name() == name)
-    }
+/// A model from libvirt's `<model type>`, which names them as hotnic stores them.
+pub fn nic_model_from_libvirt(name: &str) -> Option<NicModel> {
+    name.parse().ok()
 }
 
 /// The spec's `device` kinds, without their parameters.
@@ -391,8 +315,8 @@ impl TryFrom<&NicParams> for NicSpec {
                 ))
             }
         };
-        let mac = MacAddr::parse(&p.mac_addr).map_err(|r| ParamError::new("macAddr", r))?;
-        let model = NicModel::parse(&p.nic_model).map_err(|r| ParamError::new("nicModel", r))?;
+        let mac = p.mac_addr.parse::<MacAddr>().map_err(|r| ParamError::new("macAddr", r))?;
+        let model = nic_model_from_wire(&p.nic_model).map_err(|r| ParamError::new("nicModel", r))?;
         let address = p
             .address
             .as_ref()

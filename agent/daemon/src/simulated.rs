@@ -123,7 +123,7 @@ fn attach(config: &SimConfig, vm: &mut VmState, others: &[&VmState], nic: &NicSp
             kind: kind.into(),
             alias: Some(alias),
             mac: Some(mac),
-            model: Some(nic.model.libvirt_name().into()),
+            model: Some(nic.model.as_str().into()),
             bridge,
             source_dev: None,
             tap: Some(nic.tap_name()),
@@ -228,7 +228,7 @@ mod tests {
         NicSpec {
             device_id: Uuid::new_v4(),
             link: NicLink::Bridge(BridgeName::parse("ovirtmgmt").unwrap()),
-            mac: MacAddr::parse(mac).unwrap(),
+            mac: mac.parse::<MacAddr>().unwrap(),
             model: NicModel::Virtio,
             address: slot.map(|slot| PciAddress { domain: 0, bus: 0, slot, function: 0 }),
             boot_order: None,

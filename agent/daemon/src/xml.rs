@@ -205,7 +205,7 @@ fn write_interface(w: &mut XmlWriter, nic: &NicSpec) -> Result<(), BuildError> {
                     .write_empty()?;
             }
             w.create_element("model")
-                .with_attribute(("type", nic.model.libvirt_name()))
+                .with_attribute(("type", nic.model.as_str()))
                 .write_empty()?;
             if let Some(order) = nic.boot_order {
                 w.create_element("boot")
@@ -523,7 +523,7 @@ mod tests {
         NicSpec {
             device_id: Uuid::from_u128(0x0b1c2d3e_4f50_4617_8293_a4b5c6d7e8f9),
             link: NicLink::Bridge(BridgeName::parse("blue").unwrap()),
-            mac: MacAddr::parse("52:54:00:12:34:56").unwrap(),
+            mac: "52:54:00:12:34:56".parse::<MacAddr>().unwrap(),
             model: NicModel::Virtio,
             address: None,
             boot_order: None,
