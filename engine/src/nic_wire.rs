@@ -35,17 +35,10 @@ pub(crate) fn to_wire_address(a: PciAddress) -> PciAddressDict {
     PciAddressDict::pci(a.domain, a.bus, a.slot, a.function)
 }
 
+/// The host's address dictionary, read by the agent's own rules (one parser).
 pub(crate) fn from_wire_address(dict: &PciAddressDict) -> Option<PciAddress> {
-    let number = |text: &str| u32::from_str_radix(text.trim_start_matches("0x"), 16).ok();
-    if dict.kind != "pci" {
-        return None;
-    }
-    Some(PciAddress {
-        domain: u16::try_from(number(&dict.domain)?).ok()?,
-        bus: u8::try_from(number(&dict.bus)?).ok()?,
-        slot: u8::try_from(number(&dict.slot)?).ok()?,
-        function: u8::try_from(number(&dict.function)?).ok()?,
-    })
+    let (domain, bus, slot, function) = dict.parts().ok()?;
+    Some(PciAddress { domain, bus, slot, function })
 }
 
 #[cfg(test)]

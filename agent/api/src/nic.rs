@@ -19,7 +19,57 @@ pub struct PciAddressDict {
     pub function: String,
 }
 
+/// A PCI address field that does not read: which one, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PciFieldError {
+    pub field: &'static str,
+    pub reason: String,
+}
+
+/// The highest slot and function a PCI address may name.
+pub const PCI_MAX_SLOT: u8 = 0x1f;
+pub const PCI_MAX_FUNCTION: u8 = 7;
+
+/// Reads the four numbers of VDSM's dictionary or libvirt's
+/// `<address type='pci'>`: `0x` hex or plain decimal, up to 8 digits, each
+/// within its field's range. The one parser the engine and the agent share.
+pub fn parse_pci_parts(domain: &str, bus: &str, slot: &str, function: &str) -> Result<(u16, u8, u8, u8), PciFieldError> {
+    Ok((
+        pci_number("domain", domain, 0xffff)? as u16,
+        pci_number("bus", bus, 0xff)? as u8,
+        pci_number("slot", slot, PCI_MAX_SLOT.into())? as u8,
+        pci_number("function", function, PCI_MAX_FUNCTION.into())? as u8,
+    ))
+}
+
+fn pci_number(field: &'static str, text: &str, max: u32) -> Result<u32, PciFieldError> {
+    let digits = |t: &str, hex: bool| !t.is_empty() && t.len() <= 8 && t.chars().all(|c| if hex { c.is_ascii_hexdigit() } else { c.is_ascii_digit() });
+    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
+        Some(hex) if digits(hex, true) => u32::from_str_radix(hex, 16).ok(),
+        Some(_) => None,
+        None if digits(text, false) => text.parse().ok(),
+        None => None,
+    };
+    match parsed {
+        Some(value) if value <= max => Ok(value),
+        Some(value) => Err(PciFieldError { field, reason: format!("{value:#x} is out of range (at most {max:#x})") }),
+        None => {
+            let shown: String = text.chars().take(40).collect::<String>().escape_default().to_string();
+            Err(PciFieldError { field, reason: format!("'{shown}' is not a number like 0x0c") })
+        }
+    }
+}
+
 impl PciAddressDict {
+    /// The four numbers, when this is a PCI address that reads.
+    pub fn parts(&self) -> Result<(u16, u8, u8, u8), PciFieldError> {
+        if self.kind != "pci" {
+            let shown: String = self.kind.chars().take(40).collect::<String>().escape_default().to_string();
+            return Err(PciFieldError { field: "type", reason: format!("'{shown}' is not a PCI address type; expected 'pci'") });
+        }
+        parse_pci_parts(&self.domain, &self.bus, &self.slot, &self.function)
+    }
+
     /// The dictionary for `domain:bus:slot.function`, in VDSM's spelling.
     pub fn pci(domain: u16, bus: u8, slot: u8, function: u8) -> Self {
         PciAddressDict {

@@ -48,36 +48,23 @@ pub struct PciAddress {
 }
 
 impl PciAddress {
-    pub const MAX_SLOT: u8 = 0x1f;
-    pub const MAX_FUNCTION: u8 = 7;
+    pub const MAX_SLOT: u8 = hotnic_agent_api::nic::PCI_MAX_SLOT;
+    pub const MAX_FUNCTION: u8 = hotnic_agent_api::nic::PCI_MAX_FUNCTION;
 
-    /// Parses VDSM's dictionary; numbers are `0x` hex (or plain decimal).
+    /// Parses VDSM's dictionary (hotnic-agent-api's parser, the engine's too).
     pub fn from_dict(dict: &PciAddressDict) -> Result<Self, ParamError> {
-        if dict.kind != "pci" {
-            return Err(ParamError::new(
-                "type",
-                format!(
-                    "'{}' is not a PCI address type; expected 'pci'",
-                    printable(&dict.kind)
-                ),
-            ));
-        }
-        Self::from_parts(&dict.domain, &dict.bus, &dict.slot, &dict.function)
+        dict.parts().map(Self::from_tuple).map_err(|e| ParamError::new(e.field, e.reason))
     }
 
     /// Parses the four numbers of libvirt's or VDSM's `<address type='pci'>`.
-    pub fn from_parts(
-        domain: &str,
-        bus: &str,
-        slot: &str,
-        function: &str,
-    ) -> Result<Self, ParamError> {
-        Ok(PciAddress {
-            domain: number("domain", domain, 0xffff)? as u16,
-            bus: number("bus", bus, 0xff)? as u8,
-            slot: number("slot", slot, Self::MAX_SLOT.into())? as u8,
-            function: number("function", function, Self::MAX_FUNCTION.into())? as u8,
-        })
+    pub fn from_parts(domain: &str, bus: &str, slot: &str, function: &str) -> Result<Self, ParamError> {
+        hotnic_agent_api::nic::parse_pci_parts(domain, bus, slot, function)
+            .map(Self::from_tuple)
+            .map_err(|e| ParamError::new(e.field, e.reason))
+    }
+
+    fn from_tuple((domain, bus, slot, function): (u16, u8, u8, u8)) -> Self {
+        PciAddress { domain, bus, slot, function }
     }
 
     pub fn to_dict(self) -> PciAddressDict {
@@ -90,32 +77,6 @@ impl PciAddress {
             "{:04x}:{:02x}:{:02x}.{:x}",
             self.domain, self.bus, self.slot, self.function
         )
-    }
-}
-
-fn number(field: &str, text: &str, max: u32) -> Result<u32, ParamError> {
-    let parsed = match text.strip_prefix("0x").or_else(|| text.strip_prefix("0X")) {
-        Some(hex)
-            if !hex.is_empty() && hex.len() <= 8 && hex.chars().all(|c| c.is_ascii_hexdigit()) =>
-        {
-            u32::from_str_radix(hex, 16).ok()
-        }
-        Some(_) => None,
-        None if !text.is_empty() && text.len() <= 8 && text.chars().all(|c| c.is_ascii_digit()) => {
-            text.parse().ok()
-        }
-        None => None,
-    };
-    match parsed {
-        Some(value) if value <= max => Ok(value),
-        Some(value) => Err(ParamError::new(
-            field,
-            format!("{value:#x} is out of range (at most {max:#x})"),
-        )),
-        None => Err(ParamError::new(
-            field,
-            format!("'{}' is not a number like 0x0c", printable(text)),
-        )),
     }
 }
 
@@ -940,7 +901,8 @@ mod tests {
             (" 3", None),
         ];
         for (text, expected) in cases {
-            assert_eq!(number("slot", text, 0x1f).ok(), expected, "{text:?}");
+            let slot = hotnic_agent_api::nic::parse_pci_parts("0", "0", text, "0").ok().map(|(_, _, slot, _)| u32::from(slot));
+            assert_eq!(slot, expected, "{text:?}");
         }
         assert_eq!(
             PciAddress {
