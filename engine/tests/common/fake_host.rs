@@ -22,7 +22,7 @@ use uuid::Uuid;
 pub enum Slots {
     /// The lowest free slot, as libvirt does: a freed slot is reused.
     LowestFree,
-    /// Never a slot used before (no collisions to repair).
+    /// Not a recently used slot (no collisions to repair): round robin.
     Fresh,
 }
 
@@ -106,9 +106,16 @@ impl FakeHost {
         let slot = match (requested, self.slots) {
             (Some(slot), _) => slot,
             (None, Slots::LowestFree) => (FIRST_SLOT..32).find(|s| !taken.contains(s)).expect("a free slot"),
+            // Round robin over the bus's 32 slots, skipping taken ones: a
+            // freed slot comes back only after all the others (a real bus
+            // has no slot past 0x1f, and hotnic refuses an answer naming one).
             (None, Slots::Fresh) => {
-                state.next_fresh_slot += 1;
-                state.next_fresh_slot - 1
+                let slot = (0..32 - FIRST_SLOT)
+                    .map(|i| FIRST_SLOT + (state.next_fresh_slot - FIRST_SLOT + i) % (32 - FIRST_SLOT))
+                    .find(|s| !taken.contains(s))
+                    .expect("a free slot");
+                state.next_fresh_slot = if slot == 31 { FIRST_SLOT } else { slot + 1 };
+                slot
             }
         };
         Ok(NicInfo {
