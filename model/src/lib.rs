@@ -13,6 +13,7 @@ mod mac;
 mod names;
 mod nic;
 mod pci;
+mod untrusted;
 mod vm;
 pub mod words;
 
@@ -30,4 +31,5 @@ pub use mac::MacAddr;
 pub use names::{EntityName, NameError};
 pub use nic::{NewNic, Nic, NicUpdate};
 pub use pci::PciAddress;
+pub use untrusted::printable;
 pub use vm::{NewVm, Vm};

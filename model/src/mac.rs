@@ -1,5 +1,6 @@
 //! MAC addresses, parsed once.
 
+use crate::printable;
 use std::fmt;
 use std::str::FromStr;
 
@@ -22,7 +23,7 @@ impl FromStr for MacAddr {
     type Err = String;
 
     fn from_str(text: &str) -> Result<Self, Self::Err> {
-        let bad = || format!("'{}' is not a MAC address like 00:1a:4a:16:01:51", shown(text));
+        let bad = || format!("'{}' is not a MAC address like 00:1a:4a:16:01:51", printable(text));
         let parts: Vec<&str> = text.trim().split(':').collect();
         if parts.len() != 6 {
             return Err(bad());
@@ -36,22 +37,13 @@ impl FromStr for MacAddr {
             *byte = u8::from_str_radix(part, 16).map_err(|_| bad())?;
         }
         if bytes[0] & 1 == 1 {
-            return Err(format!("{} is a multicast address; a NIC needs a unicast one (even first byte)", shown(text)));
+            return Err(format!("{} is a multicast address; a NIC needs a unicast one (even first byte)", printable(text)));
         }
         if bytes == [0; 6] {
             return Err("00:00:00:00:00:00 is not a usable MAC address".into());
         }
         Ok(MacAddr(bytes))
     }
-}
-
-/// Untrusted text as a message may quote it: escaped, at most 40 characters.
-fn shown(text: &str) -> String {
-    let mut out: String = text.chars().take(40).collect::<String>().escape_default().to_string();
-    if text.chars().count() > 40 {
-        out.push('…');
-    }
-    out
 }
 
 impl fmt::Display for MacAddr {

@@ -122,7 +122,8 @@ pub async fn serve(State(assets): State<Assets>, Path(name): Path<String>, reque
         .is_some_and(|tags| tags.split(',').any(|t| t.trim() == etag));
 
     let mut headers = HeaderMap::new();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type(&name)));
+    let mime = mime_guess::from_path(&name).first_or_octet_stream();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(mime.as_ref()).expect("a MIME type is a header value"));
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     // Names carry no hash: ask each time, a 304 is cheap.
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
@@ -172,15 +173,6 @@ fn etag_of((len, modified): Version) -> String {
     format!("\"{len:x}-{nanos:x}\"")
 }
 
-fn content_type(name: &str) -> &'static str {
-    match name.rsplit('.').next() {
-        Some("wasm") => "application/wasm",
-        Some("js") => "text/javascript; charset=utf-8",
-        Some("css") => "text/css; charset=utf-8",
-        Some("json") => "application/json",
-        _ => "application/octet-stream",
-    }
-}
 
 /// Picks brotli, then gzip, then none, among what Accept-Encoding allows
 /// (a `q=0` refuses).

@@ -1,6 +1,7 @@
 //! `hotplugNic` / `hotunplugNic`: the NIC dictionary of the VDSM spec
 //! (DetailedHotPlugNic) plus `deviceId`, and the NIC as the host reports it.
 
+use hotnic_model::printable;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -53,10 +54,7 @@ fn pci_number(field: &'static str, text: &str, max: u32) -> Result<u32, PciField
     match parsed {
         Some(value) if value <= max => Ok(value),
         Some(value) => Err(PciFieldError { field, reason: format!("{value:#x} is out of range (at most {max:#x})") }),
-        None => {
-            let shown: String = text.chars().take(40).collect::<String>().escape_default().to_string();
-            Err(PciFieldError { field, reason: format!("'{shown}' is not a number like 0x0c") })
-        }
+        None => Err(PciFieldError { field, reason: format!("'{}' is not a number like 0x0c", printable(text)) }),
     }
 }
 
@@ -64,8 +62,8 @@ impl PciAddressDict {
     /// The four numbers, when this is a PCI address that reads.
     pub fn parts(&self) -> Result<(u16, u8, u8, u8), PciFieldError> {
         if self.kind != "pci" {
-            let shown: String = self.kind.chars().take(40).collect::<String>().escape_default().to_string();
-            return Err(PciFieldError { field: "type", reason: format!("'{shown}' is not a PCI address type; expected 'pci'") });
+            let reason = format!("'{}' is not a PCI address type; expected 'pci'", printable(&self.kind));
+            return Err(PciFieldError { field: "type", reason });
         }
         parse_pci_parts(&self.domain, &self.bus, &self.slot, &self.function)
     }

@@ -37,6 +37,7 @@ impl ParamError {
 /// the same code as in the engine and the page.
 pub use hotnic_model::words::{NicModel, VariantArray};
 pub use hotnic_model::MacAddr;
+use hotnic_model::printable;
 
 /// A PCI address `domain:bus:slot.function`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -547,16 +548,6 @@ impl VmSpec {
     }
 }
 
-/// The text, cut short and with control characters escaped, fit to quote
-/// back in a message.
-fn printable(text: &str) -> String {
-    let cut: String = text.chars().take(40).collect();
-    let mut out = cut.escape_default().to_string();
-    if text.chars().count() > 40 {
-        out.push('…');
-    }
-    out
-}
 
 #[cfg(test)]
 mod tests {
