@@ -15,6 +15,9 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/hotnic.db?mode=rwc";
 /// database (one per VM a flow or monitoring holds). Kept apart from the
 /// query pool, so flows holding locks never starve their own queries.
 const LOCK_CONNECTIONS: u32 = 24;
+/// A pooled connection idle this long is pinged before use (it may have
+/// been dropped by the server or a firewall); busier ones are not.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
 
 /// The engine's handle on its database: cheap to clone, shared by all flows.
 #[derive(Clone, Debug)]
@@ -51,6 +54,10 @@ impl Database {
         options
             .max_connections(if url.starts_with("sqlite:") { 4 } else { 16 })
             .acquire_timeout(Duration::from_secs(10))
+            // Pinging a connection at every checkout costs every statement a
+            // second round trip (sqlx also pings at every return); only
+            // connections idle long enough to have been dropped are pinged.
+            .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
             .sqlx_logging(false)
             // WAL: monitoring's reads do not wait for a flow's write, and a
             // commit costs one fsync of the log instead of a rollback
@@ -63,6 +70,15 @@ impl Database {
                 let pool = PgPoolOptions::new()
                     .max_connections(LOCK_CONNECTIONS)
                     .acquire_timeout(Duration::from_secs(2))
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= PING_IF_IDLE_FOR {
+                                sea_orm::sqlx::Connection::ping(conn).await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect_lazy(url)
                     .map_err(|e| DbErr::Custom(format!("bad PostgreSQL URL: {e}")))?;
                 Some(SharedLocks::new(pool))

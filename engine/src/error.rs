@@ -10,11 +10,16 @@ pub type EngineResult<T> = Result<T, EngineError>;
 pub(crate) const UNIQUE_RACE: &str = "that name or address is already in use";
 
 impl EngineError {
+    /// A unique index refused the write (and nothing changed).
+    pub(crate) fn is_unique_violation(&self) -> bool {
+        matches!(self, EngineError::Conflict(reason) if reason == UNIQUE_RACE)
+    }
+
     /// Lost a race with a concurrent writer (a unique index, or SQLite's
     /// single writer): doing it again may succeed.
     pub(crate) fn is_race(&self) -> bool {
         match self {
-            EngineError::Conflict(reason) => reason == UNIQUE_RACE,
+            EngineError::Conflict(_) => self.is_unique_violation(),
             EngineError::Database(err) => {
                 let text = err.to_string();
                 text.contains("database is locked") || text.contains("busy")

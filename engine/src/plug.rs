@@ -9,7 +9,7 @@ use crate::host_client::{host_error, HostTarget};
 use crate::nic_wire::{from_wire_address, mirror_networks, nic_params};
 use crate::stored_nic::{self, StoredNic};
 use crate::state::NicChangePath;
-use crate::{host_view, hosts, vms, Engine, EngineError, EngineResult};
+use crate::{host_view, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::HotplugNicParams;
 use hotnic_model::{Nic, PciAddress};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
@@ -53,9 +53,9 @@ async fn set_plugged_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid, nic
 
 async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
     let db = engine.db();
-    let vm = vms::find_vm(db, vm_id).await?;
+    let (vm, cluster, host) = vms::find_vm_placed(db, vm_id).await?;
     let nic = stored_nic::find_nic(db, vm_id, nic_id).await?;
-    let level = crate::allowed::cluster_level(db, &vm).await?;
+    let level = crate::allowed::level_of(&cluster)?;
     level.clone().map_err(EngineError::Conflict)?;
     let wanted = action == Action::Plug;
     if nic.device.is_plugged == wanted {
@@ -71,8 +71,8 @@ async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uu
     }
     let result = match (path, action) {
         (NicChangePath::DatabaseOnly, _) => store_plugged(db, &nic, wanted, None, None).await,
-        (NicChangePath::Host, Action::Plug) => hotplug(engine, &vm, &nic).await,
-        (NicChangePath::Host, Action::Unplug) => hotunplug(engine, &vm, &nic).await,
+        (NicChangePath::Host, Action::Plug) => hotplug(engine, &vm, host.as_ref(), &nic).await,
+        (NicChangePath::Host, Action::Unplug) => hotunplug(engine, &vm, host.as_ref(), &nic).await,
     };
     // The host said no: nothing happened there, the intent goes. When it
     // did not answer, what happened is unknown: monitoring resolves it.
@@ -152,17 +152,13 @@ pub(crate) async fn store_plugged(
     Ok(StoredNic { device, ..nic.clone() }.view())
 }
 
-async fn running_host(db: &impl ConnectionTrait, vm: &vm::Model) -> EngineResult<host::Model> {
-    let host_id = vm
-        .host_id
-        .ok_or_else(|| EngineError::Conflict(format!("VM {} is up but runs on no known host", vm.name)))?;
-    hosts::find_host(db, host_id).await
+fn running_host<'a>(vm: &vm::Model, host: Option<&'a host::Model>) -> EngineResult<&'a host::Model> {
+    host.ok_or_else(|| EngineError::Conflict(format!("VM {} is up but runs on no known host", vm.name)))
 }
 
-async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResult<Nic> {
+async fn hotplug(engine: &Engine, vm: &vm::Model, host: Option<&host::Model>, nic: &StoredNic) -> EngineResult<Nic> {
     let db = engine.db();
-    let host = running_host(db, vm).await?;
-    let target = HostTarget::from(&host);
+    let target = HostTarget::from(running_host(vm, host)?);
     let failed = format!("Failed to plug NIC {} into VM {}", nic.interface.name, vm.name);
     // One request: the host itself refuses a MAC any of its VMs holds and
     // a missing bridge, and picks another slot when the remembered one is
@@ -182,22 +178,23 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResu
     // the database only the intent.
     fail::fail_point!("plug-after-host");
     let reported = plugged.nic.address.as_ref().and_then(from_wire_address);
-    // Another NIC recorded at the address the host gave: one indexed
-    // lookup (vm_id, address), the whole list only when there is one.
-    let collides = match reported {
-        Some(address) => held_by_another(db, vm, nic, address).await?,
-        None => false,
-    };
-    if collides {
-        let stale: Vec<StoredNic> = stored_nic::stored_nics(db, vm.id)
-            .await?
-            .into_iter()
-            .filter(|other| other.interface.id != nic.interface.id && other.address() == reported)
-            .collect();
-        return store_after_collision(engine, &target, vm, nic, reported, plugged.nic.alias, &stale).await;
+    let alias = plugged.nic.alias;
+    match store_plugged(db, nic, true, reported, Some(alias.clone())).await {
+        // Another NIC is recorded at the address the host gave: the unique
+        // (vm_id, address) index refused the write, which changed nothing.
+        // Checking first would cost every plug a statement.
+        Err(err) if reported.is_some() && err.is_unique_violation() => {
+            let stale: Vec<StoredNic> = stored_nic::stored_nics(db, vm.id)
+                .await?
+                .into_iter()
+                .filter(|other| other.interface.id != nic.interface.id && other.address() == reported)
+                .collect();
+            store_after_collision(engine, &target, vm, nic, reported, alias, &stale).await
+        }
+        stored => stored,
     }
-    store_plugged(db, nic, true, reported, Some(plugged.nic.alias)).await
 }
+
 
 /// Whether the database records another NIC of the VM at `address` (one
 /// lookup on the unique (vm_id, address) index).
@@ -245,10 +242,9 @@ async fn store_after_collision(
     store_plugged(db, nic, true, reported, Some(alias)).await
 }
 
-async fn hotunplug(engine: &Engine, vm: &vm::Model, nic: &StoredNic) -> EngineResult<Nic> {
+async fn hotunplug(engine: &Engine, vm: &vm::Model, host: Option<&host::Model>, nic: &StoredNic) -> EngineResult<Nic> {
     let db = engine.db();
-    let host = running_host(db, vm).await?;
-    let target = HostTarget::from(&host);
+    let target = HostTarget::from(running_host(vm, host)?);
     let failed = format!("Failed to unplug NIC {} from VM {}", nic.interface.name, vm.name);
     let params = HotplugNicParams { vm_id: vm.id, nic: nic_params(nic, nic.address(), mirror_networks(nic))? };
     engine.hosts.hotunplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;

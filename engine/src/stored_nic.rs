@@ -6,7 +6,7 @@ use crate::access::Actor;
 use crate::allowed::{nic_actions, VmFacts};
 use crate::entities::{network, vm, vm_device, vm_interface};
 use crate::state::{NetworkKind, NicModel};
-use crate::{vms, Engine, EngineError, EngineResult};
+use crate::{Engine, EngineError, EngineResult};
 use hotnic_model::{Nic, PciAddress};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::collections::HashMap;
@@ -97,22 +97,29 @@ pub async fn stored_nics_of(db: &impl ConnectionTrait, vm_ids: &[Uuid]) -> Engin
         network::Entity::find().filter(network::Column::Id.is_in(used)).all(db).await?.into_iter().map(|n| (n.id, n)).collect()
     };
     for interface in interfaces {
-        let device = devices.remove(&interface.id).ok_or_else(|| {
-            EngineError::Database(sea_orm::DbErr::Custom(format!("NIC {} has no device row", interface.id)))
-        })?;
+        let device = devices.remove(&interface.id).ok_or_else(|| missing_device(interface.id))?;
         let network = interface.network_id.and_then(|id| networks.get(&id).cloned());
         by_vm.entry(interface.vm_id).or_default().push(StoredNic { interface, device, network });
     }
     Ok(by_vm)
 }
 
+/// One NIC of a VM, in one statement (its interface, device and network
+/// joined); callers have read the VM already.
 pub async fn find_nic(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> EngineResult<StoredNic> {
-    vms::find_vm(db, vm_id).await?;
-    stored_nics(db, vm_id)
-        .await?
-        .into_iter()
-        .find(|n| n.interface.id == nic_id)
-        .ok_or_else(|| EngineError::NotFound(format!("the VM has no NIC with id {nic_id}")))
+    let found = vm_interface::Entity::find_by_id(nic_id)
+        .filter(vm_interface::Column::VmId.eq(vm_id))
+        .find_also_related(vm_device::Entity)
+        .find_also_related(network::Entity)
+        .one(db)
+        .await?;
+    let (interface, device, network) = found.ok_or_else(|| EngineError::NotFound(format!("the VM has no NIC with id {nic_id}")))?;
+    let device = device.ok_or_else(|| missing_device(interface.id))?;
+    Ok(StoredNic { interface, device, network })
+}
+
+fn missing_device(nic_id: Uuid) -> EngineError {
+    EngineError::Database(sea_orm::DbErr::Custom(format!("NIC {nic_id} has no device row")))
 }
 
 /// The VDSM `device` of a NIC: its network's kind, bridgeless without one.

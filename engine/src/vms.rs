@@ -3,7 +3,7 @@
 use crate::access::{Act, Actor, Visible};
 use crate::allowed::{vm_actions, VmFacts};
 use crate::audit::{self, Severity, Subject};
-use crate::entities::{cluster, vm, vm_interface};
+use crate::entities::{cluster, host, vm, vm_interface};
 use crate::state::{self, VmStatus};
 use crate::{Engine, EngineError, EngineResult};
 use hotnic_model::{EntityName, NewVm, Vm};
@@ -79,6 +79,15 @@ pub async fn list_vms(engine: &Engine, actor: &Actor) -> EngineResult<Vec<Vm>> {
 
 pub async fn find_vm(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<vm::Model> {
     vm::Entity::find_by_id(id).one(db).await?.ok_or_else(|| EngineError::NotFound(format!("no VM with id {id}")))
+}
+
+/// A VM with its cluster and the host it runs on (if any), in one
+/// statement: what every NIC flow reads first.
+pub(crate) async fn find_vm_placed(db: &impl ConnectionTrait, id: Uuid) -> EngineResult<(vm::Model, cluster::Model, Option<host::Model>)> {
+    let found = vm::Entity::find_by_id(id).find_also_related(cluster::Entity).find_also_related(host::Entity).one(db).await?;
+    let (vm, cluster, host) = found.ok_or_else(|| EngineError::NotFound(format!("no VM with id {id}")))?;
+    let cluster = cluster.ok_or_else(|| EngineError::NotFound("the VM's cluster is gone".into()))?;
+    Ok((vm, cluster, host))
 }
 
 pub async fn get_vm(engine: &Engine, actor: &Actor, id: Uuid) -> EngineResult<Vm> {

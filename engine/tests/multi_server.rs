@@ -62,6 +62,25 @@ async fn two_servers_on_one_postgres_share_locks_monitoring_and_changes() {
     guard.release().await;
     b.locks.lock(vm).await.expect("free once released").release().await;
 
+    // Monitoring holding the VM on one server: the other's flow waits for
+    // it instead of failing, and is refused once the wait runs out.
+    let (held, _) = a.locks.try_lock_for_monitoring(&[vm]).await.unwrap();
+    let waiting = tokio::spawn({
+        let b = b.clone();
+        async move { b.locks.lock(vm).await.map(|guard| (Instant::now(), guard)) }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let let_go = Instant::now();
+    drop(held);
+    let (got_at, guard) = waiting.await.unwrap().expect("the flow waited for monitoring");
+    assert!(got_at >= let_go, "the flow got the VM only after monitoring let go");
+    guard.release().await;
+    let (held, _) = a.locks.try_lock_for_monitoring(&[vm]).await.unwrap();
+    let started = Instant::now();
+    assert!(matches!(b.locks.lock(vm).await, Err(EngineError::Busy)), "refused after the wait");
+    assert!(started.elapsed() >= hotnic_engine::locks::MONITOR_WAIT - Duration::from_millis(100));
+    drop(held);
+
     // The same plug sent to both at once: one plugs, the other is refused.
     let admin = admin();
     for round in 0..5 {

@@ -56,14 +56,17 @@ pub async fn sign_in(engine: &Engine, credentials: SignIn, address: Option<IpAdd
 /// too long, and the user enabled.
 pub async fn resolve(engine: &Engine, secret: &str) -> EngineResult<Option<Actor>> {
     let db = engine.db();
-    let Some(found) = session::Entity::find_by_id(secrets::hash(secret)).one(db).await? else { return Ok(None) };
+    let Some((found, user)) = session::Entity::find_by_id(secrets::hash(secret)).find_also_related(user::Entity).one(db).await?
+    else {
+        return Ok(None);
+    };
     let now = chrono::Utc::now();
     let idle = chrono::TimeDelta::from_std(engine.config.session_idle).unwrap_or(chrono::TimeDelta::hours(8));
     if now - found.last_seen_at > idle {
         session::Entity::delete_by_id(found.secret_hash).exec(db).await?;
         return Ok(None);
     }
-    let Some(user) = user::Entity::find_by_id(found.user_id).one(db).await?.filter(|u| u.enabled) else { return Ok(None) };
+    let Some(user) = user.filter(|u| u.enabled) else { return Ok(None) };
     if now - found.last_seen_at > TOUCH_EVERY {
         let mut active = found.into_active_model();
         active.last_seen_at = Set(now);

@@ -85,11 +85,15 @@ pub async fn resolve(engine: &Engine, secret: &str) -> EngineResult<Option<Actor
         return Ok(None);
     }
     let db = engine.db();
-    let Some(token) = api_token::Entity::find().filter(api_token::Column::SecretHash.eq(secrets::hash(secret))).one(db).await?
-    else {
+    let found = api_token::Entity::find()
+        .filter(api_token::Column::SecretHash.eq(secrets::hash(secret)))
+        .find_also_related(user::Entity)
+        .one(db)
+        .await?;
+    let Some((token, Some(user))) = found else { return Ok(None) };
+    if !user.enabled {
         return Ok(None);
-    };
-    let Some(user) = user::Entity::find_by_id(token.user_id).one(db).await?.filter(|u| u.enabled) else { return Ok(None) };
+    }
     let now = chrono::Utc::now();
     let name = token.name.clone();
     if token.last_used_at.is_none_or(|t| now - t > TOUCH_EVERY) {

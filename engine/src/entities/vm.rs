@@ -20,7 +20,26 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+/// Joins for the reads every flow makes (a VM with its cluster and host in
+/// one statement); the foreign keys themselves live in the migrations.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::cluster::Entity", from = "Column::ClusterId", to = "super::cluster::Column::Id")]
+    Cluster,
+    #[sea_orm(belongs_to = "super::host::Entity", from = "Column::HostId", to = "super::host::Column::Id")]
+    Host,
+}
+
+impl Related<super::cluster::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Cluster.def()
+    }
+}
+
+impl Related<super::host::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Host.def()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

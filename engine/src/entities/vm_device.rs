@@ -28,6 +28,9 @@ pub struct Model {
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::vm_interface::Entity", from = "Column::DeviceId", to = "super::vm_interface::Column::Id")]
+    Interface,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -17,7 +17,24 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+/// Joins for reading a NIC (interface, device and network) in one
+/// statement; the foreign keys themselves live in the migrations.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::network::Entity", from = "Column::NetworkId", to = "super::network::Column::Id")]
+    Network,
+}
+
+impl Related<super::network::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Network.def()
+    }
+}
+
+impl Related<super::vm_device::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::vm_device::Relation::Interface.def().rev()
+    }
+}
 
 impl ActiveModelBehavior for ActiveModel {}

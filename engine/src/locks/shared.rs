@@ -66,20 +66,27 @@ impl SharedLocks {
     }
 
     /// A flow's locks: refused at once while another flow (on any server)
-    /// holds the VM, waited for (up to `wait`) while monitoring does.
+    /// holds the VM, waited for (up to `wait`) while monitoring does. One
+    /// statement after BEGIN: CASE evaluates its branches in order and only
+    /// as far as needed, so the VM key is waited for only once the flow key
+    /// is held (every flow runs it, so each round trip counts).
     pub(crate) async fn lock_for_flow(&self, vm_id: Uuid, wait: Duration) -> EngineResult<Hold> {
         let mut txn = self.begin().await?;
-        let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-            .bind(key(vm_id, Key::Flow))
-            .fetch_one(&mut *txn)
-            .await
-            .map_err(database)?;
-        if !got {
-            return Err(EngineError::Busy);
-        }
-        match wait_for(&mut txn, key(vm_id, Key::Vm), wait).await? {
-            true => Ok(Hold { txn }),
-            false => Err(EngineError::Busy),
+        let got = sqlx::query_scalar(
+            "SELECT CASE WHEN NOT pg_try_advisory_xact_lock($1) THEN false \
+                         WHEN set_config('lock_timeout', $2, true) IS NULL THEN false \
+                         ELSE pg_advisory_xact_lock($3)::text IS NOT NULL END",
+        )
+        .bind(key(vm_id, Key::Flow))
+        .bind(timeout_setting(wait))
+        .bind(key(vm_id, Key::Vm))
+        .fetch_one(&mut *txn)
+        .await;
+        match got {
+            Ok(true) => Ok(Hold { txn }),
+            Ok(false) => Err(EngineError::Busy),
+            Err(err) if lock_timed_out(&err) => Err(EngineError::Busy),
+            Err(err) => Err(database(err)),
         }
     }
 
@@ -121,14 +128,31 @@ impl SharedLocks {
 /// Takes `key` for the transaction, waiting at most `wait`; false when the
 /// wait ran out.
 async fn wait_for(txn: &mut Transaction<'static, Postgres>, key: i64, wait: Duration) -> EngineResult<bool> {
-    // set_config, unlike SET, takes a parameter; `true`: for this transaction.
-    let timeout = format!("{}ms", wait.as_millis().max(1));
-    sqlx::query("SELECT set_config('lock_timeout', $1, true)").bind(timeout).execute(&mut **txn).await.map_err(database)?;
-    match sqlx::query("SELECT pg_advisory_xact_lock($1)").bind(key).execute(&mut **txn).await {
+    // CASE: the timeout is set before the wait starts.
+    let taken = sqlx::query(
+        "SELECT CASE WHEN set_config('lock_timeout', $1, true) IS NULL THEN false \
+                     ELSE pg_advisory_xact_lock($2)::text IS NOT NULL END",
+    )
+        .bind(timeout_setting(wait))
+        .bind(key)
+        .execute(&mut **txn)
+        .await;
+    match taken {
         Ok(_) => Ok(true),
-        Err(sqlx::Error::Database(err)) if err.code().as_deref() == Some("55P03") => Ok(false),
+        Err(err) if lock_timed_out(&err) => Ok(false),
         Err(err) => Err(database(err)),
     }
+}
+
+/// `lock_timeout` for this transaction (set_config, unlike SET, takes a
+/// parameter; `true`: local to the transaction).
+fn timeout_setting(wait: Duration) -> String {
+    format!("{}ms", wait.as_millis().max(1))
+}
+
+/// PostgreSQL's lock_not_available: the wait ran out.
+fn lock_timed_out(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(err) if err.code().as_deref() == Some("55P03"))
 }
 
 impl Hold {

@@ -78,8 +78,10 @@ async fn open(url: &str, migrate: bool) -> Database {
 }
 
 fn replace_database(url: &str, name: &str) -> String {
-    let (base, _) = url.rsplit_once('/').expect("URL with a database path");
-    format!("{base}/{name}")
+    // Options after the database name (`?sslmode=…`) stay.
+    let (base, rest) = url.rsplit_once('/').expect("URL with a database path");
+    let options = rest.find('?').map_or("", |at| &rest[at..]);
+    format!("{base}/{name}{options}")
 }
 
 /// Runs an async test body once on SQLite and once on PostgreSQL, each on
