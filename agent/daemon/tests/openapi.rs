@@ -92,3 +92,46 @@ async fn every_answer_matches_the_description() {
     call(&agent, Verb::Destroy, &token, &json!({"vmId": vm.id}), 200).await;
     call(&agent, Verb::Destroy, &token, &json!({"vmId": vm.id}), 404).await;
 }
+
+#[test]
+fn describes_every_verb_and_its_examples_parse_as_the_wire_types() {
+    use hotnic_agent_api::{CreateParams, DestroyParams, GetAllVmStatsParams, GetCapsParams, HotplugNicParams};
+    let doc = openapi::document();
+    for verb in Verb::ALL {
+        let path = verb.path();
+        let request = openapi::schema_of(&doc, &path, None).unwrap_or_else(|| panic!("{path} missing from openapi.json"));
+        for status in [200, 400, 401, 404, 409, 500] {
+            assert!(openapi::schema_of(&doc, &path, Some(status)).is_some(), "{path} {status}");
+        }
+        let example = doc["paths"][&path]["post"]["requestBody"]["content"]["application/json"]["example"].clone();
+        openapi::check(&doc, &request, &example).unwrap_or_else(|e| panic!("{path} example: {e:?}"));
+        let parsed = match verb {
+            Verb::GetCaps => serde_json::from_value::<GetCapsParams>(example).map(drop),
+            Verb::Create => serde_json::from_value::<CreateParams>(example).map(drop),
+            Verb::Destroy => serde_json::from_value::<DestroyParams>(example).map(drop),
+            Verb::GetAllVmStats => serde_json::from_value::<GetAllVmStatsParams>(example).map(drop),
+            Verb::HotplugNic | Verb::HotunplugNic => serde_json::from_value::<HotplugNicParams>(example).map(drop),
+        };
+        parsed.unwrap_or_else(|e| panic!("{path} example does not parse: {e}"));
+    }
+}
+
+/// The check is no formality: a wrong model, a negative boot order, a
+/// field the description does not have and a number for a hex string are
+/// each named with where they are.
+#[test]
+fn the_check_finds_each_mismatch() {
+    let doc = openapi::document();
+    let nic = json!({"vmId": "x", "nic": {"type": "interface", "device": "bridge", "deviceId": "d",
+        "macAddr": "52:54:00:00:00:01", "nicModel": "virtio", "bootOrder": 0, "extra": 1,
+        "address": {"type": "pci", "domain": "0x0000", "bus": "0x00", "slot": 12, "function": "0x0"}}});
+    let errors = openapi::check(&doc, "NicParams", &nic).unwrap_err();
+    for (at, says) in [("/nic/nicModel", ""), ("/nic/bootOrder", "minimum"), ("/nic: ", "extra"), ("/nic/address/slot", "string")] {
+        assert!(errors.iter().any(|e| e.starts_with(at) && e.contains(says)), "{at} … {says} not in {errors:?}");
+    }
+    let path = Verb::HotplugNic.path();
+    let good = doc["paths"][&path]["post"]["requestBody"]["content"]["application/json"]["example"].clone();
+    let schema = openapi::schema_of(&doc, &path, None).unwrap();
+    openapi::check(&doc, &schema, &good).expect("the example fits");
+}
+
