@@ -32,13 +32,12 @@ pub(crate) fn mirror_networks(nic: &StoredNic) -> Vec<String> {
 }
 
 pub(crate) fn to_wire_address(a: PciAddress) -> PciAddressDict {
-    PciAddressDict::pci(a.domain, a.bus, a.slot, a.function)
+    PciAddressDict::from(a)
 }
 
 /// The host's address dictionary, read by the agent's own rules (one parser).
 pub(crate) fn from_wire_address(dict: &PciAddressDict) -> Option<PciAddress> {
-    let (domain, bus, slot, function) = dict.parts().ok()?;
-    Some(PciAddress { domain, bus, slot, function })
+    dict.address().ok()
 }
 
 #[cfg(test)]

@@ -14,6 +14,12 @@ pub struct PciAddress {
     pub function: u8,
 }
 
+impl PciAddress {
+    /// The highest slot and function an address may name.
+    pub const MAX_SLOT: u8 = 0x1f;
+    pub const MAX_FUNCTION: u8 = 7;
+}
+
 impl fmt::Display for PciAddress {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:04x}:{:02x}:{:02x}.{:x}", self.domain, self.bus, self.slot, self.function)

@@ -1,7 +1,7 @@
 //! `hotplugNic` / `hotunplugNic`: the NIC dictionary of the VDSM spec
 //! (DetailedHotPlugNic) plus `deviceId`, and the NIC as the host reports it.
 
-use hotnic_model::printable;
+use hotnic_model::{printable, PciAddress};
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -27,20 +27,17 @@ pub struct PciFieldError {
     pub reason: String,
 }
 
-/// The highest slot and function a PCI address may name.
-pub const PCI_MAX_SLOT: u8 = 0x1f;
-pub const PCI_MAX_FUNCTION: u8 = 7;
-
 /// Reads the four numbers of VDSM's dictionary or libvirt's
 /// `<address type='pci'>`: `0x` hex or plain decimal, up to 8 digits, each
-/// within its field's range. The one parser the engine and the agent share.
-pub fn parse_pci_parts(domain: &str, bus: &str, slot: &str, function: &str) -> Result<(u16, u8, u8, u8), PciFieldError> {
-    Ok((
-        pci_number("domain", domain, 0xffff)? as u16,
-        pci_number("bus", bus, 0xff)? as u8,
-        pci_number("slot", slot, PCI_MAX_SLOT.into())? as u8,
-        pci_number("function", function, PCI_MAX_FUNCTION.into())? as u8,
-    ))
+/// within its field's range. The one parser the engine and the agent share,
+/// into the one PCI address type they share (hotnic-model's).
+pub fn parse_pci_parts(domain: &str, bus: &str, slot: &str, function: &str) -> Result<PciAddress, PciFieldError> {
+    Ok(PciAddress {
+        domain: pci_number("domain", domain, 0xffff)? as u16,
+        bus: pci_number("bus", bus, 0xff)? as u8,
+        slot: pci_number("slot", slot, PciAddress::MAX_SLOT.into())? as u8,
+        function: pci_number("function", function, PciAddress::MAX_FUNCTION.into())? as u8,
+    })
 }
 
 fn pci_number(field: &'static str, text: &str, max: u32) -> Result<u32, PciFieldError> {
@@ -58,9 +55,15 @@ fn pci_number(field: &'static str, text: &str, max: u32) -> Result<u32, PciField
     }
 }
 
+impl From<PciAddress> for PciAddressDict {
+    fn from(a: PciAddress) -> Self {
+        PciAddressDict::pci(a.domain, a.bus, a.slot, a.function)
+    }
+}
+
 impl PciAddressDict {
-    /// The four numbers, when this is a PCI address that reads.
-    pub fn parts(&self) -> Result<(u16, u8, u8, u8), PciFieldError> {
+    /// The address, when this is a PCI address that reads.
+    pub fn address(&self) -> Result<PciAddress, PciFieldError> {
         if self.kind != "pci" {
             let reason = format!("'{}' is not a PCI address type; expected 'pci'", printable(&self.kind));
             return Err(PciFieldError { field: "type", reason });

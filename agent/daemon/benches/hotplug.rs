@@ -81,7 +81,7 @@ async fn main() {
             .nic_by_alias(&spec.alias())
             .and_then(|n| n.address)
             .expect("raw NIC has an address");
-        let device = address.sysfs_name();
+        let device = address.to_string();
         vm.wait_guest_pci(&device, true).await;
         let started = Instant::now();
         dom.detach_device_flags(&device_xml, sys::VIR_DOMAIN_AFFECT_LIVE)

@@ -225,7 +225,7 @@ async fn get_caps<H: Hypervisor>(
         free_pci_slots: caps
             .free_pci_slots
             .into_iter()
-            .map(|(vm, slots)| (vm, slots.into_iter().map(|a| a.to_dict()).collect()))
+            .map(|(vm, slots)| (vm, slots.into_iter().map(hotnic_agent_api::PciAddressDict::from).collect()))
             .collect(),
     })
 }

@@ -60,7 +60,7 @@ impl NicState {
             device: device.to_owned(),
             network: live.bridge.clone().or_else(|| live.source_dev.clone()),
             name: live.tap.clone(),
-            address: live.address.map(PciAddress::to_dict),
+            address: live.address.map(hotnic_agent_api::PciAddressDict::from),
             boot_order: live.boot_order,
             promisc: self.mirrored_from.clone(),
         }

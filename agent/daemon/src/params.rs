@@ -39,46 +39,17 @@ pub use hotnic_model::words::{NicModel, VariantArray};
 pub use hotnic_model::MacAddr;
 use hotnic_model::printable;
 
-/// A PCI address `domain:bus:slot.function`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct PciAddress {
-    pub domain: u16,
-    pub bus: u8,
-    pub slot: u8,
-    pub function: u8,
+/// PCI addresses are hotnic's one type, read by the wire crate's one parser.
+pub use hotnic_model::PciAddress;
+
+/// Parses VDSM's dictionary (hotnic-agent-api's parser, the engine's too).
+pub fn pci_from_dict(dict: &PciAddressDict) -> Result<PciAddress, ParamError> {
+    dict.address().map_err(|e| ParamError::new(e.field, e.reason))
 }
 
-impl PciAddress {
-    pub const MAX_SLOT: u8 = hotnic_agent_api::nic::PCI_MAX_SLOT;
-    pub const MAX_FUNCTION: u8 = hotnic_agent_api::nic::PCI_MAX_FUNCTION;
-
-    /// Parses VDSM's dictionary (hotnic-agent-api's parser, the engine's too).
-    pub fn from_dict(dict: &PciAddressDict) -> Result<Self, ParamError> {
-        dict.parts().map(Self::from_tuple).map_err(|e| ParamError::new(e.field, e.reason))
-    }
-
-    /// Parses the four numbers of libvirt's or VDSM's `<address type='pci'>`.
-    pub fn from_parts(domain: &str, bus: &str, slot: &str, function: &str) -> Result<Self, ParamError> {
-        hotnic_agent_api::nic::parse_pci_parts(domain, bus, slot, function)
-            .map(Self::from_tuple)
-            .map_err(|e| ParamError::new(e.field, e.reason))
-    }
-
-    fn from_tuple((domain, bus, slot, function): (u16, u8, u8, u8)) -> Self {
-        PciAddress { domain, bus, slot, function }
-    }
-
-    pub fn to_dict(self) -> PciAddressDict {
-        PciAddressDict::pci(self.domain, self.bus, self.slot, self.function)
-    }
-
-    /// As Linux names the device: `0000:00:0c.0`.
-    pub fn sysfs_name(self) -> String {
-        format!(
-            "{:04x}:{:02x}:{:02x}.{:x}",
-            self.domain, self.bus, self.slot, self.function
-        )
-    }
+/// Parses the four numbers of libvirt's or VDSM's `<address type='pci'>`.
+pub fn pci_from_parts(domain: &str, bus: &str, slot: &str, function: &str) -> Result<PciAddress, ParamError> {
+    hotnic_agent_api::nic::parse_pci_parts(domain, bus, slot, function).map_err(|e| ParamError::new(e.field, e.reason))
 }
 
 /// A Linux network device name used as a network: a bridge, or the host
@@ -282,7 +253,7 @@ impl TryFrom<&NicParams> for NicSpec {
         let address = p
             .address
             .as_ref()
-            .map(PciAddress::from_dict)
+            .map(pci_from_dict)
             .transpose()
             .map_err(|e| e.within("address"))?;
         let boot_order = p
@@ -892,7 +863,7 @@ mod tests {
             (" 3", None),
         ];
         for (text, expected) in cases {
-            let slot = hotnic_agent_api::nic::parse_pci_parts("0", "0", text, "0").ok().map(|(_, _, slot, _)| u32::from(slot));
+            let slot = hotnic_agent_api::nic::parse_pci_parts("0", "0", text, "0").ok().map(|a| u32::from(a.slot));
             assert_eq!(slot, expected, "{text:?}");
         }
         assert_eq!(
@@ -902,7 +873,7 @@ mod tests {
                 slot: 0x0c,
                 function: 0
             }
-            .sysfs_name(),
+            .to_string(),
             "0000:00:0c.0"
         );
     }

@@ -225,7 +225,7 @@ fn write_interface(w: &mut XmlWriter, nic: &NicSpec) -> Result<(), BuildError> {
 }
 
 fn write_pci_address(w: &mut XmlWriter, a: PciAddress) -> io::Result<()> {
-    let dict = a.to_dict();
+    let dict = hotnic_agent_api::PciAddressDict::from(a);
     w.create_element("address")
         .with_attributes([
             ("type", "pci"),
@@ -388,7 +388,7 @@ impl AddressDoc {
             return None;
         }
         let part = |p: &Option<String>| p.clone().unwrap_or_else(|| "0".into());
-        PciAddress::from_parts(
+        crate::params::pci_from_parts(
             &part(&self.domain),
             &part(&self.bus),
             &part(&self.slot),

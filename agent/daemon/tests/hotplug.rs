@@ -48,7 +48,7 @@ async fn plug_then_unplug_shows_in_live_xml_and_in_the_guest() {
         .expect("NIC in the live XML");
     assert_eq!(in_xml.bridge.as_deref(), Some(BRIDGE));
     assert_eq!(in_xml.model.as_deref(), Some("virtio"));
-    assert_eq!(in_xml.address.map(|a| a.to_dict()), Some(address.clone()));
+    assert_eq!(in_xml.address.map(hotnic_agent_api::PciAddressDict::from), Some(address.clone()));
     let device = sysfs_name(&address);
     vm.wait_guest_pci(&device, true).await;
 

@@ -343,16 +343,9 @@ pub fn alias(nic: &NicParams) -> String {
     format!("ua-{}", nic.device_id)
 }
 
-/// `0000:00:0c.0` from the agent's PCI dictionary.
+/// `0000:00:0c.0` from the agent's PCI dictionary (the one parser).
 pub fn sysfs_name(address: &PciAddressDict) -> String {
-    let n = |s: &str| u32::from_str_radix(s.trim_start_matches("0x"), 16).unwrap();
-    format!(
-        "{:04x}:{:02x}:{:02x}.{:x}",
-        n(&address.domain),
-        n(&address.bus),
-        n(&address.slot),
-        n(&address.function)
-    )
+    address.address().expect("a PCI address that reads").to_string()
 }
 
 /// The tc filters on one side of a bridge, as tc prints them in JSON.
