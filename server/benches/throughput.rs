@@ -88,8 +88,9 @@ async fn main() {
     let token = stack::support::admin_token(&engine).await;
     let files = tempfile::tempdir().unwrap();
     let (paths, _agents) = fleet(&engine, files.path(), count).await;
-    let a = ServerProcess::start(&db.url, &token, None).await;
-    let b = ServerProcess::start(&db.url, &token, None).await;
+    // Monitoring at the product's period (the test suites poll faster).
+    let a = ServerProcess::start_monitoring_every(&db.url, &token, None, None).await;
+    let b = ServerProcess::start_monitoring_every(&db.url, &token, None, None).await;
 
     // [one server, two servers] × [plug, unplug]: latencies and the rate.
     let mut latencies: [[Vec<Duration>; 2]; 2] = Default::default();

@@ -1,6 +1,6 @@
 //! The caller and the one function that decides what they may do.
 
-use crate::entities::{cluster, permission, vm};
+use crate::entities::{cluster, permission, user, vm};
 use crate::{EngineError, EngineResult};
 use hotnic_model::{PermissionObject, Role};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
@@ -83,6 +83,18 @@ impl Actor {
     /// of VM permissions). A permission on a VM that is gone is dropped.
     pub async fn load(db: &impl ConnectionTrait, user_id: Uuid, name: String, token: Option<String>) -> EngineResult<Actor> {
         let rows = permission::Entity::find().filter(permission::Column::UserId.eq(user_id)).all(db).await?;
+        Self::with_permissions(db, user_id, name, token, rows).await
+    }
+
+    /// [`Actor::load`] with the user's permission rows already read (a
+    /// request's sign-in reads them joined to its token or session).
+    pub(crate) async fn with_permissions(
+        db: &impl ConnectionTrait,
+        user_id: Uuid,
+        name: String,
+        token: Option<String>,
+        rows: Vec<permission::Model>,
+    ) -> EngineResult<Actor> {
         let vm_ids: Vec<Uuid> = rows.iter().filter(|p| p.object_kind == "vm").map(|p| p.object_id).collect();
         let vm_clusters: HashMap<Uuid, Uuid> = if vm_ids.is_empty() {
             HashMap::new()
@@ -109,6 +121,16 @@ impl Actor {
             })
             .collect();
         Ok(Actor { user_id, name, token, grants: Arc::new(grants) })
+    }
+
+    /// The caller of one joined read of a token or session, its user and
+    /// the user's permissions (a row per permission, at least one row):
+    /// the credential, the user and the permissions; None without a user.
+    pub(crate) fn signed_in<C>(rows: Vec<(C, Option<user::Model>, Option<permission::Model>)>) -> Option<(C, user::Model, Vec<permission::Model>)> {
+        let mut rows = rows.into_iter();
+        let (credential, user, first) = rows.next()?;
+        let permissions = first.into_iter().chain(rows.filter_map(|(_, _, p)| p)).collect();
+        Some((credential, user?, permissions))
     }
 
     /// An actor with exactly these grants (tests, and the first admin).

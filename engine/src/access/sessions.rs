@@ -4,7 +4,7 @@
 
 use super::{secrets, users, Actor};
 use crate::audit::{self, Severity, Subject};
-use crate::entities::{session, user};
+use crate::entities::{permission, session, user};
 use crate::{Engine, EngineError, EngineResult};
 use hotnic_model::SignIn;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
@@ -56,23 +56,28 @@ pub async fn sign_in(engine: &Engine, credentials: SignIn, address: Option<IpAdd
 /// too long, and the user enabled.
 pub async fn resolve(engine: &Engine, secret: &str) -> EngineResult<Option<Actor>> {
     let db = engine.db();
-    let Some((found, user)) = session::Entity::find_by_id(secrets::hash(secret)).find_also_related(user::Entity).one(db).await?
-    else {
-        return Ok(None);
-    };
+    // Every page request comes here: session, user and permissions in one read.
+    let rows = session::Entity::find_by_id(secrets::hash(secret))
+        .find_also_related(user::Entity)
+        .and_also_related(permission::Entity)
+        .all(db)
+        .await?;
+    let Some((found, user, permissions)) = Actor::signed_in(rows) else { return Ok(None) };
     let now = chrono::Utc::now();
     let idle = chrono::TimeDelta::from_std(engine.config.session_idle).unwrap_or(chrono::TimeDelta::hours(8));
     if now - found.last_seen_at > idle {
         session::Entity::delete_by_id(found.secret_hash).exec(db).await?;
         return Ok(None);
     }
-    let Some(user) = user.filter(|u| u.enabled) else { return Ok(None) };
+    if !user.enabled {
+        return Ok(None);
+    }
     if now - found.last_seen_at > TOUCH_EVERY {
         let mut active = found.into_active_model();
         active.last_seen_at = Set(now);
         active.update(db).await?;
     }
-    Ok(Some(Actor::load(db, user.id, user.name, None).await?))
+    Ok(Some(Actor::with_permissions(db, user.id, user.name, None, permissions).await?))
 }
 
 /// Ends the session of this cookie secret (nothing when there is none).

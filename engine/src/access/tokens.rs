@@ -5,7 +5,7 @@
 
 use super::{secrets, Actor};
 use crate::audit::{self, Severity, Subject};
-use crate::entities::{api_token, user};
+use crate::entities::{api_token, permission, user};
 use crate::{Engine, EngineError, EngineResult};
 use hotnic_model::{ApiToken, CreatedApiToken, EntityName, NewApiToken};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
@@ -85,12 +85,14 @@ pub async fn resolve(engine: &Engine, secret: &str) -> EngineResult<Option<Actor
         return Ok(None);
     }
     let db = engine.db();
-    let found = api_token::Entity::find()
+    // Every API request comes here: token, user and permissions in one read.
+    let rows = api_token::Entity::find()
         .filter(api_token::Column::SecretHash.eq(secrets::hash(secret)))
         .find_also_related(user::Entity)
-        .one(db)
+        .and_also_related(permission::Entity)
+        .all(db)
         .await?;
-    let Some((token, Some(user))) = found else { return Ok(None) };
+    let Some((token, user, permissions)) = Actor::signed_in(rows) else { return Ok(None) };
     if !user.enabled {
         return Ok(None);
     }
@@ -101,5 +103,5 @@ pub async fn resolve(engine: &Engine, secret: &str) -> EngineResult<Option<Actor
         active.last_used_at = Set(Some(now));
         active.update(db).await?;
     }
-    Ok(Some(Actor::load(db, user.id, user.name, Some(name)).await?))
+    Ok(Some(Actor::with_permissions(db, user.id, user.name, Some(name), permissions).await?))
 }

@@ -15,7 +15,11 @@ pub struct Model {
     pub created_at: DateTimeUtc,
 }
 
+/// A caller's token or session, user and permissions in one statement.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {}
+pub enum Relation {
+    #[sea_orm(belongs_to = "super::user::Entity", from = "Column::UserId", to = "super::user::Column::Id")]
+    User,
+}
 
 impl ActiveModelBehavior for ActiveModel {}

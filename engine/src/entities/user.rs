@@ -16,4 +16,10 @@ pub struct Model {
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
 pub enum Relation {}
 
+impl Related<super::permission::Entity> for Entity {
+    fn to() -> RelationDef {
+        super::permission::Relation::User.def().rev()
+    }
+}
+
 impl ActiveModelBehavior for ActiveModel {}

@@ -22,12 +22,20 @@ pub struct ServerProcess {
     port: u16,
     /// Where its log goes (printed when a start fails).
     pub log: PathBuf,
+    /// Its monitoring period in ms; None: the product's default.
+    monitoring_ms: Option<u64>,
 }
 
 impl ServerProcess {
     /// Starts a server on `database_url` with FAILPOINTS set to
     /// `failpoints` (e.g. "plug-after-host=pause"), and waits until it answers.
     pub async fn start(database_url: &str, token: &str, failpoints: Option<&str>) -> ServerProcess {
+        Self::start_monitoring_every(database_url, token, failpoints, Some(MONITORING_MS)).await
+    }
+
+    /// [`ServerProcess::start`] with a monitoring period of `monitoring_ms`
+    /// (None: the product's default, as benchmarks run it).
+    pub async fn start_monitoring_every(database_url: &str, token: &str, failpoints: Option<&str>, monitoring_ms: Option<u64>) -> ServerProcess {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let data_dir = tempfile::tempdir().unwrap();
         let log = data_dir.path().join("server.log");
@@ -39,6 +47,7 @@ impl ServerProcess {
             data_dir,
             port,
             log,
+            monitoring_ms,
         };
         server.spawn(failpoints).await;
         server
@@ -50,7 +59,7 @@ impl ServerProcess {
         command
             .env("DATABASE_URL", &self.database_url)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", self.port))
-            .env("HOTNIC_MONITORING_MS", MONITORING_MS.to_string())
+            .env_remove("HOTNIC_MONITORING_MS")
             .env("HOTNIC_DATA_DIR", self.data_dir.path())
             .env("RUST_LOG", "info")
             .env_remove("FAILPOINTS")
@@ -58,6 +67,9 @@ impl ServerProcess {
             .stderr(log);
         if let Some(failpoints) = failpoints {
             command.env("FAILPOINTS", failpoints);
+        }
+        if let Some(period) = self.monitoring_ms {
+            command.env("HOTNIC_MONITORING_MS", period.to_string());
         }
         self.child = Some(command.spawn().expect("start the hotnic binary"));
         let started = Instant::now();
