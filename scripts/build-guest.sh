@@ -47,11 +47,12 @@ done
 vmlinuz=$(ls "$work"/pkg/boot/vmlinuz-*)
 
 # Initramfs: static busybox + /init, and the virtio modules (in load order)
-# the guest needs to open its guest agent port: libvirt then reports the
-# channel connected, the agent's sign that the guest has booted.
+# the guest needs to open its guest agent port (libvirt then reports the
+# channel connected, the agent's sign that the guest has booted) and to
+# drive virtio NICs, whose carrier (link state) it reports.
 root=$work/root
 mkdir -p "$root"/{bin,dev,proc,sys,lib/modules}
-modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console"
+modules="virtio_ring virtio virtio_pci_modern_dev virtio_pci_legacy_dev virtio_pci virtio_console failover net_failover virtio_net"
 echo "$modules" >"$root/lib/modules/load-order"
 for m in $modules; do
   ko=$(find "$work/pkg/lib/modules" -name "$m.ko" -print -quit)
@@ -63,7 +64,8 @@ ln -s busybox "$root/bin/sh"
 mknod -m 600 "$root/dev/console" c 5 1
 cat >"$root/init" <<'INIT'
 #!/bin/busybox sh
-# hotnic test guest: report the PCI device list on the console whenever it changes.
+# hotnic test guest: report the PCI device list, and each NIC's carrier by
+# its PCI address, on the console whenever they change.
 /bin/busybox mount -t proc proc /proc
 /bin/busybox mount -t sysfs sysfs /sys
 /bin/busybox mount -t devtmpfs devtmpfs /dev
@@ -87,6 +89,7 @@ else
   echo "HOTNIC-GUEST-AGENT none"
 fi
 prev=
+prevnet=
 ready=
 while :; do
   cur=
@@ -97,6 +100,21 @@ while :; do
   if [ "$cur" != "$prev" ] || [ -z "$ready" ]; then
     echo "PCI: $cur"
     prev=$cur
+  fi
+  # NET: <pci address>=<carrier 1|0> per NIC. A NIC is brought up first:
+  # Linux shows carrier only on an interface that is up.
+  net=
+  for n in /sys/class/net/*; do
+    [ -e "$n/device" ] || continue
+    ip link set "${n##*/}" up 2>/dev/null
+    dev=$(readlink -f "$n/device")
+    case ${dev##*/} in virtio*) dev=${dev%/*} ;; esac
+    net="$net ${dev##*/}=$(cat "$n/carrier" 2>/dev/null || echo '?')"
+  done
+  net=${net# }
+  if [ "$net" != "$prevnet" ]; then
+    echo "NET: $net"
+    prevnet=$net
   fi
   if [ -z "$ready" ]; then
     echo HOTNIC-GUEST-READY

@@ -128,6 +128,12 @@ pub fn nic_actions(actor: &Actor, facts: &VmFacts<'_>, nic: &Nic) -> NicActions 
         edit: operate(),
         plug: operate().and(|| from(facts.level.clone())).and(|| already(true)).and(|| from(facts.change_path("plug"))),
         unplug: operate().and(|| from(facts.level.clone())).and(|| already(false)).and(|| from(facts.change_path("unplug"))),
+        // Live on a plugged NIC of a running VM (the level applies there);
+        // only stored on any other.
+        link: operate().and(|| match nic.plugged && facts.status.is_running() {
+            true => from(facts.level.clone()),
+            false => Allowed::yes(),
+        }),
         remove: operate().and(|| {
             if nic.plugged && facts.status.is_running() {
                 Allowed::no(format!("NIC {} is plugged into running VM {}; unplug it first", nic.name, facts.vm.name))

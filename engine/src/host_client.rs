@@ -7,7 +7,7 @@ use crate::{measure, EngineError};
 use hotnic_agent_api::client::{AgentClient, ClientError};
 use hotnic_agent_api::{
     code, Caps, FailureKind, CreateParams, CreateResult, Fingerprint, GetCapsParams, HotplugNicParams, HotplugNicResult,
-    HotunplugNicParams, HotunplugNicResult, VmList,
+    HotunplugNicParams, HotunplugNicResult, UpdateDeviceParams, UpdateDeviceResult, VmList,
 };
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -57,6 +57,7 @@ pub trait HostClient: Send + Sync + 'static {
         host: &HostTarget,
         params: &HotunplugNicParams,
     ) -> Result<HotunplugNicResult, ClientError>;
+    async fn update_device(&self, host: &HostTarget, params: &UpdateDeviceParams) -> Result<UpdateDeviceResult, ClientError>;
 }
 
 /// The real hosts: hotnic-agent over HTTP, one reused client per host.
@@ -115,6 +116,10 @@ impl HostClient for AgentHosts {
         params: &HotunplugNicParams,
     ) -> Result<HotunplugNicResult, ClientError> {
         measure::agent_call("hotunplugNic", &host.name, async { self.client(host)?.hotunplug_nic(params).await }).await
+    }
+
+    async fn update_device(&self, host: &HostTarget, params: &UpdateDeviceParams) -> Result<UpdateDeviceResult, ClientError> {
+        measure::agent_call("updateDevice", &host.name, async { self.client(host)?.update_device(params).await }).await
     }
 }
 

@@ -152,6 +152,7 @@ mod tests {
                 port_mirroring: false,
                 boot_order: None,
                 created_at: chrono::Utc::now(),
+                linked: true,
             },
             device: vm_device::Model {
                 device_id: id,

@@ -20,6 +20,9 @@ pub(crate) fn nic_params(nic: &StoredNic, address: Option<PciAddress>, mirror_ne
         promisc: mirror_networks,
         spec_params: Default::default(),
         nic_model: nic.model()?.wire_name().into(),
+        // Said only when pulled: up is the default, and an agent from
+        // before link state refuses a field it does not know.
+        link_active: (!nic.interface.linked).then_some(false),
     })
 }
 

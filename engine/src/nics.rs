@@ -115,6 +115,7 @@ async fn insert_nic(
         port_mirroring: Set(new.port_mirroring),
         boot_order: Set(boot_order),
         created_at: Set(chrono::Utc::now()),
+        linked: Set(true),
     }
     .insert(&txn)
     .await?;
@@ -154,7 +155,7 @@ async fn insert_nic(
 /// next boot) may change.
 pub async fn edit_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, update: NicUpdate) -> EngineResult<Nic> {
     actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
-    let plugged = update.plugged;
+    let (plugged, linked) = (update.plugged, update.linked);
     let has_edits = update.name.is_some()
         || update.network.is_some()
         || update.interface.is_some()
@@ -163,6 +164,10 @@ pub async fn edit_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid,
         || update.boot_order.is_some();
     if has_edits {
         engine.locks.with_vm(vm_id, apply_edits(engine, actor, vm_id, nic_id, update)).await?;
+    }
+    // The link before a plug, so the plug uses the new state.
+    if let Some(linked) = linked {
+        crate::link::set_nic_link(engine, actor, vm_id, nic_id, linked).await?;
     }
     match plugged {
         Some(true) => plug::plug_nic(engine, actor, vm_id, nic_id).await,

@@ -41,6 +41,7 @@ impl StoredNic {
             address: self.address(),
             port_mirroring: self.interface.port_mirroring,
             boot_order: self.interface.boot_order,
+            linked: self.interface.linked,
             drift: self.device.drift.clone(),
             actions: Default::default(),
         }

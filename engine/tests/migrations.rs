@@ -28,7 +28,7 @@ async fn up_down_up(database: &Database) {
     assert_eq!(tables_present(database).await, TABLES);
     assert!(Migrator::get_pending_migrations(&database.conn).await.unwrap().is_empty());
     let health = hotnic_engine::health::health(database).await.unwrap();
-    assert_eq!(health.schema_version, "m20261128_000005_nic_drift");
+    assert_eq!(health.schema_version, "m20261206_000001_nic_link");
     assert_eq!(health.migrations_applied, Migrator::migrations().len());
 
     // The default MAC pool is seeded with oVirt's range.
@@ -117,7 +117,7 @@ async fn shared_addresses_are_cleared_then_refused(database: &Database) {
     let mut nics = Vec::new();
     for (i, address) in [slot(3), slot(3), slot(4)].into_iter().enumerate() {
         let id = uuid::Uuid::new_v4();
-        vm_interface::Model {
+        let mut interface = vm_interface::Model {
             id,
             vm_id: vm.id,
             name: format!("nic{i}"),
@@ -127,11 +127,12 @@ async fn shared_addresses_are_cleared_then_refused(database: &Database) {
             port_mirroring: false,
             boot_order: None,
             created_at: now,
+            linked: true,
         }
-        .into_active_model()
-        .insert(db)
-        .await
-        .unwrap();
+        .into_active_model();
+        // Columns of later migrations are not there yet.
+        interface.linked = sea_orm::NotSet;
+        vm_interface::Entity::insert(interface).exec_without_returning(db).await.unwrap();
         let mut device = vm_device::Model {
             device_id: id,
             vm_id: vm.id,

@@ -6,7 +6,7 @@ mod common;
 
 use common::admin;
 use hotnic_engine::entities::{mac_pool, vm, vm_device};
-use hotnic_engine::{audit, clusters, networks, nics, plug, run, vms, AgentHosts, Database, Engine, EngineError};
+use hotnic_engine::{audit, clusters, link, networks, nics, plug, run, vms, AgentHosts, Database, Engine, EngineError};
 use hotnic_model::{NewCluster, NewNetwork, NewNic, NewVm, NicUpdate, PciAddress};
 use sea_orm::{ActiveModelTrait, EntityTrait, IntoActiveModel, Set};
 use std::time::Duration;
@@ -184,6 +184,40 @@ async fn plug_is_refused_below_level_31_and_in_transient_states(database: &Datab
     assert!(!nics::get_nic(&engine, &admin(), vm_id, added.id).await.unwrap().plugged);
 }
 on_both_databases!(plug_refusals_db, plug_is_refused_below_level_31_and_in_transient_states);
+
+/// The link state of a NIC that is not live (VM down, or NIC unplugged) is
+/// only stored, at any level; the live change of a plugged NIC of a running
+/// VM is refused below 3.1, before any host is asked; the current state
+/// again is a no-op without an event.
+async fn link_state_is_stored_unless_live_and_live_needs_31(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "3.0").await;
+    let added = nics::add_nic(&engine, &admin(), vm_id, nic("nic1")).await.unwrap();
+    assert!(added.linked && added.actions.link.ok);
+    let pulled = link::set_nic_link(&engine, &admin(), vm_id, added.id, false).await.unwrap();
+    assert!(!pulled.linked);
+    assert!(!link::set_nic_link(&engine, &admin(), vm_id, added.id, false).await.unwrap().linked, "again: still down");
+    let events = |engine: Engine| async move {
+        audit::list_events(engine.db(), &admin(), Some(vm_id), 10).await.unwrap().into_iter().map(|e| e.event).collect::<Vec<_>>()
+    };
+    assert_eq!(events(engine.clone()).await[..2], ["nic_link_down", "nic_added"], "one event for the change, none for the no-op");
+
+    // Plugged (flag only, on a down VM), then the VM runs: now live, and
+    // 3.0 refuses it with the level's reason, stored state unchanged.
+    set_vm_status(&engine, vm_id, "down").await;
+    let mut row = vm_device::Entity::find_by_id(added.id).one(engine.db()).await.unwrap().unwrap().into_active_model();
+    row.is_plugged = Set(true);
+    row.update(engine.db()).await.unwrap();
+    set_vm_status(&engine, vm_id, "up").await;
+    let shown = nics::get_nic(&engine, &admin(), vm_id, added.id).await.unwrap();
+    assert!(!shown.actions.link.ok, "the page disables it: {:?}", shown.actions.link);
+    let err = nics::edit_nic(&engine, &admin(), vm_id, added.id, NicUpdate { linked: Some(true), ..Default::default() }).await.unwrap_err();
+    assert_eq!(err.to_http().0, 409);
+    assert!(err.to_string().starts_with("Plugging a NIC is only supported on clusters of compatibility version 3.1"), "{err}");
+    assert!(!nics::get_nic(&engine, &admin(), vm_id, added.id).await.unwrap().linked, "nothing stored");
+    assert_eq!(events(engine.clone()).await[0], "nic_link_failed");
+}
+on_both_databases!(link_state_db, link_state_is_stored_unless_live_and_live_needs_31);
 
 async fn remove_and_edit_respect_a_running_plugged_nic(database: &Database) {
     let engine = engine(database);

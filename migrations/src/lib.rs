@@ -10,6 +10,7 @@ mod m20261128_000002_nic_intents;
 mod m20261128_000003_servers;
 mod m20261128_000004_event_request_ids;
 mod m20261128_000005_nic_drift;
+mod m20261206_000001_nic_link;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000003_servers::Migration),
             Box::new(m20261128_000004_event_request_ids::Migration),
             Box::new(m20261128_000005_nic_drift::Migration),
+            Box::new(m20261206_000001_nic_link::Migration),
         ]
     }
 }

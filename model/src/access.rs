@@ -182,6 +182,9 @@ pub struct NicActions {
     pub plug: Allowed,
     pub unplug: Allowed,
     pub remove: Allowed,
+    /// Pulling or plugging back its cable (the link state).
+    #[serde(default)]
+    pub link: Allowed,
 }
 
 /// What the caller may do in one cluster.

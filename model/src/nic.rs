@@ -19,6 +19,9 @@ pub struct Nic {
     pub address: Option<PciAddress>,
     pub port_mirroring: bool,
     pub boot_order: Option<i32>,
+    /// The link (cable) state: false, the guest sees its cable pulled.
+    #[serde(default = "linked_by_default")]
+    pub linked: bool,
     /// What the host shows that hotnic does not (it is plugged there while
     /// unplugged here), until they agree; read-only, set by monitoring.
     #[serde(default)]
@@ -46,6 +49,10 @@ pub struct NewNic {
     pub boot_order: Option<i32>,
 }
 
+fn linked_by_default() -> bool {
+    true
+}
+
 fn default_interface() -> String {
     "virtio".into()
 }
@@ -70,6 +77,10 @@ pub struct NicUpdate {
     pub boot_order: Option<Option<i32>>,
     #[serde(default)]
     pub plugged: Option<bool>,
+    /// The link (cable) state: live on a plugged NIC of a running VM,
+    /// stored otherwise (and used by the next plug or start).
+    #[serde(default)]
+    pub linked: Option<bool>,
 }
 
 #[cfg(test)]

@@ -119,6 +119,7 @@ async fn fleet(engine: &Engine, files: &std::path::Path, host_count: usize, vms_
                     port_mirroring: Set(false),
                     boot_order: Set(None),
                     created_at: Set(now),
+                    linked: Set(true),
                 });
                 devices.push(vm_device::ActiveModel {
                     device_id: Set(id),
@@ -186,6 +187,7 @@ fn nic_params(device_id: Uuid, mac: &str) -> NicParams {
         promisc: vec![],
         spec_params: Default::default(),
         nic_model: "pv".into(),
+        link_active: None,
     }
 }
 

@@ -39,6 +39,7 @@ async fn main() {
             promisc: vec![],
             spec_params: Default::default(),
             nic_model: "pv".into(),
+            link_active: None,
         },
     };
     let (mut rest_plug, mut rest_unplug, mut agent_plug, mut agent_unplug) = (vec![], vec![], vec![], vec![]);

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::{
     code, Caps, CreateParams, CreateResult, DestroyParams, DestroyResult, Envelope,
     GetAllVmStatsParams, GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams,
-    HotunplugNicResult, Status, Verb, VmList,
+    HotunplugNicResult, Status, UpdateDeviceParams, UpdateDeviceResult, Verb, VmList,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -135,6 +135,10 @@ impl AgentClient {
         params: &HotunplugNicParams,
     ) -> Result<HotunplugNicResult, ClientError> {
         self.call(Verb::HotunplugNic, params).await
+    }
+
+    pub async fn update_device(&self, params: &UpdateDeviceParams) -> Result<UpdateDeviceResult, ClientError> {
+        self.call(Verb::UpdateDevice, params).await
     }
 
     /// Calls a verb and returns its result, or the agent's status as

@@ -24,7 +24,7 @@ pub use caps::{Caps, GetCapsParams, ImageInfo};
 pub use tls::Fingerprint;
 pub use nic::{
     HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult, NicInfo, NicParams,
-    PciAddressDict,
+    PciAddressDict, UpdateDeviceParams, UpdateDeviceResult,
 };
 pub use status::{code, Envelope, FailureKind, Status};
 pub use vm::{
@@ -49,16 +49,18 @@ pub enum Verb {
     GetAllVmStats,
     HotplugNic,
     HotunplugNic,
+    UpdateDevice,
 }
 
 impl Verb {
-    pub const ALL: [Verb; 6] = [
+    pub const ALL: [Verb; 7] = [
         Verb::GetCaps,
         Verb::Create,
         Verb::Destroy,
         Verb::GetAllVmStats,
         Verb::HotplugNic,
         Verb::HotunplugNic,
+        Verb::UpdateDevice,
     ];
 
     /// VDSM's name of the verb, e.g. `hotplugNic`.
@@ -70,6 +72,7 @@ impl Verb {
             Verb::GetAllVmStats => "getAllVmStats",
             Verb::HotplugNic => "hotplugNic",
             Verb::HotunplugNic => "hotunplugNic",
+            Verb::UpdateDevice => "updateDevice",
         }
     }
 

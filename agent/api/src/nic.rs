@@ -118,6 +118,17 @@ pub struct NicParams {
     pub spec_params: BTreeMap<String, serde_json::Value>,
     /// `pv` (virtio) | `rtl8139` | `e1000`.
     pub nic_model: String,
+    /// The link (cable) state, VDSM's `linkActive`: false plugs the NIC
+    /// with its cable pulled. Absent: up.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub link_active: Option<bool>,
+}
+
+impl NicParams {
+    /// Whether the link is to be up (absent means up).
+    pub fn link_up(&self) -> bool {
+        self.link_active.unwrap_or(true)
+    }
 }
 
 /// `hotplugNic` parameters: `{"vmId": …, "nic": {…}}`.
@@ -131,6 +142,11 @@ pub struct HotplugNicParams {
 /// `hotunplugNic` takes the same dictionary; the NIC is found by its alias
 /// `ua-<deviceId>` and must carry the given MAC.
 pub type HotunplugNicParams = HotplugNicParams;
+
+/// `updateDevice` takes the same dictionary: the NIC (found by alias, with
+/// the given MAC) gets the dictionary's `linkActive`, live. Nothing else
+/// about a plugged NIC changes under a running guest.
+pub type UpdateDeviceParams = HotplugNicParams;
 
 /// A NIC as the host sees it now (from the live domain XML).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -159,6 +175,21 @@ pub struct NicInfo {
     /// Bridges mirrored to this NIC right now.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub promisc: Vec<String>,
+    /// Whether its link (cable) is up. Older agents do not say: up.
+    #[serde(default = "link_up_by_default")]
+    pub link_active: bool,
+}
+
+fn link_up_by_default() -> bool {
+    true
+}
+
+/// `updateDevice` result: the NIC as the host now sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdateDeviceResult {
+    pub vm_id: Uuid,
+    pub nic: NicInfo,
 }
 
 /// `hotplugNic` result: the NIC as the host now sees it.

@@ -22,6 +22,8 @@ pub mod code {
     pub const HOTPLUG_NIC_FAILED: i32 = 49;
     /// Failed to hotunplug NIC (`hotunplugNic`).
     pub const HOTUNPLUG_NIC_FAILED: i32 = 50;
+    /// Failed to update device (`updateDevice`), as VDSM's `updateDevErr`.
+    pub const UPDATE_DEVICE_FAILED: i32 = 56;
     /// Migration is in progress (`migInProgress`); reserved, no verb returns it yet.
     pub const MIGRATION_IN_PROGRESS: i32 = 51;
     /// Missing or wrong bearer token (not a VDSM code; the HTTP status is 401 too).

@@ -15,7 +15,7 @@ use axum::{
 use hotnic_agent_api::{
     code, Caps, FailureKind, CreateParams, CreateResult, DestroyParams, DestroyResult, Envelope,
     GetAllVmStatsParams, GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams,
-    HotunplugNicResult, Status, Verb, VmList, VmStats, API_VERSION,
+    HotunplugNicResult, Status, UpdateDeviceParams, UpdateDeviceResult, Verb, VmList, VmStats, API_VERSION,
 };
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -40,6 +40,7 @@ pub fn router<H: Hypervisor>(state: Arc<AppState<H>>) -> Router {
         .route(&Verb::GetAllVmStats.path(), post(get_all_vm_stats::<H>))
         .route(&Verb::HotplugNic.path(), post(hotplug_nic::<H>))
         .route(&Verb::HotunplugNic.path(), post(hotunplug_nic::<H>))
+        .route(&Verb::UpdateDevice.path(), post(update_device::<H>))
         .layer(middleware::from_fn(crate::measure::track))
         .route("/metrics", axum::routing::get(crate::measure::render))
         .layer(middleware::from_fn_with_state(
@@ -106,6 +107,7 @@ pub fn failure_status(verb: Verb, err: &HypervisorError) -> Status {
             let (code, prefix) = match verb {
                 Verb::HotplugNic => (code::HOTPLUG_NIC_FAILED, "Failed to hotplug NIC"),
                 Verb::HotunplugNic => (code::HOTUNPLUG_NIC_FAILED, "Failed to hotunplug NIC"),
+                Verb::UpdateDevice => (code::UPDATE_DEVICE_FAILED, "Failed to update device"),
                 Verb::Create => (code::CREATE_FAILED, "Error creating the requested VM"),
                 _ => (code::UNEXPECTED, "Unexpected error"),
             };
@@ -319,6 +321,21 @@ async fn hotunplug_nic<H: Hypervisor>(
         envelope.status.message = format!("Done; warning: {warning}");
     }
     Ok(Json(envelope).into_response())
+}
+
+/// `updateDevice`: the NIC's link (cable) state, live.
+async fn update_device<H: Hypervisor>(
+    State(s): State<Arc<AppState<H>>>,
+    Params(p): Params<UpdateDeviceParams>,
+) -> Answer<UpdateDeviceResult> {
+    let nic = NicSpec::try_from(&p.nic).map_err(|e| invalid("nic", e))?;
+    let alias = nic.alias();
+    let updated = s
+        .hypervisor
+        .set_nic_link(p.vm_id, nic)
+        .await
+        .map_err(|e| Failure(failure_status(Verb::UpdateDevice, &e)))?;
+    log_done(Verb::UpdateDevice, &alias, UpdateDeviceResult { vm_id: p.vm_id, nic: updated.to_info() })
 }
 
 #[cfg(test)]

@@ -63,7 +63,19 @@ impl NicState {
             address: live.address.map(hotnic_agent_api::PciAddressDict::from),
             boot_order: live.boot_order,
             promisc: self.mirrored_from.clone(),
+            link_active: live.link_up,
         }
+    }
+}
+
+/// The NIC found by alias must carry the MAC the engine names, or the
+/// engine and the host disagree about which NIC this is.
+pub fn check_mac(present: &crate::xml::LiveNic, nic: &NicSpec) -> Result<(), HypervisorError> {
+    let found = present.mac.clone().unwrap_or_default();
+    if found.eq_ignore_ascii_case(&nic.mac.to_string()) {
+        Ok(())
+    } else {
+        Err(HypervisorError::MacMismatch { alias: nic.alias(), found, expected: nic.mac.to_string() })
     }
 }
 
@@ -159,4 +171,11 @@ pub trait Hypervisor: Send + Sync + 'static {
         vm: Uuid,
         nic: NicSpec,
     ) -> impl Future<Output = Result<Unplugged, HypervisorError>> + Send;
+    /// Sets a plugged NIC's link (cable) to `nic.link_up`, live; the NIC is
+    /// found by alias and must carry `nic.mac`.
+    fn set_nic_link(
+        &self,
+        vm: Uuid,
+        nic: NicSpec,
+    ) -> impl Future<Output = Result<NicState, HypervisorError>> + Send;
 }

@@ -451,14 +451,7 @@ impl Hypervisor for Libvirt {
         let present = live
             .nic_by_alias(&alias)
             .ok_or_else(|| HypervisorError::NoSuchNic(alias.clone()))?;
-        let found = present.mac.clone().unwrap_or_default();
-        if !found.eq_ignore_ascii_case(&nic.mac.to_string()) {
-            return Err(HypervisorError::MacMismatch {
-                alias,
-                found,
-                expected: nic.mac.to_string(),
-            });
-        }
+        crate::hypervisor::check_mac(present, &nic)?;
         self.unplug(vm, &alias).await?;
         let warning = match self.mirrors.remove(nic.device_id).await {
             Ok(_) => None,
@@ -469,6 +462,35 @@ impl Hypervisor for Libvirt {
         };
         Ok(Unplugged { warning })
     }
+
+    async fn set_nic_link(&self, vm: Uuid, nic: NicSpec) -> Result<NicState, HypervisorError> {
+        let alias = nic.alias();
+        let mirrored_from = nic.mirror_from.iter().map(ToString::to_string).collect();
+        let live = self.blocking(move |conn| link_checked(conn, vm, nic)).await?;
+        let now = live.nic_by_alias(&alias).cloned().ok_or(HypervisorError::NoSuchNic(alias))?;
+        Ok(NicState { live: now, mirrored_from })
+    }
+}
+
+/// Sets the link of `nic` (found by alias, with its MAC) as `virsh
+/// domif-setlink` does: the device described as it is, but for `<link>`,
+/// since libvirt refuses any other change to a live NIC. Returns the live
+/// domain; a link already so is left alone.
+fn link_checked(conn: &Connect, vm: Uuid, mut nic: NicSpec) -> Result<LiveDomain, HypervisorError> {
+    let alias = nic.alias();
+    let dom = lookup(conn, vm)?;
+    let live = live_xml(&dom)?;
+    let present = live.nic_by_alias(&alias).ok_or(HypervisorError::NoSuchNic(alias))?;
+    crate::hypervisor::check_mac(present, &nic)?;
+    if present.link_up == nic.link_up {
+        return Ok(live);
+    }
+    nic.address = present.address;
+    nic.boot_order = present.boot_order.and_then(std::num::NonZeroU32::new);
+    let device_xml = xml::interface_xml(&nic).map_err(|e| HypervisorError::Unsupported { kind: nic.link.kind(), reason: e.to_string() })?;
+    dom.update_device_flags(&device_xml, sys::VIR_DOMAIN_AFFECT_LIVE)
+        .map_err(libvirt_error("setting the NIC's link"))?;
+    live_xml(&dom)
 }
 
 /// Plugs `nic` into `vm` after checking, against every domain on the host

@@ -201,6 +201,8 @@ pub struct NicSpec {
     pub boot_order: Option<NonZeroU32>,
     /// Bridges whose traffic is mirrored to this NIC.
     pub mirror_from: Vec<BridgeName>,
+    /// Its link (cable) state: false, the guest sees no carrier.
+    pub link_up: bool,
 }
 
 impl NicSpec {
@@ -289,6 +291,7 @@ impl TryFrom<&NicParams> for NicSpec {
             address,
             boot_order,
             mirror_from,
+            link_up: p.link_up(),
         })
     }
 }
@@ -537,6 +540,7 @@ mod tests {
             promisc: vec!["red".into()],
             spec_params: BTreeMap::new(),
             nic_model: "pv".into(),
+            link_active: None,
         }
     }
 

@@ -129,6 +129,7 @@ fn attach(config: &SimConfig, vm: &mut VmState, others: &[&VmState], nic: &NicSp
             tap: Some(nic.tap_name()),
             boot_order: nic.boot_order.map(|b| b.get()),
             address: Some(PciAddress { domain: 0, bus: 0, slot, function: 0 }),
+            link_up: nic.link_up,
         },
         mirrored_from: nic.mirror_from.iter().map(ToString::to_string).collect(),
     };
@@ -217,6 +218,22 @@ impl Hypervisor for Simulated {
         target.nics.retain(|n| n.live.alias.as_deref() != Some(alias.as_str()));
         Ok(Unplugged { warning: None })
     }
+
+    async fn set_nic_link(&self, vm: Uuid, nic: NicSpec) -> Result<NicState, HypervisorError> {
+        self.call().await;
+        self.maybe_fail("setting the NIC's link")?;
+        let mut vms = self.vms();
+        let target = vms.get_mut(&vm).ok_or(HypervisorError::NoSuchVm(vm))?;
+        let alias = nic.alias();
+        let present = target
+            .nics
+            .iter_mut()
+            .find(|n| n.live.alias.as_deref() == Some(alias.as_str()))
+            .ok_or(HypervisorError::NoSuchNic(alias))?;
+        crate::hypervisor::check_mac(&present.live, &nic)?;
+        present.live.link_up = nic.link_up;
+        Ok(present.clone())
+    }
 }
 
 #[cfg(test)]
@@ -233,6 +250,7 @@ mod tests {
             address: slot.map(|slot| PciAddress { domain: 0, bus: 0, slot, function: 0 }),
             boot_order: None,
             mirror_from: vec![],
+            link_up: true,
         }
     }
 

@@ -207,6 +207,12 @@ fn write_interface(w: &mut XmlWriter, nic: &NicSpec) -> Result<(), BuildError> {
             w.create_element("model")
                 .with_attribute(("type", nic.model.as_str()))
                 .write_empty()?;
+            // libvirt's default is up; only a pulled cable is written.
+            if !nic.link_up {
+                w.create_element("link")
+                    .with_attribute(("state", "down"))
+                    .write_empty()?;
+            }
             if let Some(order) = nic.boot_order {
                 w.create_element("boot")
                     .with_attribute(("order", order.to_string().as_str()))
@@ -295,6 +301,8 @@ pub struct LiveNic {
     pub tap: Option<String>,
     pub boot_order: Option<u32>,
     pub address: Option<PciAddress>,
+    /// `<link state='down'/>` absent: up.
+    pub link_up: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -328,6 +336,13 @@ struct InterfaceDoc {
     boot: Option<BootDoc>,
     alias: Option<AliasDoc>,
     address: Option<AddressDoc>,
+    link: Option<LinkDoc>,
+}
+
+#[derive(Deserialize)]
+struct LinkDoc {
+    #[serde(rename = "@state")]
+    state: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -417,6 +432,7 @@ pub fn parse_live(xml: &str) -> Result<LiveDomain, ReadError> {
             tap: i.target.and_then(|a| a.dev),
             boot_order: i.boot.and_then(|a| a.order).and_then(|o| o.parse().ok()),
             address: i.address.as_ref().and_then(AddressDoc::pci),
+            link_up: i.link.and_then(|l| l.state).is_none_or(|state| state != "down"),
         })
         .collect();
     let scanned = scan(xml)?;
@@ -528,6 +544,7 @@ mod tests {
             address: None,
             boot_order: None,
             mirror_from: vec![],
+            link_up: true,
         }
     }
 
@@ -737,6 +754,7 @@ mod tests {
                     slot: 0x0c,
                     function: 0
                 }),
+                link_up: true,
             }
         );
         // Interfaces are found even when other devices stand between them.

@@ -67,8 +67,13 @@ async fn every_answer_matches_the_description() {
         true,
     )
     .await;
+    let mut pulled = plug.clone();
+    pulled["nic"]["linkActive"] = json!(false);
+    let updated = call(&agent, Verb::UpdateDevice, &token, &pulled, 200).await;
+    assert_eq!(updated["nic"]["linkActive"], false);
     call(&agent, Verb::HotunplugNic, &token, &plug, 200).await;
     call(&agent, Verb::HotunplugNic, &token, &plug, 500).await;
+    call(&agent, Verb::UpdateDevice, &token, &pulled, 500).await;
 
     let mut bad = plug.clone();
     bad["nic"]["network"] = json!("x'/><hostdev");
@@ -89,6 +94,7 @@ async fn every_answer_matches_the_description() {
         404,
     )
     .await;
+    call(&agent, Verb::UpdateDevice, &token, &json!({"vmId": Uuid::new_v4(), "nic": nic}), 404).await;
     call(&agent, Verb::Destroy, &token, &json!({"vmId": vm.id}), 200).await;
     call(&agent, Verb::Destroy, &token, &json!({"vmId": vm.id}), 404).await;
 }
@@ -110,7 +116,7 @@ fn describes_every_verb_and_its_examples_parse_as_the_wire_types() {
             Verb::Create => serde_json::from_value::<CreateParams>(example).map(drop),
             Verb::Destroy => serde_json::from_value::<DestroyParams>(example).map(drop),
             Verb::GetAllVmStats => serde_json::from_value::<GetAllVmStatsParams>(example).map(drop),
-            Verb::HotplugNic | Verb::HotunplugNic => serde_json::from_value::<HotplugNicParams>(example).map(drop),
+            Verb::HotplugNic | Verb::HotunplugNic | Verb::UpdateDevice => serde_json::from_value::<HotplugNicParams>(example).map(drop),
         };
         parsed.unwrap_or_else(|e| panic!("{path} example does not parse: {e}"));
     }

@@ -15,6 +15,8 @@ pub struct Model {
     pub port_mirroring: bool,
     pub boot_order: Option<i32>,
     pub created_at: DateTimeUtc,
+    /// The link (cable) state; false: the guest sees no carrier.
+    pub linked: bool,
 }
 
 /// Joins for reading a NIC (interface, device and network) in one

@@ -9,7 +9,7 @@
 use hotnic_agent_api::client::ClientError;
 use hotnic_agent_api::{
     code, Caps, CreateParams, Fingerprint, CreateResult, HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult,
-    NicInfo, PciAddressDict, Status, VmList, VmStats,
+    NicInfo, PciAddressDict, Status, UpdateDeviceParams, UpdateDeviceResult, VmList, VmStats,
 };
 use hotnic_engine::host_client::{HostClient, HostTarget};
 use std::collections::{BTreeMap, HashSet};
@@ -129,6 +129,7 @@ impl FakeHost {
             address: Some(PciAddressDict::pci(0, 0, slot, 0)),
             boot_order: params.boot_order,
             promisc: vec![],
+            link_active: params.link_up(),
         })
     }
 }
@@ -222,6 +223,19 @@ impl HostClient for FakeHost {
             return Err(refused(code::HOTUNPLUG_NIC_FAILED, "the VM has no such NIC"));
         }
         Ok(HotunplugNicResult { vm_id: params.vm_id })
+    }
+
+    async fn update_device(&self, _host: &HostTarget, params: &UpdateDeviceParams) -> Result<UpdateDeviceResult, ClientError> {
+        self.pause().await;
+        let mut state = self.state.lock().unwrap();
+        let vm = state.vms.get_mut(&params.vm_id).ok_or_else(|| refused(code::NO_VM, "no such VM"))?;
+        let nic = vm
+            .nics
+            .iter_mut()
+            .find(|n| n.device_id == Some(params.nic.device_id))
+            .ok_or_else(|| refused(code::UPDATE_DEVICE_FAILED, "the VM has no such NIC"))?;
+        nic.link_active = params.nic.link_up();
+        Ok(UpdateDeviceResult { vm_id: params.vm_id, nic: nic.clone() })
     }
 }
 

@@ -14,7 +14,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use hotnic_engine::access::Actor;
-use hotnic_engine::{networks, nics, plug, vms, Engine, EngineError};
+use hotnic_engine::{link, networks, nics, plug, vms, Engine, EngineError};
 use hotnic_model::{NewNic, Nic, NicUpdate, Vm};
 use serde::Deserialize;
 use uuid::Uuid;
@@ -26,7 +26,7 @@ pub fn nic_xml(nic: &Nic, profile: Option<Uuid>) -> El {
         .child(El::leaf("name", &nic.name))
         .links(&href, &["networkfilterparameters"])
         .child(El::leaf("interface", &nic.interface))
-        .child(El::leaf("linked", true))
+        .child(El::leaf("linked", nic.linked))
         .child(El::new("mac").child(El::leaf("address", &nic.mac)))
         .child(El::leaf("plugged", nic.plugged))
         .child(El::leaf("synced", true));
@@ -78,23 +78,20 @@ struct NicFields {
     mac: Option<String>,
     network: Option<String>,
     plugged: Option<bool>,
+    linked: Option<bool>,
 }
 
 async fn read_nic(engine: &Engine, actor: &Actor, vm: &Vm, body: &Bytes) -> Result<NicFields, Fault> {
     let text = std::str::from_utf8(body).map_err(|_| Fault::bad_request("the request body is not UTF-8 text"))?;
     let parsed: NicBody = quick_xml::de::from_str(text).map_err(|e| Fault::bad_request(format!("the request body is not a <nic> hotnic can read: {e}")))?;
-    if let Some(linked) = &parsed.linked {
-        if !boolean("linked", linked).map_err(Fault::bad_request)? {
-            return Err(Fault::bad_request("hotnic does not set a NIC's link state (linked=false) yet; leave <linked> out or send true"));
-        }
-    }
+    let linked = parsed.linked.as_deref().map(|l| boolean("linked", l)).transpose().map_err(Fault::bad_request)?;
     let plugged = parsed.plugged.as_deref().map(|p| boolean("plugged", p)).transpose().map_err(Fault::bad_request)?;
     let network = match parsed.vnic_profile {
         None => None,
         Some(Reference { id: None }) => return Err(Fault::bad_request("<vnic_profile> needs the id of a profile (GET /ovirt-engine/api/vnicprofiles)")),
         Some(Reference { id: Some(id) }) => Some(profile_network(engine, actor, vm, &id).await?),
     };
-    Ok(NicFields { name: parsed.name, interface: parsed.interface, mac: parsed.mac.and_then(|m| m.address), network, plugged })
+    Ok(NicFields { name: parsed.name, interface: parsed.interface, mac: parsed.mac.and_then(|m| m.address), network, plugged, linked })
 }
 
 /// The network a profile id names, which must be one of the VM's cluster.
@@ -133,6 +130,13 @@ pub async fn add(State(engine): State<Engine>, Caller(actor): Caller, Path(vm): 
         boot_order: None,
     };
     let mut nic = nics::add_nic(&engine, &actor, vm_id, new).await?;
+    // A NIC added with its cable pulled is plugged that way.
+    if fields.linked == Some(false) {
+        nic = match link::set_nic_link(&engine, &actor, vm_id, nic.id, false).await {
+            Ok(unlinked) => unlinked,
+            Err(err) => return Err(undo_add(&engine, &actor, &nic, err).await),
+        };
+    }
     if fields.plugged != Some(false) {
         nic = match plug::plug_nic(&engine, &actor, vm_id, nic.id).await {
             Ok(plugged) => plugged,
@@ -180,6 +184,7 @@ pub async fn update(State(engine): State<Engine>, Caller(actor): Caller, Path((v
         port_mirroring: None,
         boot_order: None,
         plugged: fields.plugged,
+        linked: fields.linked,
     };
     let nic = nics::edit_nic(&engine, &actor, vm, nic, update).await?;
     Ok(ok(one_nic(&engine, &actor, &nic).await?))

@@ -332,6 +332,7 @@ pub fn new_nic(device: &str, network: Option<&str>, model: &str) -> NicParams {
         promisc: vec![],
         spec_params: BTreeMap::new(),
         nic_model: model.into(),
+        link_active: None,
     }
 }
 

@@ -125,6 +125,7 @@ pub fn NicDialog(
                         port_mirroring: Some(mirroring.get_untracked()),
                         boot_order: Some(boot_order),
                         plugged: None,
+                        linked: None,
                     };
                     edit_nic(vm_id, nic_id, update).await
                 }
