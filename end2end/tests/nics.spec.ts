@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import { openHydrated, saveScreenshot, uniqueName } from './helpers';
 import {
   addNic, agentToken, agentUrl, CMDLINE, createVm, guestPci, hostHasVm, listNics, NETWORK, nicTab, openNicTab, PCI,
-  setUp, stopQuietly, waitGuestReady, waitGuestSees,
+  setUp, stopQuietly, waitGuestCarrier, waitGuestReady, waitGuestSees,
 } from './stack';
 
 let vmId: string | undefined;
@@ -271,4 +271,45 @@ test('6: a NIC the host has plugged behind hotnic\'s back is marked on its row; 
   await expect(tab.cell('nic1', 'plugged')).toHaveText('Plugged');
   await expect(tab.cell('nic1', 'address')).toHaveText(PCI);
   await expect(mark).toHaveCount(0);
+});
+
+test('7: Link down pulls the cable of a plugged NIC (the guest loses carrier), Link up plugs it back; by keyboard', async ({ page, request }) => {
+  test.setTimeout(180_000);
+  const setup = await setUp(request);
+  const vm = await createVm(request, setup, true);
+  vmId = vm.id;
+  await addNic(request, vm.id, { name: 'nic1', network: NETWORK });
+  await openNicTab(page, vm.id);
+  const tab = nicTab(page);
+  await expect(tab.cell('nic1', 'link')).toHaveText('Up');
+  await runFromHeader(page);
+  await waitGuestReady(vm.id);
+
+  // Select the row and plug it, all from the keyboard.
+  await page.getByRole('radio', { name: 'Select nic1' }).focus();
+  await page.keyboard.press('Space');
+  await expect(tab.row('nic1')).toHaveAttribute('aria-selected', 'true');
+  await expect(tab.button('Link up')).toBeDisabled();
+  await expect(tab.button('Link up')).toHaveAttribute('title', /link of nic1 is already up/);
+  await tab.button('Plug').focus();
+  await page.keyboard.press('Enter');
+  await expect(tab.cell('nic1', 'address')).toHaveText(PCI, { timeout: 10_000 });
+  const address = (await tab.cell('nic1', 'address').innerText()).trim();
+  await waitGuestSees(vm.id, address, true);
+  await waitGuestCarrier(vm.id, address, '1');
+
+  await expect(tab.button('Link down')).toHaveAttribute('title', /Pull the cable of nic1/);
+  await tab.button('Link down').focus();
+  await page.keyboard.press('Enter');
+  await expect(tab.cell('nic1', 'link')).toHaveText('Down');
+  await expect(tab.cell('nic1', 'plugged')).toHaveText('Plugged');
+  await waitGuestCarrier(vm.id, address, '0');
+  await expect(page.getByRole('status')).toContainText('nic1 has its link down');
+  await saveScreenshot(page, 'nic-7-link-down');
+
+  await tab.button('Link up').click();
+  await expect(tab.cell('nic1', 'link')).toHaveText('Up');
+  await waitGuestCarrier(vm.id, address, '1');
+  const nics = await listNics(request, vm.id);
+  expect(nics[0].linked).toBe(true);
 });

@@ -100,6 +100,23 @@ export function guestPci(vmId: string): string[] | null {
   return lines[lines.length - 1].slice(4).trim().split(/\s+/).filter(Boolean);
 }
 
+/** The guest's latest carrier ("1" or "0") of the NIC at `address`, from its `NET:` lines. */
+export function guestCarrier(vmId: string, address: string): string | null {
+  const lines = consoleText(vmId)
+    .split(/\r?\n/)
+    .filter((l) => l.startsWith('NET:'));
+  if (lines.length === 0) return null;
+  const pair = lines[lines.length - 1].slice(4).trim().split(/\s+/).find((p) => p.startsWith(`${address}=`));
+  return pair ? pair.slice(address.length + 1) : null;
+}
+
+/** Waits until the guest reports `carrier` for the NIC at `address`. */
+export async function waitGuestCarrier(vmId: string, address: string, carrier: '1' | '0') {
+  await expect
+    .poll(() => guestCarrier(vmId, address), { timeout: 20_000, message: `guest console shows carrier ${carrier} for ${address}` })
+    .toBe(carrier);
+}
+
 export async function waitGuestReady(vmId: string) {
   await expect.poll(() => consoleText(vmId).includes('HOTNIC-GUEST-READY'), { timeout: 120_000 }).toBe(true);
 }
@@ -118,9 +135,9 @@ export async function waitGuestSees(vmId: string, address: string, present: bool
 export function nicTab(page: Page) {
   const table = page.getByRole('table', { name: 'Network interfaces' });
   const row = (name: string) => table.locator(`tr[data-nic="${name}"]`);
-  const button = (name: 'New' | 'Edit' | 'Plug' | 'Unplug' | 'Remove') =>
+  const button = (name: 'New' | 'Edit' | 'Plug' | 'Unplug' | 'Link up' | 'Link down' | 'Remove') =>
     page.getByRole('toolbar', { name: 'Network interface actions' }).getByRole('button', { name, exact: true });
-  const cell = (name: string, column: 'plugged' | 'address') => row(name).locator(`td.${column}`);
+  const cell = (name: string, column: 'plugged' | 'link' | 'address') => row(name).locator(`td.${column}`);
   return { table, row, button, cell };
 }
 

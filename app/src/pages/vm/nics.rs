@@ -7,9 +7,9 @@
 use super::nic_dialog::{model_label, DialogMode, NicDialog};
 use super::use_vm;
 use crate::pages::common::ConfirmDialog;
-use crate::server_fns::nics::{list_nics, plug_nic, remove_nic, unplug_nic};
+use crate::server_fns::nics::{edit_nic, list_nics, plug_nic, remove_nic, unplug_nic};
 use hotnic_model::words::VmStatus;
-use hotnic_model::{Nic, Vm};
+use hotnic_model::{Nic, NicUpdate, Vm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
@@ -21,6 +21,10 @@ pub enum NicAction {
     Edit,
     Plug,
     Unplug,
+    /// Plug back the cable (link state up).
+    LinkUp,
+    /// Pull the cable (link state down), keeping the device.
+    LinkDown,
     Remove,
 }
 
@@ -31,6 +35,8 @@ impl NicAction {
             NicAction::Edit => "Edit",
             NicAction::Plug => "Plug",
             NicAction::Unplug => "Unplug",
+            NicAction::LinkUp => "Link up",
+            NicAction::LinkDown => "Link down",
             NicAction::Remove => "Remove",
         }
     }
@@ -56,12 +62,22 @@ pub fn check(action: NicAction, vm: &Vm, nic: Option<&Nic>, busy: bool) -> Resul
         NicAction::New | NicAction::Edit => &nic.actions.edit,
         NicAction::Plug => &nic.actions.plug,
         NicAction::Unplug => &nic.actions.unplug,
+        NicAction::LinkUp | NicAction::LinkDown => &nic.actions.link,
         NicAction::Remove => &nic.actions.remove,
     };
     if let Some(why) = refused(allowed) {
         return Err(why);
     }
     let name = &nic.name;
+    let live = nic.plugged && vm.status.parse::<VmStatus>().is_ok_and(VmStatus::is_running);
+    match (action, nic.linked) {
+        (NicAction::LinkUp, true) => return Err(format!("the link of {name} is already up")),
+        (NicAction::LinkDown, false) => return Err(format!("the link of {name} is already down")),
+        (NicAction::LinkUp, false) if live => return Ok(format!("Plug back the cable of {name}: the guest sees carrier again")),
+        (NicAction::LinkDown, true) if live => return Ok(format!("Pull the cable of {name}: the guest keeps the device, without carrier")),
+        (NicAction::LinkUp | NicAction::LinkDown, _) => return Ok(format!("Set the link of {name} (stored; the next plug or start uses it)")),
+        _ => {}
+    }
     Ok(match (action, vm.status.parse::<VmStatus>()) {
         (NicAction::Plug, Ok(VmStatus::Down)) => format!("Plug {name} (takes effect when the VM runs)"),
         (NicAction::Plug, _) => format!("Hot plug {name} into the running VM"),
@@ -155,6 +171,10 @@ pub fn NicsTab() -> impl IntoView {
             let result = match action {
                 NicAction::Plug => plug_nic(vm_id, nic.id).await.map(Some),
                 NicAction::Unplug => unplug_nic(vm_id, nic.id).await.map(Some),
+                NicAction::LinkUp | NicAction::LinkDown => {
+                    let update = NicUpdate { linked: Some(action == NicAction::LinkUp), ..Default::default() };
+                    edit_nic(vm_id, nic.id, update).await.map(Some)
+                }
                 _ => remove_nic(vm_id, nic.id).await.map(|()| None),
             };
             // Show the answer at once, in place (the NIC as the flow stored
@@ -164,12 +184,14 @@ pub fn NicsTab() -> impl IntoView {
             }
             running.set(None);
             let result = result.map(|_| match action {
-                NicAction::Plug => "plugged",
-                NicAction::Unplug => "unplugged",
-                _ => "removed",
+                NicAction::Plug => "was plugged",
+                NicAction::Unplug => "was unplugged",
+                NicAction::LinkUp => "has its link up",
+                NicAction::LinkDown => "has its link down",
+                _ => "was removed",
             });
             notice.set(Some(match &result {
-                Ok(done) => Notice { error: false, text: format!("{} was {done}.", nic.name) },
+                Ok(done) => Notice { error: false, text: format!("{} {done}.", nic.name) },
                 Err(e) => Notice { error: true, text: e.reason().to_owned() },
             }));
             if result.is_ok() && action == NicAction::Remove {
@@ -185,7 +207,7 @@ pub fn NicsTab() -> impl IntoView {
         match (action, nic) {
             (NicAction::New, _) => dialog.set(Some((DialogMode::New, vm, taken))),
             (NicAction::Edit, Some(nic)) => dialog.set(Some((DialogMode::Edit(nic), vm, taken))),
-            (NicAction::Plug, Some(nic)) => start(NicAction::Plug, nic),
+            (NicAction::Plug | NicAction::LinkUp | NicAction::LinkDown, Some(nic)) => start(action, nic),
             (NicAction::Unplug | NicAction::Remove, Some(nic)) => confirm.set(Some((action, nic))),
             _ => {}
         }
@@ -206,7 +228,7 @@ pub fn NicsTab() -> impl IntoView {
                 if selected.get_untracked().is_some_and(|id| !list.iter().any(|n| n.id == id)) {
                     selected.set(None);
                 }
-                let buttons = [NicAction::New, NicAction::Edit, NicAction::Plug, NicAction::Unplug, NicAction::Remove]
+                let buttons = [NicAction::New, NicAction::Edit, NicAction::Plug, NicAction::Unplug, NicAction::LinkDown, NicAction::LinkUp, NicAction::Remove]
                     .into_iter()
                     .map(|action| {
                         let (vm_b, list_b) = (vm.clone(), list.clone());
@@ -325,6 +347,7 @@ fn NicTable(
                     <th>"Model"</th>
                     <th>"MAC"</th>
                     <th>"Plugged"</th>
+                    <th>"Link"</th>
                     <th>"PCI address"</th>
                     <th>"Port mirroring"</th>
                     <th>"Boot order"</th>
@@ -345,12 +368,13 @@ fn NicTable(
                         match running.get().filter(|r| r.nic == id).map(|r| r.action) {
                             Some(NicAction::Plug) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Plugging…"</span> }.into_any(),
                             Some(NicAction::Unplug) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Unplugging — waiting for the guest…"</span> }.into_any(),
+                            Some(NicAction::LinkUp | NicAction::LinkDown) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Setting link…"</span> }.into_any(),
                             Some(_) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Removing…"</span> }.into_any(),
                             None if plugged => view! { <span class="plug on">"Plugged"</span> }.into_any(),
                             None => view! { <span class="plug off">"Unplugged"</span> }.into_any(),
                         }
                     };
-                    let (now_drift, now_address) = (now.clone(), now);
+                    let (now_drift, now_link, now_address) = (now.clone(), now.clone(), now);
                     view! {
                         <tr
                             class:selected=is_selected
@@ -372,6 +396,13 @@ fn NicTable(
                                 {move || now_drift().drift.map(|drift| view! {
                                     <span class="drift" title=drift.clone() aria-label=format!("differs on the host: {drift}")>"⚠ on host"</span>
                                 })}
+                            </td>
+                            <td class="link">
+                                {move || if now_link().linked {
+                                    view! { <span class="link-up">"Up"</span> }.into_any()
+                                } else {
+                                    view! { <span class="link-down" title="cable pulled: the guest sees no carrier">"Down"</span> }.into_any()
+                                }}
                             </td>
                             <td class="mono address">
                                 {move || {
