@@ -20,6 +20,7 @@ mod measure;
 pub mod monitoring;
 pub mod networks;
 mod nic_wire;
+pub mod bulk;
 pub mod link;
 pub mod nics;
 pub mod plug;

@@ -256,7 +256,7 @@ pub async fn remove_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uui
     crate::measure::flow("remove", flow).await
 }
 
-async fn remove_nic_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<()> {
+pub(crate) async fn remove_nic_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<()> {
     let txn = engine.db().begin().await?;
     let vm = vms::find_vm(&txn, vm_id).await?;
     let nic = find_nic(&txn, vm_id, nic_id).await?;

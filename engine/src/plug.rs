@@ -47,6 +47,16 @@ async fn set_plugged(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, 
     crate::measure::flow(action.verb(), flow).await
 }
 
+/// A plug whose caller holds the VM's lock already (a bulk action).
+pub(crate) async fn plug_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
+    set_plugged_to_the_end_locked(engine, actor, vm_id, nic_id, Action::Plug).await
+}
+
+/// An unplug whose caller holds the VM's lock already (a bulk action).
+pub(crate) async fn unplug_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) -> EngineResult<Nic> {
+    set_plugged_to_the_end_locked(engine, actor, vm_id, nic_id, Action::Unplug).await
+}
+
 async fn set_plugged_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
     engine.locks.with_vm(vm_id, set_plugged_to_the_end_locked(engine, actor, vm_id, nic_id, action)).await
 }

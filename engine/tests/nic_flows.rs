@@ -219,6 +219,50 @@ async fn link_state_is_stored_unless_live_and_live_needs_31(database: &Database)
 }
 on_both_databases!(link_state_db, link_state_is_stored_unless_live_and_live_needs_31);
 
+/// A bulk list is taken whole or refused whole: empty, too long, an id
+/// twice, or a NIC the VM does not have (another VM's) are 400 naming
+/// `ids`, and nothing changes. A good list acts in order, each NIC with
+/// its own outcome: on a down VM plug flips the flags, and remove takes
+/// the NICs it names.
+async fn bulk_lists_are_taken_whole_or_refused_whole(database: &Database) {
+    use hotnic_engine::bulk::{act_on_nics, BulkAction, MAX_NICS};
+    let engine = engine(database);
+    let (cluster, vm_id) = setup(&engine, "4.7").await;
+    let other_vm = vms::create_vm(&engine, &admin(), new_vm("other", cluster)).await.unwrap().id;
+    let foreign = nics::add_nic(&engine, &admin(), other_vm, nic("x")).await.unwrap().id;
+    let mut ids = Vec::new();
+    for i in 0..3 {
+        ids.push(nics::add_nic(&engine, &admin(), vm_id, nic(&format!("nic{i}"))).await.unwrap().id);
+    }
+    let listed = || async { nics::list_nics(&engine, &admin(), vm_id).await.unwrap() };
+    let before = listed().await;
+    let too_many: Vec<Uuid> = (0..=MAX_NICS).map(|_| Uuid::new_v4()).collect();
+    for (bad, says) in [
+        (vec![], "at least one".to_owned()),
+        (too_many, format!("at most {MAX_NICS}")),
+        (vec![ids[0], ids[1], ids[0]], format!("NIC {} is named twice", ids[0])),
+        (vec![ids[0], foreign], format!("no NIC with id {foreign}")),
+    ] {
+        let err = act_on_nics(&engine, &admin(), vm_id, bad, BulkAction::Plug).await.unwrap_err();
+        let (status, body) = err.to_http();
+        assert_eq!((status, body.field.as_deref()), (400, Some("ids")), "{body:?}");
+        assert!(body.reason.contains(&says), "{} lacks {says}", body.reason);
+        assert_eq!(listed().await, before, "a refused list changes nothing");
+    }
+
+    let outcomes = act_on_nics(&engine, &admin(), vm_id, vec![ids[2], ids[0]], BulkAction::Plug).await.unwrap();
+    assert_eq!(outcomes.iter().map(|o| (o.id, o.status)).collect::<Vec<_>>(), [(ids[2], 200), (ids[0], 200)], "in the order given");
+    assert!(outcomes.iter().all(|o| o.nic.as_ref().is_some_and(|n| n.plugged) && o.error.is_none()));
+    // Already plugged: that NIC's own 409; the other still goes.
+    let outcomes = act_on_nics(&engine, &admin(), vm_id, vec![ids[0], ids[1]], BulkAction::Plug).await.unwrap();
+    assert_eq!((outcomes[0].status, outcomes[1].status), (409, 200));
+    assert_eq!(outcomes[0].error.as_ref().unwrap().reason, "NIC nic0 is already plugged");
+    let removed = act_on_nics(&engine, &admin(), vm_id, vec![ids[1], ids[2]], BulkAction::Remove).await.unwrap();
+    assert!(removed.iter().all(|o| o.status == 204 && o.nic.is_none()), "{removed:?}");
+    assert_eq!(listed().await.iter().map(|n| n.id).collect::<Vec<_>>(), [ids[0]]);
+}
+on_both_databases!(bulk_lists_db, bulk_lists_are_taken_whole_or_refused_whole);
+
 async fn remove_and_edit_respect_a_running_plugged_nic(database: &Database) {
     let engine = engine(database);
     let (_, vm_id) = setup(&engine, "4.7").await;

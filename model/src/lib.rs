@@ -29,7 +29,7 @@ pub use health::Health;
 pub use infra::{parse_agent_url, AcceptFingerprint, Host, Image, Network, NewHost, NewNetwork};
 pub use mac::MacAddr;
 pub use names::{EntityName, NameError};
-pub use nic::{NewNic, Nic, NicUpdate};
+pub use nic::{NewNic, Nic, NicIds, NicOutcome, NicUpdate};
 pub use pci::PciAddress;
 pub use untrusted::printable;
 pub use vm::{NewVm, Vm};

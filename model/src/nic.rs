@@ -49,6 +49,27 @@ pub struct NewNic {
     pub boot_order: Option<i32>,
 }
 
+/// Several NICs of one VM, for one bulk action (plug, unplug, remove):
+/// their ids, in the order to act on them; 1 to 256, each once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NicIds {
+    pub ids: Vec<Uuid>,
+}
+
+/// One NIC's outcome in a bulk action: its own HTTP status (200 done, 204
+/// removed, else the error's), the NIC as stored after it (not after a
+/// removal), or the error, as a single action would answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NicOutcome {
+    pub id: Uuid,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nic: Option<Nic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::ApiError>,
+}
+
 fn linked_by_default() -> bool {
     true
 }

@@ -213,6 +213,11 @@ fn cases(w: &World, n: usize) -> Vec<Case> {
             ..case("POST", format!("{nic_path}/unplug"), None, Need::OperateVm, 200)
         },
         case("PUT", nic_path.clone(), Some(json!({"boot_order": 3})), Need::OperateVm, 200),
+        case("PUT", nic_path.clone(), Some(json!({"linked": false})), Need::OperateVm, 200),
+        Case {
+            after: Some(("POST", format!("{nic_path}/unplug"))),
+            ..case("POST", format!("/api/vms/{vm}/nics/plug"), Some(json!({"ids": [nic]})), Need::OperateVm, 200)
+        },
         case("POST", format!("/api/vms/{vm}/nics"), Some(json!({"name": format!("added{n}")})), Need::OperateVm, 201),
         // Permitted callers get past the permission to the VM's own rules:
         // no host to run on, and it is already down.
@@ -303,7 +308,7 @@ async fn matrix(database: &Database) {
             checked += 1;
         }
     }
-    assert_eq!(checked, 6 * 31);
+    assert_eq!(checked, 6 * 33);
 
     // The audit log names the user and the token of a change.
     let vm_user = world.tokens[3].1.clone().unwrap();
@@ -383,7 +388,7 @@ async fn every_route_and_server_function_needs_a_caller() {
             }
         }
     }
-    assert_eq!(refused, 35, "every REST operation but health and sign-in");
+    assert_eq!(refused, 38, "every REST operation but health and sign-in");
     let (status, _) = call(&world.router, None, "GET", "/api/changes", None).await;
     assert_eq!(status, 401, "the change stream");
 
@@ -391,7 +396,7 @@ async fn every_route_and_server_function_needs_a_caller() {
         leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).filter(|p| p.starts_with("/api/fn/")).collect();
     functions.sort_unstable();
     functions.dedup();
-    assert!(functions.len() >= 33, "{functions:?}");
+    assert!(functions.len() >= 36, "{functions:?}");
     for path in functions {
         let (status, answer) = call(&world.router, None, "POST", path, Some(json!({}))).await;
         if path == "/api/fn/sign_in" {

@@ -136,6 +136,41 @@ async fn errors_carry_the_status_reason_and_field() {
     assert_eq!(status, StatusCode::CONFLICT);
 }
 
+/// The bulk functions and the link state through edit_nic, called as a
+/// script would: outcomes per NIC; a bad list is a 400 naming `ids` and
+/// changes nothing; a link that is not `true`/`false` is refused.
+#[tokio::test]
+async fn bulk_functions_and_link_state() {
+    let server = server().await;
+    let (_, vm) = server.vm().await;
+    let mut ids = Vec::new();
+    for name in ["nic1", "nic2"] {
+        ids.push(server.ok("add_nic", json!({"vm_id": vm["id"], "nic": {"name": name, "network": "hnbr0"}})).await["id"].clone());
+    }
+    let (status, answer) = server.call("plug_nics", json!({"vm_id": vm["id"], "ids": [ids[0], ids[0]]})).await;
+    assert_eq!((status, &answer["field"]), (StatusCode::BAD_REQUEST, &json!("ids")), "{answer}");
+    let (status, answer) = server.call("plug_nics", json!({"vm_id": vm["id"], "ids": "nic1"})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    let listed = server.ok("list_nics", json!({"vm_id": vm["id"]})).await;
+    assert!(listed.as_array().unwrap().iter().all(|n| n["plugged"] == false), "nothing was plugged");
+
+    let outcomes = server.ok("plug_nics", json!({"vm_id": vm["id"], "ids": ids})).await;
+    assert_eq!(outcomes.as_array().unwrap().iter().map(|o| o["status"].as_u64().unwrap()).collect::<Vec<_>>(), [200, 200]);
+    assert!(outcomes.as_array().unwrap().iter().all(|o| o["nic"]["plugged"] == true));
+    let outcomes = server.ok("unplug_nics", json!({"vm_id": vm["id"], "ids": [ids[1]]})).await;
+    assert_eq!(outcomes[0]["nic"]["plugged"], false);
+
+    let pulled = server.ok("edit_nic", json!({"vm_id": vm["id"], "nic_id": ids[0], "update": {"linked": false}})).await;
+    assert_eq!(pulled["linked"], false);
+    let (status, answer) = server.call("edit_nic", json!({"vm_id": vm["id"], "nic_id": ids[0], "update": {"linked": "no"}})).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{answer}");
+    assert_eq!(server.ok("list_nics", json!({"vm_id": vm["id"]})).await[0]["linked"], false, "unchanged");
+
+    let outcomes = server.ok("remove_nics", json!({"vm_id": vm["id"], "ids": [ids[1], ids[0]]})).await;
+    assert!(outcomes.as_array().unwrap().iter().all(|o| o["status"] == 204), "{outcomes}");
+    assert_eq!(server.ok("list_nics", json!({"vm_id": vm["id"]})).await, json!([]));
+}
+
 #[tokio::test]
 async fn hosts_are_registered_and_listed() {
     // Registration reaches the agent: its certificate is pinned and the

@@ -1,7 +1,8 @@
-//! /api/fn/{list_nics,add_nic,edit_nic,remove_nic,plug_nic,unplug_nic}.
+//! /api/fn/{list_nics,add_nic,edit_nic,remove_nic,plug_nic,unplug_nic}, and
+//! the bulk /api/fn/{plug_nics,unplug_nics,remove_nics}.
 
 use crate::error::FnError;
-use hotnic_model::{NewNic, Nic, NicUpdate};
+use hotnic_model::{NewNic, Nic, NicOutcome, NicUpdate};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -43,3 +44,28 @@ pub async fn unplug_nic(vm_id: Uuid, nic_id: Uuid) -> Result<Nic, FnError> {
     let (engine, actor) = super::caller()?;
     hotnic_engine::plug::unplug_nic(&engine, &actor, vm_id, nic_id).await.map_err(crate::error::from_engine)
 }
+
+/// Plugs `ids` (NICs of the VM) in that order, each with its own outcome.
+#[server(prefix = "/api/fn", endpoint = "plug_nics", input = Json)]
+pub async fn plug_nics(vm_id: Uuid, ids: Vec<Uuid>) -> Result<Vec<NicOutcome>, FnError> {
+    bulk(vm_id, ids, hotnic_engine::bulk::BulkAction::Plug).await
+}
+
+/// Unplugs `ids` in that order, each with its own outcome.
+#[server(prefix = "/api/fn", endpoint = "unplug_nics", input = Json)]
+pub async fn unplug_nics(vm_id: Uuid, ids: Vec<Uuid>) -> Result<Vec<NicOutcome>, FnError> {
+    bulk(vm_id, ids, hotnic_engine::bulk::BulkAction::Unplug).await
+}
+
+/// Removes `ids` in that order, each with its own outcome.
+#[server(prefix = "/api/fn", endpoint = "remove_nics", input = Json)]
+pub async fn remove_nics(vm_id: Uuid, ids: Vec<Uuid>) -> Result<Vec<NicOutcome>, FnError> {
+    bulk(vm_id, ids, hotnic_engine::bulk::BulkAction::Remove).await
+}
+
+#[cfg(feature = "ssr")]
+async fn bulk(vm_id: Uuid, ids: Vec<Uuid>, action: hotnic_engine::bulk::BulkAction) -> Result<Vec<NicOutcome>, FnError> {
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::bulk::act_on_nics(&engine, &actor, vm_id, ids, action).await.map_err(crate::error::from_engine)
+}
+
