@@ -55,7 +55,7 @@ test('keyboard only: select, New, Plug, Unplug with confirmation, Remove cancell
   await openNicTab(page, vm.id);
   const tab = nicTab(page);
 
-  // The selection is a radio group: arrow keys move it.
+  // Space on a row's checkbox selects it; arrow keys move a single selection.
   await page.getByLabel('Select nic1').focus();
   await page.keyboard.press('Space');
   await expect(tab.row('nic1')).toHaveAttribute('aria-selected', 'true');

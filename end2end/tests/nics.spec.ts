@@ -187,7 +187,7 @@ test('4: a NIC changed through the REST API changes in an open page, selection k
   console.log(`NIC tab first-contentful-paint: ${fcp?.toFixed(1)} ms`, nav);
 
   const tab = nicTab(page);
-  await tab.row('nic1').getByRole('radio').check();
+  await tab.row('nic1').getByRole('checkbox').check();
   await expect(tab.row('nic1')).toHaveAttribute('aria-selected', 'true');
 
   // Another user edits it and plugs it through REST.
@@ -286,7 +286,7 @@ test('7: Link down pulls the cable of a plugged NIC (the guest loses carrier), L
   await waitGuestReady(vm.id);
 
   // Select the row and plug it, all from the keyboard.
-  await page.getByRole('radio', { name: 'Select nic1' }).focus();
+  await page.getByRole('checkbox', { name: 'Select nic1' }).focus();
   await page.keyboard.press('Space');
   await expect(tab.row('nic1')).toHaveAttribute('aria-selected', 'true');
   await expect(tab.button('Link up')).toBeDisabled();
@@ -313,3 +313,40 @@ test('7: Link down pulls the cable of a plugged NIC (the guest loses carrier), L
   const nics = await listNics(request, vm.id);
   expect(nics[0].linked).toBe(true);
 });
+
+test('8: several rows at once: Shift-click selects a range, Plug plugs them in one call; Space drops one; Select all and Remove', async ({ page, request }) => {
+  const setup = await setUp(request);
+  const vm = await createVm(request, setup, false);
+  vmId = vm.id;
+  for (const name of ['nic1', 'nic2', 'nic3']) await addNic(request, vm.id, { name, network: NETWORK });
+  await openNicTab(page, vm.id);
+  const tab = nicTab(page);
+
+  await tab.row('nic1').click();
+  await tab.row('nic3').click({ modifiers: ['Shift'] });
+  for (const name of ['nic1', 'nic2', 'nic3']) await expect(tab.row(name)).toHaveAttribute('aria-selected', 'true');
+  await expect(tab.button('Edit')).toBeDisabled();
+  await expect(tab.button('Plug')).toHaveAttribute('title', /Plug 3 of 3: nic1, nic2, nic3/);
+  await tab.button('Plug').click();
+  await expect(page.getByRole('status')).toContainText('nic1, nic2, nic3 were plugged.');
+  for (const name of ['nic1', 'nic2', 'nic3']) await expect(tab.cell(name, 'plugged')).toHaveText('Plugged');
+
+  // Space on nic2's checkbox drops it; Unplug asks for the two left.
+  await page.getByRole('checkbox', { name: 'Select nic2' }).focus();
+  await page.keyboard.press('Space');
+  await expect(tab.row('nic2')).toHaveAttribute('aria-selected', 'false');
+  await tab.button('Unplug').click();
+  await expect(page.getByRole('alertdialog')).toContainText('Unplug nic1, nic3?');
+  await confirm(page, 'Yes, unplug');
+  await expect(tab.cell('nic1', 'plugged')).toHaveText('Unplugged');
+  await expect(tab.cell('nic3', 'plugged')).toHaveText('Unplugged');
+  await expect(tab.cell('nic2', 'plugged')).toHaveText('Plugged');
+  await saveScreenshot(page, 'nic-8-bulk');
+
+  await page.getByRole('checkbox', { name: 'Select all network interfaces' }).check();
+  await tab.button('Remove').click();
+  await confirm(page, 'Yes, remove');
+  await expect(page.getByText('This VM has no network interfaces.')).toBeVisible();
+  expect(await listNics(request, vm.id)).toEqual([]);
+});
+

@@ -151,7 +151,13 @@ async fn monitoring_cannot_undo_a_concurrent_plug(database: &Database) {
         let engine = engine.clone();
         async move { monitoring::refresh_all(&engine).await }
     });
-    tokio::time::sleep(Duration::from_millis(100)).await;
+    // The plug starts once the pass holds the VM (a fixed sleep lost that
+    // race on a loaded machine, when the pass reached the VM late).
+    let started = std::time::Instant::now();
+    while engine.locks.holder(vm) != Some(hotnic_engine::locks::Holder::Monitor) {
+        assert!(started.elapsed() < Duration::from_secs(10), "monitoring never took the VM");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     let plug = tokio::spawn({
         let engine = engine.clone();
         async move { plug::plug_nic(&engine, &admin(), vm, nic.id).await }

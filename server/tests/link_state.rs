@@ -87,3 +87,25 @@ async fn the_guest_sees_its_cable_pulled_and_plugged_back() {
     wait_carrier(&stack, vm, &address, "0").await;
     assert!(!stack.host_nics(vm).await[0].link_active);
 }
+
+/// A VM started with a NIC whose cable is pulled boots with that NIC
+/// without carrier: run sends the stored state.
+#[tokio::test]
+async fn a_vm_starts_with_the_stored_link_state() {
+    let stack = Stack::start("4.7", UNPLUG_TIMEOUT).await;
+    let vm = stack.create_vm("linkrun", true).await;
+    let (up, down) = (stack.add_nic(vm, "nic1", json!({})).await, stack.add_nic(vm, "nic2", json!({})).await);
+    let pulled = stack.ok("PUT", &format!("/api/vms/{vm}/nics/{}", down["id"].as_str().unwrap()), Some(json!({"linked": false, "plugged": true}))).await;
+    assert_eq!((pulled["linked"].clone(), pulled["plugged"].clone()), (json!(false), json!(true)));
+    assert_eq!(stack.action(vm, &up, "plug").await.0, 200);
+    stack.run(vm, true).await;
+    stack.settle().await;
+    let address = |nic: &Value| {
+        let nic = nic.clone();
+        let stack = &stack;
+        async move { stack::pci_text(&stack.nic(vm, &nic).await) }
+    };
+    let (up_at, down_at) = (address(&up).await, address(&down).await);
+    wait_carrier(&stack, vm, &up_at, "1").await;
+    wait_carrier(&stack, vm, &down_at, "0").await;
+}

@@ -6,6 +6,7 @@ pub mod events;
 pub mod general;
 pub mod nic_dialog;
 pub mod nics;
+pub mod selection;
 
 use super::common::{ConfirmDialog, ErrorLine, VmStatusBadge};
 use crate::error::FnError;

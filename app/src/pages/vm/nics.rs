@@ -1,13 +1,15 @@
 //! The VM page's Network Interfaces tab: the NIC table, the New, Edit,
-//! Plug, Unplug and Remove buttons acting on the selected row (each enabled
-//! only when the action is allowed, its tooltip saying why not), the
-//! confirmations, and a row state while a plug or unplug runs. The table
-//! follows server pushes; the selection survives refetches.
+//! Plug, Unplug, Link down/up and Remove buttons acting on the selected
+//! rows (each enabled only when the action is allowed for at least one,
+//! its tooltip saying what it will do or why not), the confirmations, and
+//! a row state while an action runs. Several rows act in one bulk call.
+//! The table follows server pushes; the selection survives refetches.
 
 use super::nic_dialog::{model_label, DialogMode, NicDialog};
 use super::use_vm;
 use crate::pages::common::ConfirmDialog;
-use crate::server_fns::nics::{edit_nic, list_nics, plug_nic, remove_nic, unplug_nic};
+use super::selection::{neighbour, Selection};
+use crate::server_fns::nics::{edit_nic, list_nics, plug_nic, plug_nics, remove_nic, remove_nics, unplug_nic, unplug_nics};
 use hotnic_model::words::VmStatus;
 use hotnic_model::{Nic, NicUpdate, Vm};
 use leptos::prelude::*;
@@ -88,11 +90,36 @@ pub fn check(action: NicAction, vm: &Vm, nic: Option<&Nic>, busy: bool) -> Resul
     })
 }
 
-/// A plug or unplug (or removal) this page started and waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// A plug, unplug, link change or removal this page started and waits
+/// for, on one NIC or several.
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Running {
-    nic: Uuid,
+    nics: Vec<Uuid>,
     action: NicAction,
+}
+
+/// What a button will do with the selected NICs: its tooltip and the NICs
+/// it acts on (those of the selection that allow it), or why not.
+pub fn plan(action: NicAction, vm: &Vm, chosen: &[Nic], busy: bool) -> Result<(String, Vec<Nic>), String> {
+    match (action, chosen) {
+        (NicAction::New, _) => return check(action, vm, None, busy).map(|what| (what, Vec::new())),
+        (_, []) => return Err("select a network interface first".into()),
+        (_, [one]) => return check(action, vm, Some(one), busy).map(|what| (what, vec![one.clone()])),
+        (NicAction::Edit, _) => return Err("select one network interface to edit".into()),
+        _ if busy => return check(action, vm, chosen.first(), busy).map(|what| (what, Vec::new())),
+        _ => {}
+    }
+    let (can, cannot): (Vec<_>, Vec<_>) = chosen.iter().map(|nic| (nic, check(action, vm, Some(nic), false))).partition(|(_, v)| v.is_ok());
+    let names = |list: &[(&Nic, Result<String, String>)]| list.iter().map(|(n, _)| n.name.as_str()).collect::<Vec<_>>().join(", ");
+    let reasons = cannot.iter().filter_map(|(n, v)| v.as_ref().err().map(|why| format!("{}: {why}", n.name))).collect::<Vec<_>>().join("; ");
+    if can.is_empty() {
+        return Err(format!("none of the {} selected can: {reasons}", chosen.len()));
+    }
+    let mut what = format!("{} {} of {}: {}", action.label(), can.len(), chosen.len(), names(&can));
+    if !cannot.is_empty() {
+        what.push_str(&format!(" (not {reasons})"));
+    }
+    Ok((what, can.into_iter().map(|(n, _)| n.clone()).collect()))
 }
 
 /// This page's own plug and unplug answers, shown at once over the last
@@ -157,59 +184,57 @@ pub fn NicsTab() -> impl IntoView {
         }
     });
     // Page state lives outside the refetched view: a push never resets it.
-    let selected = RwSignal::new(None::<Uuid>);
+    let selection = RwSignal::new(Selection::default());
     let running = RwSignal::new(None::<Running>);
     let notice = RwSignal::new(None::<Notice>);
-    let confirm = RwSignal::new(None::<(NicAction, Nic)>);
+    let confirm = RwSignal::new(None::<(NicAction, Vec<Nic>)>);
     let dialog = RwSignal::new(None::<(DialogMode, Vm, Vec<String>)>);
 
-    let start = move |action: NicAction, nic: Nic| {
+    let start = move |action: NicAction, targets: Vec<Nic>| {
         let Some(vm_id) = ctx.id.get_untracked() else { return };
-        running.set(Some(Running { nic: nic.id, action }));
+        running.set(Some(Running { nics: targets.iter().map(|n| n.id).collect(), action }));
         notice.set(None);
         spawn_local(async move {
-            let result = match action {
-                NicAction::Plug => plug_nic(vm_id, nic.id).await.map(Some),
-                NicAction::Unplug => unplug_nic(vm_id, nic.id).await.map(Some),
-                NicAction::LinkUp | NicAction::LinkDown => {
-                    let update = NicUpdate { linked: Some(action == NicAction::LinkUp), ..Default::default() };
-                    edit_nic(vm_id, nic.id, update).await.map(Some)
-                }
-                _ => remove_nic(vm_id, nic.id).await.map(|()| None),
-            };
-            // Show the answer at once, in place (the NIC as the flow stored
-            // it); the refetch below only confirms it.
-            if let Ok(Some(stored)) = &result {
-                answers.record(stored.clone());
+            let results = act(vm_id, action, &targets).await;
+            // Show the answers at once, in place (each NIC as its flow
+            // stored it); the refetch below only confirms them.
+            for stored in results.iter().filter_map(|(_, r)| r.as_ref().ok().cloned().flatten()) {
+                answers.record(stored);
             }
             running.set(None);
-            let result = result.map(|_| match action {
-                NicAction::Plug => "was plugged",
-                NicAction::Unplug => "was unplugged",
-                NicAction::LinkUp => "has its link up",
-                NicAction::LinkDown => "has its link down",
-                _ => "was removed",
-            });
-            notice.set(Some(match &result {
-                Ok(done) => Notice { error: false, text: format!("{} {done}.", nic.name) },
-                Err(e) => Notice { error: true, text: e.reason().to_owned() },
-            }));
-            if result.is_ok() && action == NicAction::Remove {
-                selected.set(None);
+            let done = match action {
+                NicAction::Plug => "plugged",
+                NicAction::Unplug => "unplugged",
+                NicAction::LinkUp => "linked up",
+                NicAction::LinkDown => "linked down",
+                _ => "removed",
+            };
+            let ok: Vec<&str> = results.iter().filter(|(_, r)| r.is_ok()).map(|(n, _)| n.name.as_str()).collect();
+            let failed: Vec<String> = results.iter().filter_map(|(n, r)| r.as_ref().err().map(|why| format!("{}: {why}", n.name))).collect();
+            let mut text = String::new();
+            if !ok.is_empty() {
+                text = format!("{} {} {done}.", ok.join(", "), if ok.len() == 1 { "was" } else { "were" });
+            }
+            if !failed.is_empty() {
+                text = if results.len() == 1 { failed.join("") } else { format!("{text} Not done: {}", failed.join("; ")).trim().to_owned() };
+            }
+            notice.set(Some(Notice { error: !failed.is_empty(), text }));
+            if action == NicAction::Remove {
+                selection.update(|s| s.ids.retain(|id| !results.iter().any(|(n, r)| n.id == *id && r.is_ok())));
             }
             ctx.refetch();
         });
     };
 
     let on_button = move |action: NicAction, vm: Vm, list: Vec<Nic>, asked: u64| {
-        let nic = list.iter().find(|n| Some(n.id) == selected.get_untracked()).map(|n| answers.current(n, asked));
+        let chosen = chosen(&list, &selection.get_untracked(), answers, asked);
+        let Ok((_, targets)) = plan(action, &vm, &chosen, running.get_untracked().is_some()) else { return };
         let taken = list.iter().map(|n| n.name.clone()).collect();
-        match (action, nic) {
-            (NicAction::New, _) => dialog.set(Some((DialogMode::New, vm, taken))),
-            (NicAction::Edit, Some(nic)) => dialog.set(Some((DialogMode::Edit(nic), vm, taken))),
-            (NicAction::Plug | NicAction::LinkUp | NicAction::LinkDown, Some(nic)) => start(action, nic),
-            (NicAction::Unplug | NicAction::Remove, Some(nic)) => confirm.set(Some((action, nic))),
-            _ => {}
+        match action {
+            NicAction::New => dialog.set(Some((DialogMode::New, vm, taken))),
+            NicAction::Edit => dialog.set(Some((DialogMode::Edit(targets[0].clone()), vm, taken))),
+            NicAction::Plug | NicAction::LinkUp | NicAction::LinkDown => start(action, targets),
+            NicAction::Unplug | NicAction::Remove => confirm.set(Some((action, targets))),
         }
     };
 
@@ -224,9 +249,10 @@ pub fn NicsTab() -> impl IntoView {
                     Ok(listed) => listed,
                     Err(e) => return view! { <p class="error" role="alert">{e.reason().to_owned()}</p> }.into_any(),
                 };
-                // The selected NIC may be gone (removed elsewhere).
-                if selected.get_untracked().is_some_and(|id| !list.iter().any(|n| n.id == id)) {
-                    selected.set(None);
+                // Selected NICs may be gone (removed elsewhere).
+                let order: Vec<Uuid> = list.iter().map(|n| n.id).collect();
+                if selection.with_untracked(|s| s.ids.iter().any(|id| !order.contains(id))) {
+                    selection.update(|s| s.keep_only(&order));
                 }
                 let buttons = [NicAction::New, NicAction::Edit, NicAction::Plug, NicAction::Unplug, NicAction::LinkDown, NicAction::LinkUp, NicAction::Remove]
                     .into_iter()
@@ -234,8 +260,8 @@ pub fn NicsTab() -> impl IntoView {
                         let (vm_b, list_b) = (vm.clone(), list.clone());
                         let (vm_c, list_c) = (vm.clone(), list.clone());
                         let verdict = move || {
-                            let nic = list_b.iter().find(|n| Some(n.id) == selected.get()).map(|n| answers.current(n, asked));
-                            check(action, &vm_b, nic.as_ref(), running.get().is_some())
+                            let chosen = chosen(&list_b, &selection.get(), answers, asked);
+                            plan(action, &vm_b, &chosen, running.get().is_some()).map(|(what, _)| what)
                         };
                         let verdict2 = verdict.clone();
                         let class = if action == NicAction::Remove { "danger-outline" } else if action == NicAction::New { "" } else { "secondary" };
@@ -252,14 +278,20 @@ pub fn NicsTab() -> impl IntoView {
                 let why_not = {
                     let (vm, list) = (vm.clone(), list.clone());
                     move || {
-                        let nic = list.iter().find(|n| Some(n.id) == selected.get()).map(|n| answers.current(n, asked))?;
+                        let chosen = chosen(&list, &selection.get(), answers, asked);
+                        if chosen.is_empty() {
+                            return None;
+                        }
                         let busy = running.get().is_some();
                         if busy {
-                            return Some("A plug or unplug is running; the buttons come back when it ends.".to_owned());
+                            return Some("An action is running; the buttons come back when it ends.".to_owned());
+                        }
+                        if chosen.len() > 1 {
+                            return Some(format!("{} network interfaces selected: Plug, Unplug, Link and Remove act on each that allows it.", chosen.len()));
                         }
                         let blocked: Vec<String> = [NicAction::Plug, NicAction::Unplug, NicAction::Remove]
                             .into_iter()
-                            .filter_map(|a| check(a, &vm, Some(&nic), busy).err().map(|why| format!("{}: {why}", a.label())))
+                            .filter_map(|a| check(a, &vm, chosen.first(), busy).err().map(|why| format!("{}: {why}", a.label())))
                             .collect();
                         Some(blocked.join(" · "))
                     }
@@ -267,7 +299,7 @@ pub fn NicsTab() -> impl IntoView {
                 view! {
                     <div class="toolbar" role="toolbar" aria-label="Network interface actions">{buttons}</div>
                     <p class="hint" id="nic-actions-hint" aria-live="polite">{why_not}</p>
-                    <NicTable list asked answers vm_status=vm.status.clone() selected running/>
+                    <NicTable list asked answers vm_status=vm.status.clone() selection running/>
                 }.into_any()
             })}
         </Transition>
@@ -281,18 +313,21 @@ pub fn NicsTab() -> impl IntoView {
                 <button type="button" class="link" aria-label="Dismiss" on:click=move |_| notice.set(None)>"×"</button>
             </div>
         }.into_any())}
-        {move || confirm.get().map(|(action, nic)| {
-            let (title, message, label) = match action {
-                NicAction::Unplug => (
+        {move || confirm.get().map(|(action, targets)| {
+            let names = targets.iter().map(|n| n.name.clone()).collect::<Vec<_>>().join(", ");
+            let (title, message, label) = match (action, targets.as_slice()) {
+                (NicAction::Unplug, [one]) => (
                     "Unplug network interface",
-                    format!("Unplug {} ({})? The guest loses this device.", nic.name, nic.mac),
+                    format!("Unplug {} ({})? The guest loses this device.", one.name, one.mac),
                     "Yes, unplug",
                 ),
-                _ => (
+                (NicAction::Unplug, _) => ("Unplug network interfaces", format!("Unplug {names}? The guest loses these devices."), "Yes, unplug"),
+                (_, [one]) => (
                     "Remove network interface",
-                    format!("Remove {} ({})? Its MAC address returns to the pool.", nic.name, nic.mac),
+                    format!("Remove {} ({})? Its MAC address returns to the pool.", one.name, one.mac),
                     "Yes, remove",
                 ),
+                _ => ("Remove network interfaces", format!("Remove {names}? Their MAC addresses return to the pool."), "Yes, remove"),
             };
             view! {
                 <ConfirmDialog
@@ -301,7 +336,7 @@ pub fn NicsTab() -> impl IntoView {
                     confirm_label=label
                     on_confirm=Callback::new(move |_| {
                         confirm.set(None);
-                        start(action, nic.clone());
+                        start(action, targets.clone());
                     })
                     on_cancel=Callback::new(move |_| confirm.set(None))
                 />
@@ -313,7 +348,7 @@ pub fn NicsTab() -> impl IntoView {
                 on_close=Callback::new(move |saved: Option<Nic>| {
                     dialog.set(None);
                     if let Some(nic) = saved {
-                        selected.set(Some(nic.id));
+                        selection.update(|s| s.only(nic.id));
                         notice.set(Some(Notice { error: false, text: format!("{} was saved.", nic.name) }));
                         ctx.refetch();
                     }
@@ -324,24 +359,92 @@ pub fn NicsTab() -> impl IntoView {
     .into_any()
 }
 
+/// The selected NICs, in the table's order, as this page now knows them.
+fn chosen(list: &[Nic], selection: &Selection, answers: Answers, asked: u64) -> Vec<Nic> {
+    list.iter().filter(|n| selection.contains(n.id)).map(|n| answers.current(n, asked)).collect()
+}
+
+/// Runs `action` on `targets`: one NIC through its own server function,
+/// several through the bulk ones (one call, in order, under one VM lock);
+/// each NIC's result: the NIC as stored (None once removed) or why not.
+async fn act(vm_id: Uuid, action: NicAction, targets: &[Nic]) -> Vec<(Nic, Result<Option<Nic>, String>)> {
+    let reason = |e: crate::error::FnError| e.reason().to_owned();
+    let link = |up: bool| NicUpdate { linked: Some(up), ..Default::default() };
+    if let [nic] = targets {
+        let result = match action {
+            NicAction::Plug => plug_nic(vm_id, nic.id).await.map(Some),
+            NicAction::Unplug => unplug_nic(vm_id, nic.id).await.map(Some),
+            NicAction::LinkUp | NicAction::LinkDown => edit_nic(vm_id, nic.id, link(action == NicAction::LinkUp)).await.map(Some),
+            _ => remove_nic(vm_id, nic.id).await.map(|()| None),
+        };
+        return vec![(nic.clone(), result.map_err(reason))];
+    }
+    let ids: Vec<Uuid> = targets.iter().map(|n| n.id).collect();
+    let bulk = match action {
+        NicAction::Plug => plug_nics(vm_id, ids).await,
+        NicAction::Unplug => unplug_nics(vm_id, ids).await,
+        NicAction::Remove => remove_nics(vm_id, ids).await,
+        // Links have no bulk call: one edit each, in order.
+        _ => {
+            let mut results = Vec::new();
+            for nic in targets {
+                let result = edit_nic(vm_id, nic.id, link(action == NicAction::LinkUp)).await.map(Some).map_err(reason);
+                results.push((nic.clone(), result));
+            }
+            return results;
+        }
+    };
+    match bulk {
+        Ok(outcomes) => targets
+            .iter()
+            .map(|nic| {
+                let outcome = outcomes.iter().find(|o| o.id == nic.id);
+                let result = match outcome {
+                    Some(o) if o.status < 300 => Ok(o.nic.clone()),
+                    Some(o) => Err(o.error.as_ref().map_or_else(|| format!("refused ({})", o.status), |e| e.reason.clone())),
+                    None => Err("no answer for this NIC".to_owned()),
+                };
+                (nic.clone(), result)
+            })
+            .collect(),
+        Err(e) => {
+            let why = reason(e);
+            targets.iter().map(|nic| (nic.clone(), Err(why.clone()))).collect()
+        }
+    }
+}
+
 #[component]
 fn NicTable(
     list: Vec<Nic>,
     asked: u64,
     answers: Answers,
     vm_status: String,
-    selected: RwSignal<Option<Uuid>>,
+    selection: RwSignal<Selection>,
     running: RwSignal<Option<Running>>,
 ) -> impl IntoView {
     if list.is_empty() {
         return view! { <p class="empty">"This VM has no network interfaces. New adds one."</p> }.into_any();
     }
     let live = vm_status.parse::<VmStatus>().map_or(true, VmStatus::is_running);
+    let order: Vec<Uuid> = list.iter().map(|n| n.id).collect();
+    let all_selected = {
+        let order = order.clone();
+        move || selection.with(|s| order.iter().all(|id| s.contains(*id)))
+    };
+    let order_all = order.clone();
     view! {
-        <table class="grid nics selectable" aria-label="Network interfaces" aria-describedby="nic-actions-hint">
+        <table class="grid nics selectable" aria-label="Network interfaces" aria-describedby="nic-actions-hint" aria-multiselectable="true">
             <thead>
                 <tr>
-                    <th class="select"><span class="visually-hidden">"Selected"</span></th>
+                    <th class="select">
+                        <input type="checkbox" aria-label="Select all network interfaces"
+                            prop:checked=all_selected.clone()
+                            on:change=move |_| {
+                                let every = all_selected();
+                                selection.update(|s| if every { s.clear() } else { s.all(&order_all) });
+                            }/>
+                    </th>
                     <th>"Name"</th>
                     <th>"Network"</th>
                     <th>"Model"</th>
@@ -356,7 +459,8 @@ fn NicTable(
             <tbody>
                 {list.into_iter().map(|nic| {
                     let id = nic.id;
-                    let is_selected = move || selected.get() == Some(id);
+                    let is_selected = move || selection.with(|s| s.contains(id));
+                    let (order_click, order_key) = (order.clone(), order.clone());
                     // What a plug or unplug answers changes in place.
                     let now = {
                         let nic = nic.clone();
@@ -365,7 +469,7 @@ fn NicTable(
                     let now_state = now.clone();
                     let state = move || {
                         let plugged = now_state().plugged;
-                        match running.get().filter(|r| r.nic == id).map(|r| r.action) {
+                        match running.get().filter(|r| r.nics.contains(&id)).map(|r| r.action) {
                             Some(NicAction::Plug) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Plugging…"</span> }.into_any(),
                             Some(NicAction::Unplug) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Unplugging — waiting for the guest…"</span> }.into_any(),
                             Some(NicAction::LinkUp | NicAction::LinkDown) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Setting link…"</span> }.into_any(),
@@ -380,12 +484,37 @@ fn NicTable(
                             class:selected=is_selected
                             aria-selected=move || is_selected().to_string()
                             data-nic=nic.name.clone()
-                            on:click=move |_| selected.set(Some(id))
+                            on:click=move |ev: leptos::ev::MouseEvent| {
+                                if ev.shift_key() {
+                                    selection.update(|s| s.extend_to(id, &order_click));
+                                } else if ev.ctrl_key() || ev.meta_key() {
+                                    selection.update(|s| s.toggle(id));
+                                } else {
+                                    selection.update(|s| s.only(id));
+                                }
+                            }
                         >
                             <td class="select">
-                                <input type="radio" name="nic" aria-label=format!("Select {}", nic.name)
+                                <input type="checkbox" id=checkbox_id(id) aria-label=format!("Select {}", nic.name)
                                     prop:checked=is_selected
-                                    on:change=move |_| selected.set(Some(id))/>
+                                    // The row's own click would select this row only.
+                                    on:click=move |ev| ev.stop_propagation()
+                                    on:change=move |_| selection.update(|s| s.toggle(id))
+                                    on:keydown=move |ev: leptos::ev::KeyboardEvent| {
+                                        let down = match ev.key().as_str() {
+                                            "ArrowDown" => true,
+                                            "ArrowUp" => false,
+                                            _ => return,
+                                        };
+                                        ev.prevent_default();
+                                        let Some(next) = neighbour(&order_key, id, down) else { return };
+                                        if ev.shift_key() {
+                                            selection.update(|s| s.extend_to(next, &order_key));
+                                        } else {
+                                            selection.update(|s| s.only(next));
+                                        }
+                                        focus_checkbox(next);
+                                    }/>
                             </td>
                             <td class="name">{nic.name.clone()}</td>
                             <td>{nic.network.clone().unwrap_or_else(|| "(none)".into())}</td>
@@ -423,4 +552,18 @@ fn NicTable(
         </table>
     }
     .into_any()
+}
+
+fn checkbox_id(nic: Uuid) -> String {
+    format!("nic-select-{nic}")
+}
+
+/// Arrow keys move the focus with the selection.
+fn focus_checkbox(nic: Uuid) {
+    use leptos::wasm_bindgen::JsCast;
+    if let Some(element) = document().get_element_by_id(&checkbox_id(nic)) {
+        if let Some(html) = element.dyn_ref::<leptos::web_sys::HtmlElement>() {
+            let _ = html.focus();
+        }
+    }
 }
