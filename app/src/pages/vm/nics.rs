@@ -202,18 +202,19 @@ pub fn NicsTab() -> impl IntoView {
                 answers.record(stored);
             }
             running.set(None);
-            let done = match action {
-                NicAction::Plug => "plugged",
-                NicAction::Unplug => "unplugged",
-                NicAction::LinkUp => "linked up",
-                NicAction::LinkDown => "linked down",
-                _ => "removed",
-            };
             let ok: Vec<&str> = results.iter().filter(|(_, r)| r.is_ok()).map(|(n, _)| n.name.as_str()).collect();
             let failed: Vec<String> = results.iter().filter_map(|(n, r)| r.as_ref().err().map(|why| format!("{}: {why}", n.name))).collect();
+            let one = ok.len() == 1;
+            let done = match action {
+                NicAction::Plug => if one { "was plugged" } else { "were plugged" },
+                NicAction::Unplug => if one { "was unplugged" } else { "were unplugged" },
+                NicAction::LinkUp => if one { "has its link up" } else { "have their link up" },
+                NicAction::LinkDown => if one { "has its link down" } else { "have their link down" },
+                _ => if one { "was removed" } else { "were removed" },
+            };
             let mut text = String::new();
             if !ok.is_empty() {
-                text = format!("{} {} {done}.", ok.join(", "), if ok.len() == 1 { "was" } else { "were" });
+                text = format!("{} {done}.", ok.join(", "));
             }
             if !failed.is_empty() {
                 text = if results.len() == 1 { failed.join("") } else { format!("{text} Not done: {}", failed.join("; ")).trim().to_owned() };
