@@ -99,7 +99,17 @@ async fn two_servers_on_one_postgres_share_locks_monitoring_and_changes() {
     assert!(matches!(b.locks.lock(vm).await, Err(EngineError::Busy)));
     let cut = "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()";
     b.db().execute_raw(Statement::from_string(b.db().get_database_backend(), cut)).await.unwrap();
-    b.locks.lock(vm).await.expect("the dead server's lock is gone").release().await;
+    // pg_terminate_backend returns before the backend has exited; its
+    // locks go when it has (within milliseconds).
+    let cut_at = Instant::now();
+    let freed = loop {
+        match b.locks.lock(vm).await {
+            Ok(guard) => break guard,
+            Err(EngineError::Busy) if cut_at.elapsed() < Duration::from_secs(5) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(err) => panic!("the dead server's lock is still held after {:?}: {err}", cut_at.elapsed()),
+        }
+    };
+    freed.release().await;
     drop(orphan);
 
     // Monitoring: the first server to pass takes the host; the other leaves
