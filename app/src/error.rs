@@ -15,16 +15,8 @@ impl FromServerFnError for FnError {
     type Encoder = JsonEncoding;
 
     /// Failures of the server function machinery itself (bad request body,
-    /// network down) read as a reason like any other. On the server, a
-    /// body that does not decode into the function's arguments is the
-    /// caller's mistake: 400, not 500.
+    /// network down) read as a reason like any other.
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        #[cfg(feature = "ssr")]
-        if matches!(value, ServerFnErrorErr::Args(_) | ServerFnErrorErr::MissingArg(_) | ServerFnErrorErr::Deserialization(_)) {
-            if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-                response.set_status(http::StatusCode::BAD_REQUEST);
-            }
-        }
         FnError(ApiError { reason: value.to_string(), detail: None, field: None, host_failure: None })
     }
 }

@@ -9,6 +9,7 @@ use crate::audit::{self, Severity, Subject};
 use crate::host_client::{host_error, HostTarget};
 use crate::nic_wire::{mirror_networks, nic_params};
 use crate::stored_nic::{self, StoredNic};
+use crate::entities::vm_interface;
 use crate::{vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::UpdateDeviceParams;
 use hotnic_model::Nic;
@@ -32,13 +33,14 @@ async fn set_link_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uu
     let nic = stored_nic::find_nic(db, vm_id, nic_id).await?;
     let level = crate::allowed::level_of(&cluster)?;
     let live = nic.device.is_plugged && vms::status_of(&vm)?.is_running();
+    let mut nic = nic;
     if nic.interface.linked != linked {
-        let result = match live {
+        let stored = match live {
             true => set_on_host(engine, &vm, host.as_ref(), &nic, linked, level.clone()).await,
             false => Ok(()),
         };
-        let stored = match result {
-            Ok(()) => store_linked(db, &nic, linked).await.map(Some),
+        let stored = match stored {
+            Ok(()) => store_linked(db, &nic, linked).await,
             Err(err) => Err(err),
         };
         let subject = Subject { vm_id: Some(vm_id), nic_id: Some(nic_id), host_id: vm.host_id, ..Default::default() };
@@ -53,12 +55,11 @@ async fn set_link_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uu
         };
         audit::record(db, &actor.audit_name(), severity, event, message, subject).await?;
         engine.changed(Some(vm_id));
-        stored?;
+        nic.interface = stored?;
     }
     let mut facts = crate::allowed::VmFacts::with_level(engine, &vm, level)?;
     facts.busy = false;
-    let nic = stored_nic::find_nic(db, vm_id, nic_id).await?.view();
-    Ok(stored_nic::with_actions(actor, &facts, nic))
+    Ok(stored_nic::with_actions(actor, &facts, nic.view()))
 }
 
 /// Asks the VM's host to set the link; refused below cluster level 3.1, as
@@ -72,8 +73,7 @@ async fn set_on_host(
     level: Result<(), String>,
 ) -> EngineResult<()> {
     level.map_err(EngineError::Conflict)?;
-    let host = host.ok_or_else(|| EngineError::Conflict(format!("VM {} is up but runs on no known host", vm.name)))?;
-    let target = HostTarget::from(host);
+    let target = HostTarget::from(crate::plug::running_host(vm, host)?);
     let failed = format!("Failed to set the link of NIC {} of VM {}", nic.interface.name, vm.name);
     let mut dictionary = nic_params(nic, nic.address(), mirror_networks(nic))?;
     dictionary.link_active = Some(linked);
@@ -82,9 +82,9 @@ async fn set_on_host(
     Ok(())
 }
 
-async fn store_linked(db: &impl sea_orm::ConnectionTrait, nic: &StoredNic, linked: bool) -> EngineResult<()> {
+/// Writes the flag; returns the interface row as stored.
+async fn store_linked(db: &impl sea_orm::ConnectionTrait, nic: &StoredNic, linked: bool) -> EngineResult<vm_interface::Model> {
     let mut row = nic.interface.clone().into_active_model();
     row.linked = Set(linked);
-    row.update(db).await?;
-    Ok(())
+    Ok(row.update(db).await?)
 }

@@ -162,7 +162,7 @@ pub(crate) async fn store_plugged(
     Ok(StoredNic { device, ..nic.clone() }.view())
 }
 
-fn running_host<'a>(vm: &vm::Model, host: Option<&'a host::Model>) -> EngineResult<&'a host::Model> {
+pub(crate) fn running_host<'a>(vm: &vm::Model, host: Option<&'a host::Model>) -> EngineResult<&'a host::Model> {
     host.ok_or_else(|| EngineError::Conflict(format!("VM {} is up but runs on no known host", vm.name)))
 }
 
