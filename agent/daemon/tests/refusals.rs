@@ -35,7 +35,7 @@ fn plug_json(vm: Uuid) -> Value {
 async fn unknown_vm_is_code_1() {
     let agent = Agent::start(Duration::from_secs(30)).await;
     let unknown = Uuid::new_v4();
-    for verb in [Verb::HotplugNic, Verb::HotunplugNic] {
+    for verb in [Verb::HotplugNic, Verb::HotunplugNic, Verb::UpdateDevice] {
         let (http, body) = agent.post_json(verb, &plug_json(unknown)).await;
         assert_eq!(
             (http, body["status"]["code"].as_i64()),
@@ -162,25 +162,29 @@ async fn invalid_params_are_code_11_and_attach_nothing() {
             "portMirroring",
         ),
         ("vmId not a UUID", with("/vmId", json!("vm-1")), "vmId"),
+        ("link state not a boolean", with("/nic/linkActive", json!("down")), "linkActive"),
         (
             "not an object",
             json!("hotplug please"),
             "invalid parameters",
         ),
     ];
-    for (what, body, mentions) in cases {
-        let (http, answer) = agent.post_json(Verb::HotplugNic, &body).await;
-        assert_eq!(
-            (http, answer["status"]["code"].as_i64()),
-            (400, Some(code::INVALID_PARAMETER.into())),
-            "{what}: {answer}"
-        );
-        let message = answer["status"]["message"].as_str().unwrap();
-        assert!(
-            message.contains(mentions),
-            "{what}: message should mention {mentions}: {message}"
-        );
-        assert!(vm.live().nics.is_empty(), "{what}: a NIC was attached");
+    // updateDevice reads the same dictionary, by the same rules.
+    for verb in [Verb::HotplugNic, Verb::UpdateDevice] {
+        for (what, body, mentions) in &cases {
+            let (http, answer) = agent.post_json(verb, body).await;
+            assert_eq!(
+                (http, answer["status"]["code"].as_i64()),
+                (400, Some(code::INVALID_PARAMETER.into())),
+                "{verb:?} {what}: {answer}"
+            );
+            let message = answer["status"]["message"].as_str().unwrap();
+            assert!(
+                message.contains(mentions),
+                "{verb:?} {what}: message should mention {mentions}: {message}"
+            );
+            assert!(vm.live().nics.is_empty(), "{verb:?} {what}: a NIC was attached");
+        }
     }
     let xml = vm.live_xml_text();
     assert!(
@@ -237,7 +241,7 @@ async fn missing_or_wrong_token_is_401_and_does_nothing() {
         ("basic scheme", Some(format!("Basic {}", agent.token))),
     ];
     for (what, header) in cases {
-        for verb in [Verb::HotplugNic, Verb::GetCaps, Verb::Destroy] {
+        for verb in Verb::ALL {
             let mut request = agent.http.post(agent.url(verb)).json(&body);
             if let Some(h) = &header {
                 request = request.header("Authorization", h);
