@@ -164,6 +164,7 @@ async fn impostor(
         nic_devices: vec![],
         nic_models: vec![],
         free_pci_slots: Default::default(),
+        pci_slot_maps: Default::default(),
     };
     let caps = serde_json::to_value(Envelope::done(caps)).unwrap();
     let (status, headers, body) = {

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::nic::PciAddressDict;
+use crate::slots::PciSlotInfo;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -13,6 +14,9 @@ pub struct GetCapsParams {
     /// VMs whose free PCI slots (root bus) to report.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub free_pci_slots_for: Vec<Uuid>,
+    /// VMs whose hot-pluggable slots to report with the device holding each.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pci_slot_map_for: Vec<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -41,6 +45,9 @@ pub struct Caps {
     /// Per requested VM, the free PCI slots of its root bus.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub free_pci_slots: BTreeMap<Uuid, Vec<PciAddressDict>>,
+    /// Per VM of `pciSlotMapFor` that runs here, its hot-pluggable slots.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub pci_slot_maps: BTreeMap<Uuid, Vec<PciSlotInfo>>,
 }
 
 /// A file of the agent's image library.

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::{
     code, Caps, CreateParams, CreateResult, DestroyParams, DestroyResult, Envelope,
     GetAllVmStatsParams, GetCapsParams, HotplugNicParams, HotplugNicResult, HotunplugNicParams,
-    HotunplugNicResult, Status, UpdateDeviceParams, UpdateDeviceResult, Verb, VmList,
+    HotunplugNicResult, FailureKind, Status, UpdateDeviceParams, UpdateDeviceResult, Verb, VmList,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -48,6 +48,15 @@ impl ClientError {
         match self {
             ClientError::Agent(status) => Some(status.code),
             ClientError::Unauthorized => Some(code::UNAUTHORIZED),
+            _ => None,
+        }
+    }
+
+    /// What kind of failure the agent named, when it named one.
+    pub fn kind(&self) -> Option<FailureKind> {
+        match self {
+            ClientError::Agent(status) => status.kind,
+            ClientError::Unauthorized => Some(FailureKind::Unauthorized),
             _ => None,
         }
     }

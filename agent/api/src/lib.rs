@@ -16,6 +16,7 @@ pub mod client;
 pub mod nic;
 pub mod openapi;
 pub mod request_id;
+pub mod slots;
 pub mod status;
 pub mod tls;
 pub mod vm;
@@ -26,6 +27,7 @@ pub use nic::{
     HotplugNicParams, HotplugNicResult, HotunplugNicParams, HotunplugNicResult, NicInfo, NicParams,
     PciAddressDict, UpdateDeviceParams, UpdateDeviceResult,
 };
+pub use slots::{PciDeviceKind, PciSlotCount, PciSlotInfo};
 pub use status::{code, Envelope, FailureKind, Status};
 pub use vm::{
     CreateParams, CreateResult, DestroyParams, DestroyResult, DriveParams, GetAllVmStatsParams,

@@ -54,6 +54,8 @@ pub enum FailureKind {
     GuestDidNotRelease,
     /// The guest refused to release the NIC; it is still attached.
     GuestRefusedRelease,
+    /// The VM has no free hot-pluggable PCI slot; nothing was attached.
+    NoFreePciSlot,
     /// Port mirroring failed (the plug was rolled back, or not even that).
     MirroringFailed,
     /// A parameter is missing or invalid; nothing was done.

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::nic::{NicInfo, NicParams};
+use crate::slots::PciSlotCount;
 
 /// `create` parameters. A VM with neither `kernel` nor `drives` runs its
 /// firmware only.
@@ -74,6 +75,9 @@ pub struct VmStats {
     pub status: String,
     #[serde(default)]
     pub nics: Vec<NicInfo>,
+    /// Its hot-pluggable PCI slots; absent from older agents.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pci_slots: Option<PciSlotCount>,
 }
 
 /// `getAllVmStats` result (VDSM's `statsList`); `create` answers with the

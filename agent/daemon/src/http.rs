@@ -129,6 +129,7 @@ fn failure_kind(err: &HypervisorError) -> FailureKind {
         HypervisorError::MacMismatch { .. } => FailureKind::MacMismatch,
         HypervisorError::NotReleased { .. } => FailureKind::GuestDidNotRelease,
         HypervisorError::RemovalRefused { .. } => FailureKind::GuestRefusedRelease,
+        HypervisorError::NoFreePciSlot { .. } => FailureKind::NoFreePciSlot,
         HypervisorError::MirroringRolledBack(_) | HypervisorError::RollbackFailed { .. } => FailureKind::MirroringFailed,
         HypervisorError::Libvirt { .. } => FailureKind::Libvirt,
         _ => FailureKind::Other,
@@ -191,6 +192,7 @@ fn to_stats(vm: VmState) -> VmStats {
         vm_name: vm.name,
         status: vm.status.to_owned(),
         nics: vm.nics.iter().map(|n| n.to_info()).collect(),
+        pci_slots: Some(hotnic_agent_api::slots::count(&crate::slots::slot_map(&vm.pci_devices))),
     }
 }
 
@@ -203,9 +205,11 @@ async fn get_caps<H: Hypervisor>(
     State(s): State<Arc<AppState<H>>>,
     Params(p): Params<GetCapsParams>,
 ) -> Answer<Caps> {
+    let mut asked = p.free_pci_slots_for.clone();
+    asked.extend(p.pci_slot_map_for.iter().filter(|vm| !p.free_pci_slots_for.contains(vm)));
     let caps = s
         .hypervisor
-        .caps(p.free_pci_slots_for)
+        .caps(asked)
         .await
         .map_err(|e| Failure(failure_status(Verb::GetCaps, &e)))?;
     done(Caps {
@@ -225,9 +229,16 @@ async fn get_caps<H: Hypervisor>(
             .map(|m| m.wire_name().to_owned())
             .collect(),
         free_pci_slots: caps
-            .free_pci_slots
-            .into_iter()
-            .map(|(vm, slots)| (vm, slots.into_iter().map(hotnic_agent_api::PciAddressDict::from).collect()))
+            .pci_devices
+            .iter()
+            .filter(|(vm, _)| p.free_pci_slots_for.contains(vm))
+            .map(|(vm, devices)| (*vm, crate::slots::free_slots(devices).into_iter().map(hotnic_agent_api::PciAddressDict::from).collect()))
+            .collect(),
+        pci_slot_maps: caps
+            .pci_devices
+            .iter()
+            .filter(|(vm, _)| p.pci_slot_map_for.contains(vm))
+            .map(|(vm, devices)| (*vm, crate::slots::slot_map(devices)))
             .collect(),
     })
 }
@@ -350,6 +361,7 @@ mod tests {
         let cases = [
             (HypervisorError::NoSuchVm(Uuid::nil()), FailureKind::NoSuchVm),
             (HypervisorError::NoSuchNetwork("red".into()), FailureKind::NetworkMissing),
+            (HypervisorError::NoFreePciSlot { total: 30 }, FailureKind::NoFreePciSlot),
             (HypervisorError::MacInUse { mac: "00:1a:4a:00:00:01".into(), vm_name: "x".into() }, FailureKind::MacInUse),
             (HypervisorError::NotReleased { alias: "ua-x".into(), waited: Duration::from_secs(1) }, FailureKind::GuestDidNotRelease),
             (HypervisorError::RemovalRefused { alias: "ua-x".into() }, FailureKind::GuestRefusedRelease),

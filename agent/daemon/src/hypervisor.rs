@@ -8,8 +8,8 @@ use uuid::Uuid;
 
 use crate::{
     mirror::MirrorError,
-    params::{device_id_of, nic_model_from_libvirt, DeviceKind, NicSpec, PciAddress, VmSpec},
-    xml::{LiveNic, ReadError},
+    params::{device_id_of, nic_model_from_libvirt, DeviceKind, NicSpec, VmSpec},
+    xml::{LiveNic, PciDevice, ReadError},
 };
 
 /// What the host is and can do.
@@ -20,7 +20,8 @@ pub struct HostCaps {
     pub qemu_version: String,
     pub bridges: Vec<String>,
     pub nic_kinds: Vec<DeviceKind>,
-    pub free_pci_slots: BTreeMap<Uuid, Vec<PciAddress>>,
+    /// Per VM asked about that runs here, its devices at PCI addresses.
+    pub pci_devices: BTreeMap<Uuid, Vec<PciDevice>>,
 }
 
 /// A VM as the host sees it.
@@ -31,6 +32,8 @@ pub struct VmState {
     /// VDSM's word for the state: `Up`, `Paused`, …
     pub status: &'static str,
     pub nics: Vec<NicState>,
+    /// Every device at a PCI address (NICs included): its slot map.
+    pub pci_devices: Vec<PciDevice>,
 }
 
 /// A NIC as the host sees it: its live XML and the bridges mirrored to it.
@@ -121,6 +124,9 @@ pub enum HypervisorError {
     /// The guest answered the unplug request with a refusal.
     #[error("the guest refused to release the device {alias}; it is still attached")]
     RemovalRefused { alias: String },
+    /// Every hot-pluggable slot of the VM is taken; nothing was attached.
+    #[error("the VM has no free PCI slot: all {total} hot-pluggable slots are in use")]
+    NoFreePciSlot { total: usize },
     /// Port mirroring failed; the NIC (or VM) was removed again.
     #[error("port mirroring failed and the plug was rolled back: {0}")]
     MirroringRolledBack(#[source] MirrorError),
@@ -144,10 +150,10 @@ pub enum HypervisorError {
 
 /// Runs VMs and plugs their NICs. Every method is one action.
 pub trait Hypervisor: Send + Sync + 'static {
-    /// The host's facts; the free PCI slots of the named VMs.
+    /// The host's facts; the PCI devices of the named VMs.
     fn caps(
         &self,
-        free_slots_for: Vec<Uuid>,
+        pci_devices_of: Vec<Uuid>,
     ) -> impl Future<Output = Result<HostCaps, HypervisorError>> + Send;
     /// Starts a transient VM.
     fn create_vm(

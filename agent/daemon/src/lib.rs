@@ -22,6 +22,7 @@ pub mod libvirt;
 pub mod mirror;
 pub mod params;
 pub mod simulated;
+pub mod slots;
 pub mod tls;
 pub mod xml;
 

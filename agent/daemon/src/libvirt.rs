@@ -32,7 +32,7 @@ use crate::{
     hostnet,
     hypervisor::{HostCaps, Hypervisor, HypervisorError, NicState, Unplugged, VmState},
     mirror::Mirrors,
-    params::{NicLink, NicSpec, PciAddress, VmSpec},
+    params::{NicLink, NicSpec, VmSpec},
     xml::{self, LiveDomain},
 };
 
@@ -256,8 +256,8 @@ impl Libvirt {
 }
 
 impl Hypervisor for Libvirt {
-    async fn caps(&self, free_slots_for: Vec<Uuid>) -> Result<HostCaps, HypervisorError> {
-        let (hostname, libvirt_version, qemu_version, free_pci_slots) = self
+    async fn caps(&self, pci_devices_of: Vec<Uuid>) -> Result<HostCaps, HypervisorError> {
+        let (hostname, libvirt_version, qemu_version, pci_devices) = self
             .blocking(move |conn| {
                 let hostname = conn
                     .hostname()
@@ -268,11 +268,11 @@ impl Hypervisor for Libvirt {
                 let hyp = conn
                     .hyp_version()
                     .map_err(libvirt_error("reading the QEMU version"))?;
-                let mut free = BTreeMap::new();
-                for vm in free_slots_for {
-                    free.insert(vm, free_root_slots(&live_xml(&lookup(conn, vm)?)?));
+                let mut devices = BTreeMap::new();
+                for vm in pci_devices_of {
+                    devices.insert(vm, live_xml(&lookup(conn, vm)?)?.pci_devices);
                 }
-                Ok((hostname, version(lib), version(hyp), free))
+                Ok((hostname, version(lib), version(hyp), devices))
             })
             .await?;
         Ok(HostCaps {
@@ -281,7 +281,7 @@ impl Hypervisor for Libvirt {
             qemu_version,
             bridges: hostnet::bridges(),
             nic_kinds: hostnet::supported_kinds(),
-            free_pci_slots,
+            pci_devices,
         })
     }
 
@@ -334,6 +334,7 @@ impl Hypervisor for Libvirt {
             name: live.name,
             status,
             nics,
+            pci_devices: live.pci_devices,
         })
     }
 
@@ -401,6 +402,7 @@ impl Hypervisor for Libvirt {
                 name: live.name,
                 status,
                 nics,
+                pci_devices: live.pci_devices,
             });
         }
         Ok(vms)
@@ -523,9 +525,14 @@ fn attach_checked(conn: &Connect, vm: Uuid, mut nic: NicSpec) -> Result<(LiveDom
             return Err(HypervisorError::MacInUse { mac, vm_name: other.name });
         }
     }
-    if let Some(wanted) = nic.address.filter(|a| live.pci_addresses.contains(a)) {
+    if let Some(wanted) = nic.address.filter(|a| live.holds(*a)) {
         tracing::info!(%vm, %alias, ?wanted, "requested PCI slot is taken; libvirt picks one");
         nic.address = None;
+    }
+    // Refused here, not by libvirt's "No more available PCI slots": the
+    // caller learns why, and the domain is not touched.
+    if nic.address.is_none() && crate::slots::free_slots(&live.pci_devices).is_empty() {
+        return Err(HypervisorError::NoFreePciSlot { total: crate::slots::HOTPLUG_SLOTS.count() });
     }
     let device_xml = xml::interface_xml(&nic).map_err(|e| HypervisorError::Unsupported {
         kind: nic.link.kind(),
@@ -588,23 +595,6 @@ fn version(n: u32) -> String {
 
 /// The free slots of the root PCI bus (slots 0 and 1 belong to the host
 /// bridge and the PIIX3 chipset of the `pc` machine).
-fn free_root_slots(live: &LiveDomain) -> Vec<PciAddress> {
-    (2..=PciAddress::MAX_SLOT)
-        .filter(|slot| {
-            !live
-                .pci_addresses
-                .iter()
-                .any(|a| a.domain == 0 && a.bus == 0 && a.slot == *slot)
-        })
-        .map(|slot| PciAddress {
-            domain: 0,
-            bus: 0,
-            slot,
-            function: 0,
-        })
-        .collect()
-}
-
 /// `virDomainDetachDeviceAlias`, which `virt` 0.5 does not wrap: it returns
 /// once the guest was asked, without libvirt's own 5 s wait.
 fn detach_by_alias(dom: &Domain, alias: &str) -> Result<(), virt::error::Error> {
@@ -742,7 +732,7 @@ mod tests {
             name: "t".into(),
             uuid: Uuid::nil(),
             nics: vec![],
-            pci_addresses: vec![],
+            pci_devices: vec![],
             started_ms,
             guest_agent_connected,
         };

@@ -8,16 +8,24 @@
 
 use crate::hypervisor::{HostCaps, Hypervisor, HypervisorError, NicState, Unplugged, VmState};
 use crate::params::{DeviceKind, NicLink, NicSpec, PciAddress, VmSpec};
-use crate::xml::LiveNic;
+use crate::slots::{free_slots, HOTPLUG_SLOTS};
+use crate::xml::{LiveNic, PciDevice};
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 use uuid::Uuid;
 
-/// Slots 0–2 of bus 0 hold the host bridge, ISA bridge and the video or
-/// balloon device on a real i440fx guest: NICs start at 3.
-const FIRST_NIC_SLOT: u8 = 3;
+/// Slots 0–2 of bus 0 hold the host bridge, ISA bridge and the balloon
+/// (a real guest's virtio-serial): NICs start at 3.
+const BALLOON_SLOT: u8 = 2;
+
+/// A simulated VM's devices at PCI addresses: the balloon and its NICs.
+fn devices_of(nics: &[NicState]) -> Vec<PciDevice> {
+    let balloon = PciDevice { address: PciAddress { domain: 0, bus: 0, slot: BALLOON_SLOT, function: 0 }, element: "memballoon".into(), alias: Some("balloon0".into()) };
+    let nics = nics.iter().filter_map(|n| Some(PciDevice { address: n.live.address?, element: "interface".into(), alias: n.live.alias.clone() }));
+    std::iter::once(balloon).chain(nics).collect()
+}
 
 /// How a simulated host behaves.
 #[derive(Debug, Clone)]
@@ -110,13 +118,11 @@ fn attach(config: &SimConfig, vm: &mut VmState, others: &[&VmState], nic: &NicSp
         NicLink::Bridgeless => ("ethernet", None),
         other => return Err(HypervisorError::Unsupported { kind: other.kind(), reason: "a simulated host has bridges only".into() }),
     };
-    let taken: Vec<u8> = vm.nics.iter().filter_map(|n| n.live.address).filter(|a| a.bus == 0).map(|a| a.slot).collect();
-    let requested = nic.address.filter(|a| a.domain == 0 && a.bus == 0 && a.slot >= FIRST_NIC_SLOT && !taken.contains(&a.slot));
-    let slot = match requested {
+    let free = free_slots(&vm.pci_devices);
+    let requested = nic.address.filter(|a| free.contains(a));
+    let slot = match requested.or(free.first().copied()) {
         Some(address) => address.slot,
-        None => (FIRST_NIC_SLOT..=PciAddress::MAX_SLOT)
-            .find(|s| !taken.contains(s))
-            .ok_or_else(|| HypervisorError::Libvirt { action: "attaching the NIC", message: "No more available PCI slots".into() })?,
+        None => return Err(HypervisorError::NoFreePciSlot { total: HOTPLUG_SLOTS.count() }),
     };
     let state = NicState {
         live: LiveNic {
@@ -134,29 +140,22 @@ fn attach(config: &SimConfig, vm: &mut VmState, others: &[&VmState], nic: &NicSp
         mirrored_from: nic.mirror_from.iter().map(ToString::to_string).collect(),
     };
     vm.nics.push(state.clone());
+    vm.pci_devices = devices_of(&vm.nics);
     Ok((state, true))
 }
 
 impl Hypervisor for Simulated {
-    async fn caps(&self, free_slots_for: Vec<Uuid>) -> Result<HostCaps, HypervisorError> {
+    async fn caps(&self, pci_devices_of: Vec<Uuid>) -> Result<HostCaps, HypervisorError> {
         self.call().await;
         let vms = self.vms();
-        let free_pci_slots = free_slots_for
-            .into_iter()
-            .filter_map(|id| vms.get(&id).map(|vm| (id, vm)))
-            .map(|(id, vm)| {
-                let taken: Vec<u8> = vm.nics.iter().filter_map(|n| n.live.address).map(|a| a.slot).collect();
-                let free = (FIRST_NIC_SLOT..=PciAddress::MAX_SLOT).filter(|s| !taken.contains(s)).map(|slot| PciAddress { domain: 0, bus: 0, slot, function: 0 });
-                (id, free.collect())
-            })
-            .collect();
+        let pci_devices = pci_devices_of.into_iter().filter_map(|id| vms.get(&id).map(|vm| (id, vm.pci_devices.clone()))).collect();
         Ok(HostCaps {
             hostname: self.config.hostname.clone(),
             libvirt_version: "simulated".into(),
             qemu_version: "simulated".into(),
             bridges: self.config.bridges.clone(),
             nic_kinds: vec![DeviceKind::Bridge, DeviceKind::Bridgeless],
-            free_pci_slots,
+            pci_devices,
         })
     }
 
@@ -168,7 +167,7 @@ impl Hypervisor for Simulated {
         if vms.values().any(|vm| vm.id == spec.id || vm.name == name) {
             return Err(HypervisorError::VmExists { id: spec.id, name });
         }
-        let mut vm = VmState { id: spec.id, name, status: "Up", nics: Vec::new() };
+        let mut vm = VmState { id: spec.id, name, status: "Up", nics: Vec::new(), pci_devices: devices_of(&[]) };
         {
             let others: Vec<&VmState> = vms.values().collect();
             for nic in &spec.nics {
@@ -216,6 +215,7 @@ impl Hypervisor for Simulated {
         let alias = nic.alias();
         // Absent: already gone, as the real agent answers.
         target.nics.retain(|n| n.live.alias.as_deref() != Some(alias.as_str()));
+        target.pci_devices = devices_of(&target.nics);
         Ok(Unplugged { warning: None })
     }
 
@@ -298,11 +298,12 @@ mod tests {
     async fn a_full_bus_is_refused_and_failures_come_at_the_rate_asked() {
         let host = Simulated::new(SimConfig::default());
         let vm = running(&host, "full").await;
-        for i in 0..=(PciAddress::MAX_SLOT - FIRST_NIC_SLOT) {
+        for i in (BALLOON_SLOT + 1)..=PciAddress::MAX_SLOT {
             host.hotplug_nic(vm, nic(&format!("02:00:00:00:01:{i:02x}"), None)).await.unwrap();
         }
-        let full = host.hotplug_nic(vm, nic("02:00:00:00:02:00", None)).await.unwrap_err();
-        assert!(full.to_string().contains("No more available PCI slots"), "{full}");
+        let full = host.hotplug_nic(vm, nic("02:00:00:00:02:00", Some(9))).await.unwrap_err();
+        assert!(matches!(full, HypervisorError::NoFreePciSlot { total: 30 }), "{full}");
+        assert_eq!(host.list_vms().await.unwrap()[0].nics.len(), 29, "nothing was attached");
 
         let flaky = Simulated::new(SimConfig { failure_rate: 0.5, ..SimConfig::default() });
         let vm = running(&flaky, "flaky").await;

@@ -274,15 +274,29 @@ pub struct LiveDomain {
     pub name: String,
     pub uuid: Uuid,
     pub nics: Vec<LiveNic>,
-    /// Every PCI address any device of the domain occupies.
-    pub pci_addresses: Vec<PciAddress>,
+    /// Every device of the domain at a PCI address, with that address.
+    pub pci_devices: Vec<PciDevice>,
     /// When this agent started the domain (Unix ms), from our metadata.
     pub started_ms: Option<u64>,
     /// Whether the guest agent's port is open; None without the channel.
     pub guest_agent_connected: Option<bool>,
 }
 
+/// A device at a guest PCI address: its element (`interface`, `disk`,
+/// `controller`, …) and alias.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PciDevice {
+    pub address: PciAddress,
+    pub element: String,
+    pub alias: Option<String>,
+}
+
 impl LiveDomain {
+    /// Whether a device of the domain occupies `address`.
+    pub fn holds(&self, address: PciAddress) -> bool {
+        self.pci_devices.iter().any(|d| d.address == address)
+    }
+
     pub fn nic_by_alias(&self, alias: &str) -> Option<&LiveNic> {
         self.nics.iter().find(|n| n.alias.as_deref() == Some(alias))
     }
@@ -440,7 +454,7 @@ pub fn parse_live(xml: &str) -> Result<LiveDomain, ReadError> {
         name: doc.name,
         uuid,
         nics,
-        pci_addresses: scanned.pci_addresses,
+        pci_devices: scanned.pci_devices,
         started_ms: scanned.started_ms,
         guest_agent_connected: scanned.guest_agent_connected,
     })
@@ -450,7 +464,7 @@ pub fn parse_live(xml: &str) -> Result<LiveDomain, ReadError> {
 /// a document type per device kind (or namespace handling) to see.
 #[derive(Default)]
 struct Scanned {
-    pci_addresses: Vec<PciAddress>,
+    pci_devices: Vec<PciDevice>,
     started_ms: Option<u64>,
     guest_agent_connected: Option<bool>,
 }
@@ -468,29 +482,77 @@ fn attributes(e: &quick_xml::events::BytesStart) -> Result<Vec<(String, String)>
         .collect()
 }
 
-/// Every `<address type='pci'>` under `<devices>` (any device type), our
-/// metadata's start time and the guest agent channel's state.
+/// The device element being read: its name, alias and own PCI address.
+struct OpenDevice {
+    element: String,
+    alias: Option<String>,
+    address: Option<PciAddress>,
+}
+
+impl OpenDevice {
+    fn close(self, found: &mut Scanned) {
+        if let Some(address) = self.address {
+            found.pci_devices.push(PciDevice { address, element: self.element, alias: self.alias });
+        }
+    }
+}
+
+/// Every device under `<devices>` at a PCI address (its own `<address>`,
+/// not one under `<source>`, which is the host's), our metadata's start
+/// time and the guest agent channel's state.
 fn scan(xml: &str) -> Result<Scanned, ReadError> {
     let mut reader = Reader::from_str(xml);
     let mut depth_in_devices = 0usize;
     let mut found = Scanned::default();
+    let mut device: Option<OpenDevice> = None;
     loop {
         let event = reader
             .read_event()
             .map_err(|e| ReadError::Xml(e.to_string()))?;
-        match &event {
-            Event::Start(e) if e.name().as_ref() == "devices" => depth_in_devices = 1,
-            Event::Start(_) if depth_in_devices > 0 => depth_in_devices += 1,
-            Event::End(_) if depth_in_devices > 0 => depth_in_devices -= 1,
+        // The depth of the element this event is at: 2 is a device, 3 a
+        // child of a device.
+        let depth = match &event {
+            Event::Start(e) if e.name().as_ref() == "devices" => {
+                depth_in_devices = 1;
+                0
+            }
+            Event::Start(_) if depth_in_devices > 0 => {
+                depth_in_devices += 1;
+                depth_in_devices
+            }
+            Event::Empty(_) if depth_in_devices > 0 => depth_in_devices + 1,
+            Event::End(_) if depth_in_devices > 0 => {
+                if depth_in_devices == 2 {
+                    if let Some(open) = device.take() {
+                        open.close(&mut found);
+                    }
+                }
+                depth_in_devices -= 1;
+                continue;
+            }
             Event::Eof => break,
-            _ => {}
-        }
+            _ => 0,
+        };
         let (Event::Empty(e) | Event::Start(e)) = &event else {
             continue;
         };
         let tag: &str = e.name().into_inner();
+        if depth == 2 {
+            let open = OpenDevice { element: tag.to_owned(), alias: None, address: None };
+            if matches!(event, Event::Empty(_)) {
+                open.close(&mut found);
+            } else {
+                device = Some(open);
+            }
+            continue;
+        }
         match tag {
-            "address" if depth_in_devices > 1 => {
+            "alias" if depth == 3 => {
+                if let Some(open) = device.as_mut() {
+                    open.alias = attributes(e)?.into_iter().find(|(key, _)| key == "name").map(|(_, v)| v);
+                }
+            }
+            "address" if depth == 3 => {
                 let mut doc = AddressDoc {
                     kind: String::new(),
                     domain: None,
@@ -508,9 +570,11 @@ fn scan(xml: &str) -> Result<Scanned, ReadError> {
                         _ => {}
                     }
                 }
-                found.pci_addresses.extend(doc.pci());
+                if let Some(open) = device.as_mut() {
+                    open.address = open.address.or(doc.pci());
+                }
             }
-            "target" if depth_in_devices > 1 => {
+            "target" if depth == 3 => {
                 let attrs = attributes(e)?;
                 let named = |k: &str| attrs.iter().find(|(key, _)| key == k).map(|(_, v)| v.as_str());
                 if named("name") == Some(GUEST_AGENT_CHANNEL) {
@@ -663,15 +727,8 @@ mod tests {
             live.nics[0].alias.as_deref(),
             Some("ua-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9")
         );
-        assert_eq!(
-            live.pci_addresses,
-            [PciAddress {
-                domain: 0,
-                bus: 0,
-                slot: 5,
-                function: 0
-            }]
-        );
+        let addresses: Vec<PciAddress> = live.pci_devices.iter().map(|d| d.address).collect();
+        assert_eq!(addresses, [PciAddress { domain: 0, bus: 0, slot: 5, function: 0 }]);
     }
 
     #[test]
@@ -708,6 +765,11 @@ mod tests {
       <address type='pci' domain='0x0000' bus='0x00' slot='0x0c' function='0x0'/>
     </interface>
     <serial type='file'><source path='/tmp/c.log'/><target type='isa-serial' port='0'/></serial>
+    <hostdev mode='subsystem' type='pci' managed='yes'>
+      <source><address type='pci' domain='0x0000' bus='0x3b' slot='0x10' function='0x2'/></source>
+      <alias name='hostdev0'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x06' function='0x0'/>
+    </hostdev>
     <channel type='unix'>
       <source mode='bind' path='/var/lib/libvirt/qemu/channel/target/domain-5-t1/org.qemu.guest_agent.0'/>
       <target type='virtio' name='org.qemu.guest_agent.0' state='connected'/>
@@ -760,7 +822,17 @@ mod tests {
         // Interfaces are found even when other devices stand between them.
         assert_eq!(live.nics[1].kind, "ethernet");
         assert_eq!(live.nics[1].tap.as_deref(), Some("vnet3"));
-        let slots: Vec<u8> = live.pci_addresses.iter().map(|a| a.slot).collect();
-        assert_eq!(slots, [0x01, 0x0c, 0x03]);
+        let held: Vec<(u8, &str, Option<&str>)> =
+            live.pci_devices.iter().map(|d| (d.address.slot, d.element.as_str(), d.alias.as_deref())).collect();
+        assert_eq!(
+            held,
+            [
+                (0x01, "controller", Some("ide")),
+                (0x0c, "interface", Some("ua-0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9")),
+                (0x06, "hostdev", Some("hostdev0")),
+                (0x03, "interface", Some("net1")),
+            ],
+            "a hostdev's own address counts, not its host-side <source> address"
+        );
     }
 }

@@ -101,6 +101,7 @@ async fn plug_at_a_given_pci_slot_uses_that_slot() {
         .client
         .get_caps(&hotnic_agent_api::GetCapsParams {
             free_pci_slots_for: vec![vm.id],
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -134,6 +135,7 @@ async fn plug_at_a_given_pci_slot_uses_that_slot() {
         .client
         .get_caps(&hotnic_agent_api::GetCapsParams {
             free_pci_slots_for: vec![vm.id],
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -564,4 +566,48 @@ async fn the_host_checks_mac_and_slot_in_the_plug_itself() {
     assert_eq!(again.nic.address, slot(0x0d));
     let aliases: Vec<_> = vm.live().nics.into_iter().filter_map(|n| n.alias).collect();
     assert_eq!(aliases.iter().filter(|a| **a == alias(&first)).count(), 1, "{aliases:?}");
+}
+
+/// Issue 14: slot capacity. getCaps maps every hot-pluggable slot to its
+/// holder and getAllVmStats counts the free ones; the last free slot takes
+/// a NIC (the guest sees it), and the next NIC is refused by the agent
+/// itself (code 49, kind `no_free_pci_slot`) without attaching anything.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vm_filled_to_its_last_slot_refuses_the_next_nic() {
+    use hotnic_agent_api::{FailureKind, PciDeviceKind};
+    let agent = Agent::start(Duration::from_secs(30)).await;
+    let vm = TestVm::linux(&agent, "full", vec![]).await;
+    let map_of = |caps: &hotnic_agent_api::Caps| caps.pci_slot_maps[&vm.id].clone();
+    let asked = hotnic_agent_api::GetCapsParams { pci_slot_map_for: vec![vm.id], ..Default::default() };
+    let before = map_of(&agent.client.get_caps(&asked).await.unwrap());
+    assert_eq!(before.len(), 30, "slots 2 to 31 of bus 0");
+    let free = before.iter().filter(|s| s.is_free()).count();
+    assert!(free >= 20, "a fresh guest holds a few slots only: {before:?}");
+    assert!(
+        before.iter().any(|s| s.device == Some(PciDeviceKind::Controller) && s.alias.as_deref() == Some("virtio-serial0")),
+        "the guest agent channel's controller holds a slot: {before:?}"
+    );
+
+    let nics: Vec<NicParams> = (0..free).map(|_| new_nic("bridge", Some(BRIDGE), "pv")).collect();
+    let mut last = None;
+    for nic in &nics {
+        last = Some(agent.client.hotplug_nic(&plug(&vm, nic)).await.expect("a free slot takes the NIC"));
+    }
+    let last = last.expect("at least one free slot");
+    vm.wait_guest_pci(&sysfs_name(&last.nic.address.clone().unwrap()), true).await;
+    let stats = agent.client.get_all_vm_stats().await.unwrap();
+    let counted = stats.stats_list.iter().find(|s| s.vm_id == vm.id).unwrap().pci_slots;
+    assert_eq!(counted, Some(hotnic_agent_api::PciSlotCount { total: 30, free: 0 }));
+    let full = map_of(&agent.client.get_caps(&asked).await.unwrap());
+    for nic in &nics {
+        assert!(full.iter().any(|s| s.device_id == Some(nic.device_id) && s.device == Some(PciDeviceKind::Nic)), "{full:?}");
+    }
+
+    let one_more = new_nic("bridge", Some(BRIDGE), "pv");
+    let err = agent.client.hotplug_nic(&plug(&vm, &one_more)).await.unwrap_err();
+    assert_eq!(err.code(), Some(code::HOTPLUG_NIC_FAILED), "{err}");
+    assert_eq!(err.kind(), Some(FailureKind::NoFreePciSlot), "{err}");
+    assert!(err.to_string().contains("no free PCI slot: all 30 hot-pluggable slots are in use"), "{err}");
+    assert!(vm.live().nic_by_alias(&alias(&one_more)).is_none(), "nothing attached");
+    assert_eq!(vm.live().nics.len(), free);
 }

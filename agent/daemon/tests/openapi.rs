@@ -45,23 +45,14 @@ async fn every_answer_matches_the_description() {
     assert_eq!(created["vm"]["vmId"], json!(vm.id));
     vm.wait_ready().await;
     call(&agent, Verb::Create, &token, &create, 409).await;
-    call(
-        &agent,
-        Verb::GetCaps,
-        &token,
-        &json!({"freePciSlotsFor": [vm.id]}),
-        200,
-    )
-    .await;
+    let caps = call(&agent, Verb::GetCaps, &token, &json!({"freePciSlotsFor": [vm.id], "pciSlotMapFor": [vm.id]}), 200).await;
+    assert_eq!(caps["pciSlotMaps"][vm.id.to_string()].as_array().map(Vec::len), Some(30), "{caps}");
 
     let plug = json!({"vmId": vm.id, "nic": nic});
     let plugged = call(&agent, Verb::HotplugNic, &token, &plug, 200).await;
     let stats = call(&agent, Verb::GetAllVmStats, &token, &json!({}), 200).await;
-    assert!(stats["statsList"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|s| s["vmId"] == json!(vm.id)));
+    let mine = stats["statsList"].as_array().unwrap().iter().find(|s| s["vmId"] == json!(vm.id)).cloned();
+    assert!(mine.is_some_and(|s| s["pciSlots"]["total"] == 30), "{stats}");
     vm.wait_guest_pci(
         &sysfs_name(&serde_json::from_value(plugged["nic"]["address"].clone()).unwrap()),
         true,

@@ -49,7 +49,14 @@ async fn unknown_vm_is_code_1() {
         .client
         .get_caps(&GetCapsParams {
             free_pci_slots_for: vec![unknown],
+            ..Default::default()
         })
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some(code::NO_VM));
+    let err = agent
+        .client
+        .get_caps(&GetCapsParams { pci_slot_map_for: vec![unknown], ..Default::default() })
         .await
         .unwrap_err();
     assert_eq!(err.code(), Some(code::NO_VM));

@@ -78,7 +78,7 @@ impl FakeHost {
 
     /// Someone starts the VM on this host by hand, behind hotnic's back.
     pub fn start_behind_hotnics_back(&self, vm: Uuid) {
-        let stats = VmStats { vm_id: vm, vm_name: "by hand".into(), status: "Up".into(), nics: vec![] };
+        let stats = VmStats { vm_id: vm, vm_name: "by hand".into(), status: "Up".into(), nics: vec![], pci_slots: None };
         self.state.lock().unwrap().vms.insert(vm, stats);
     }
 
@@ -162,13 +162,14 @@ impl HostClient for FakeHost {
             nic_devices: vec!["bridge".into()],
             nic_models: vec!["pv".into()],
             free_pci_slots: Default::default(),
+            pci_slot_maps: Default::default(),
         })
     }
 
     async fn create(&self, _host: &HostTarget, params: &CreateParams) -> Result<CreateResult, ClientError> {
         self.pause().await;
         let mut state = self.state.lock().unwrap();
-        let mut vm = VmStats { vm_id: params.vm_id, vm_name: params.vm_name.clone(), status: "Up".into(), nics: vec![] };
+        let mut vm = VmStats { vm_id: params.vm_id, vm_name: params.vm_name.clone(), status: "Up".into(), nics: vec![], pci_slots: None };
         state.vms.insert(params.vm_id, vm.clone());
         for nic in &params.nics {
             let info = self.attach(&mut state, params.vm_id, nic)?;
