@@ -47,7 +47,7 @@ pub trait HostClient: Send + Sync + 'static {
     /// The fingerprint of the certificate the agent at `agent_url` presents
     /// (no token sent, nothing trusted).
     async fn probe_fingerprint(&self, agent_url: &str) -> Result<Fingerprint, ClientError>;
-    async fn get_caps(&self, host: &HostTarget) -> Result<Caps, ClientError>;
+    async fn get_caps(&self, host: &HostTarget, params: &GetCapsParams) -> Result<Caps, ClientError>;
     async fn create(&self, host: &HostTarget, params: &CreateParams) -> Result<CreateResult, ClientError>;
     async fn destroy(&self, host: &HostTarget, vm_id: Uuid) -> Result<(), ClientError>;
     async fn get_all_vm_stats(&self, host: &HostTarget) -> Result<VmList, ClientError>;
@@ -90,8 +90,8 @@ impl HostClient for AgentHosts {
         AgentClient::probe_fingerprint(agent_url, self.timeout.min(Duration::from_secs(10))).await
     }
 
-    async fn get_caps(&self, host: &HostTarget) -> Result<Caps, ClientError> {
-        measure::agent_call("getCaps", &host.name, async { self.client(host)?.get_caps(&GetCapsParams::default()).await }).await
+    async fn get_caps(&self, host: &HostTarget, params: &GetCapsParams) -> Result<Caps, ClientError> {
+        measure::agent_call("getCaps", &host.name, async { self.client(host)?.get_caps(params).await }).await
     }
 
     async fn create(&self, host: &HostTarget, params: &CreateParams) -> Result<CreateResult, ClientError> {
@@ -142,6 +142,10 @@ pub fn host_error(host: &HostTarget, failed: &str, err: ClientError) -> EngineEr
                 }
                 (Some(FailureKind::NetworkMissing), _) => refused(
                     format!("{failed}: {reason}; host {} needs that bridge, or the NIC another network", host.name),
+                    kind,
+                ),
+                (Some(FailureKind::NoFreePciSlot), _) => refused(
+                    format!("{failed}: {reason}. Unplug another NIC first, or plug this one while the VM is down"),
                     kind,
                 ),
                 (Some(FailureKind::GuestDidNotRelease), _) => refused(
@@ -199,6 +203,17 @@ mod tests {
 
         let (reason, _) = refusal(Status::failed(code::HOTPLUG_NIC_FAILED, FailureKind::NetworkMissing, "m", "network red has no bridge on this host"));
         assert!(reason.ends_with("network red has no bridge on this host; host h1 needs that bridge, or the NIC another network"), "{reason}");
+
+        let full = "the VM has no free PCI slot: all 30 hot-pluggable slots are in use";
+        let (reason, kind) = refusal(Status::failed(code::HOTPLUG_NIC_FAILED, FailureKind::NoFreePciSlot, "m", full));
+        assert_eq!(
+            (reason.as_str(), kind),
+            (
+                "Failed to plug NIC nic1 into VM vm1: the VM has no free PCI slot: all 30 hot-pluggable slots are in use. \
+                 Unplug another NIC first, or plug this one while the VM is down",
+                Some(FailureKind::NoFreePciSlot)
+            )
+        );
 
         let (reason, kind) = refusal(Status::failed(code::NO_VM, FailureKind::NoSuchVm, "no VM", "no VM"));
         assert_eq!((reason.as_str(), kind), ("Failed to plug NIC nic1 into VM vm1: the VM is not running on host h1", Some(FailureKind::NoSuchVm)));

@@ -68,7 +68,7 @@ pub async fn create_host(engine: &Engine, actor: &Actor, new: NewHost) -> Engine
         )));
     }
     let target = HostTarget { fingerprint: presented.clone(), ..unpinned };
-    engine.hosts.get_caps(&target).await.map_err(|e| host_error(&target, &failed, e))?;
+    engine.hosts.get_caps(&target, &Default::default()).await.map_err(|e| host_error(&target, &failed, e))?;
     let row = host::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(name.to_string()),
@@ -141,7 +141,7 @@ pub async fn cluster_images(engine: &Engine, actor: &Actor, cluster_id: Uuid) ->
         .await?;
     let answers = futures::future::join_all(hosts.iter().map(|h| {
         let target = HostTarget::from(h);
-        async move { engine.hosts.get_caps(&target).await }
+        async move { engine.hosts.get_caps(&target, &Default::default()).await }
     }))
     .await;
     let mut images = std::collections::BTreeMap::new();

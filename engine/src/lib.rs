@@ -19,6 +19,7 @@ mod mac_pool;
 mod measure;
 pub mod monitoring;
 pub mod networks;
+pub mod pci_slots;
 mod nic_wire;
 pub mod bulk;
 pub mod link;

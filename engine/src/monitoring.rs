@@ -289,10 +289,13 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
     let db = engine.db();
     let mut changed = false;
     let status = stats.map(|s| vm_status_from_host(&s.status)).unwrap_or(VmStatus::Down);
-    if vms::status_of(&vm)? != status {
+    let slots = stats.and_then(|s| s.pci_slots);
+    let slots_changed = crate::pci_slots::count_changed(&vm, slots);
+    if vms::status_of(&vm)? != status || slots_changed {
         let mut row = vm.clone().into_active_model();
         row.status = Set(status.to_string());
-        if status == VmStatus::Down {
+        crate::pci_slots::set_count(&mut row, slots);
+        if status == VmStatus::Down && vms::status_of(&vm)? != status {
             row.host_id = Set(None);
             // Intents of interrupted flows end with the VM: its NICs keep
             // the plugged flag they had, for the next run.

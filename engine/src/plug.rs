@@ -76,6 +76,9 @@ async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uu
         )));
     }
     let path = crate::state::nic_change_path(vms::status_of(&vm)?, action.verb())?;
+    if path == NicChangePath::Host && wanted {
+        crate::pci_slots::has_free_slot(&vm).map_err(EngineError::Conflict)?;
+    }
     if path == NicChangePath::Host {
         record_intent(db, &nic, action).await?;
     }
@@ -189,7 +192,7 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, host: Option<&host::Model>, ni
     fail::fail_point!("plug-after-host");
     let reported = plugged.nic.address.as_ref().and_then(from_wire_address);
     let alias = plugged.nic.alias;
-    match store_plugged(db, nic, true, reported, Some(alias.clone())).await {
+    let stored = match store_plugged(db, nic, true, reported, Some(alias.clone())).await {
         // Another NIC is recorded at the address the host gave: the unique
         // (vm_id, address) index refused the write, which changed nothing.
         // Checking first would cost every plug a statement.
@@ -202,7 +205,9 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, host: Option<&host::Model>, ni
             store_after_collision(engine, &target, vm, nic, reported, alias, &stale).await
         }
         stored => stored,
-    }
+    }?;
+    crate::pci_slots::record_slot_change(db, vm, -1).await?;
+    Ok(stored)
 }
 
 
@@ -259,5 +264,7 @@ async fn hotunplug(engine: &Engine, vm: &vm::Model, host: Option<&host::Model>, 
     let params = HotplugNicParams { vm_id: vm.id, nic: nic_params(nic, nic.address(), mirror_networks(nic))? };
     engine.hosts.hotunplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;
     fail::fail_point!("unplug-after-host");
-    store_plugged(db, nic, false, None, None).await
+    let stored = store_plugged(db, nic, false, None, None).await?;
+    crate::pci_slots::record_slot_change(db, vm, 1).await?;
+    Ok(stored)
 }

@@ -104,7 +104,12 @@ async fn run_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid) -> E
             return Err(err);
         }
     };
-    let row = vms::find_vm(db, vm_id).await?;
+    let mut row = vms::find_vm(db, vm_id).await?;
+    if crate::pci_slots::count_changed(&row, created.vm.pci_slots) {
+        let mut counted = row.into_active_model();
+        crate::pci_slots::set_count(&mut counted, created.vm.pci_slots);
+        row = counted.update(db).await?;
+    }
     let stored = stored_nic::stored_nics(db, vm_id).await?;
     host_view::apply(db, &stored, &created.vm, &[]).await?;
     audit::record(db, &actor.audit_name(), Severity::Normal, "vm_started", format!("VM {} was started on host {}", vm.name, host.name), subject)
@@ -131,7 +136,7 @@ async fn choose_host(engine: &Engine, vm: &vm::Model, networks: &[String], image
     }
     let mut reasons = Vec::new();
     for host in candidates {
-        match engine.hosts.get_caps(&HostTarget::from(&host)).await {
+        match engine.hosts.get_caps(&HostTarget::from(&host), &Default::default()).await {
             Ok(caps) => {
                 let missing_image = images.iter().find(|i| !caps.images.iter().any(|have| &have.name == *i));
                 match (networks.iter().find(|n| !caps.bridges.contains(n)), missing_image) {
@@ -179,6 +184,7 @@ async fn stop_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid) -> 
     let mut row = vm.clone().into_active_model();
     row.status = Set(VmStatus::Down.to_string());
     row.host_id = Set(None);
+    crate::pci_slots::set_count(&mut row, None);
     let row = row.update(db).await?;
     audit::record(
         db,

@@ -17,6 +17,7 @@ use uuid::Uuid;
 /// `nic_count` comes from vm_interfaces.
 fn vm_view(engine: &Engine, actor: &Actor, row: vm::Model, level: Result<(), String>, nic_count: u64) -> EngineResult<Vm> {
     let actions = vm_actions(actor, &VmFacts::with_level(engine, &row, level)?);
+    let pci_slots = crate::pci_slots::slots_of(&row);
     Ok(Vm {
         id: row.id,
         name: row.name,
@@ -30,6 +31,7 @@ fn vm_view(engine: &Engine, actor: &Actor, row: vm::Model, level: Result<(), Str
         cmdline: row.cmdline,
         disk: row.disk,
         nic_count: u32::try_from(nic_count).unwrap_or(u32::MAX),
+        pci_slots,
         actions,
     })
 }
@@ -177,6 +179,8 @@ pub async fn create_vm(engine: &Engine, actor: &Actor, new: NewVm) -> EngineResu
         cmdline: Set(cmdline),
         disk: Set(disk),
         created_at: Set(chrono::Utc::now()),
+        pci_slots_free: Set(None),
+        pci_slots_total: Set(None),
     }
     .insert(db)
     .await?;

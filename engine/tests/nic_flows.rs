@@ -354,3 +354,33 @@ async fn concurrent_adds_get_distinct_macs(database: &Database) {
     assert_eq!(nics::list_nics(&engine, &admin(), vm_id).await.unwrap().len(), 12);
 }
 on_both_databases!(concurrent_adds_get_distinct_macs_db, concurrent_adds_get_distinct_macs);
+
+/// A running VM whose host reported no free PCI slot: Plug is disabled
+/// with the reason, and the plug is refused before any host is asked (this
+/// engine reaches none) and before the intent is written; unplugged, the
+/// same NIC's plug into a stopped VM is not limited.
+async fn a_full_vm_refuses_a_plug_before_asking_the_host(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "4.7").await;
+    let added = nics::add_nic(&engine, &admin(), vm_id, nic("nic1")).await.unwrap();
+    let row = vm::Entity::find_by_id(vm_id).one(engine.db()).await.unwrap().unwrap();
+    let mut row = row.into_active_model();
+    row.status = Set("up".into());
+    row.pci_slots_free = Set(Some(0));
+    row.pci_slots_total = Set(Some(30));
+    row.update(engine.db()).await.unwrap();
+
+    let shown = vms::get_vm(&engine, &admin(), vm_id).await.unwrap();
+    assert_eq!(shown.pci_slots, Some(hotnic_model::PciSlots { free: 0, total: 30 }));
+    let why = "VM vm47 has no free PCI slot: all 30 hot-pluggable slots are in use. Unplug another NIC first, or plug this one while the VM is down";
+    let plug_action = nics::get_nic(&engine, &admin(), vm_id, added.id).await.unwrap().actions.plug;
+    assert_eq!(plug_action.why_not.as_deref(), Some(why));
+    let err = plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap_err();
+    assert_eq!((err.to_http().0, err.to_string()), (409, why.to_owned()));
+    let device = vm_device::Entity::find_by_id(added.id).one(engine.db()).await.unwrap().unwrap();
+    assert_eq!((device.is_plugged, device.pending), (false, None), "nothing changed");
+
+    set_vm_status(&engine, vm_id, "down").await;
+    assert!(plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap().plugged, "a stopped VM has no slot limit here");
+}
+on_both_databases!(full_vm_db, a_full_vm_refuses_a_plug_before_asking_the_host);

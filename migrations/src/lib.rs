@@ -11,6 +11,7 @@ mod m20261128_000003_servers;
 mod m20261128_000004_event_request_ids;
 mod m20261128_000005_nic_drift;
 mod m20261206_000001_nic_link;
+mod m20261206_000002_vm_pci_slots;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000004_event_request_ids::Migration),
             Box::new(m20261128_000005_nic_drift::Migration),
             Box::new(m20261206_000001_nic_link::Migration),
+            Box::new(m20261206_000002_vm_pci_slots::Migration),
         ]
     }
 }

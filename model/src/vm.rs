@@ -22,6 +22,10 @@ pub struct Vm {
     /// How many NICs the VM has, plugged or not; read-only.
     #[serde(default)]
     pub nic_count: u32,
+    /// A running VM's hot-pluggable PCI slots, as its host last reported
+    /// them; read-only, absent when the VM is down or the host did not say.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pci_slots: Option<crate::PciSlots>,
     /// What the caller may do with it now, and why not (read-only).
     #[serde(default)]
     pub actions: crate::VmActions,

@@ -76,6 +76,7 @@ fn functions(cluster: &str, vm: &str, nic: &str) -> Vec<(&'static str, Vec<(&'st
         ("delete_vm", vec![("vm_id", json!(vm))]),
         ("run_vm", vec![("vm_id", json!(vm))]),
         ("stop_vm", vec![("vm_id", json!(vm))]),
+        ("vm_pci_slots", vec![("vm_id", json!(vm))]),
         ("sign_in", vec![("name", json!("admin")), ("password", json!("x"))]),
         ("sign_out", vec![]),
         ("whoami", vec![]),

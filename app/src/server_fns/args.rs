@@ -56,6 +56,7 @@ pub fn check(function: &str, body: &[u8]) -> Option<Result<(), ApiError>> {
         "delete_vm" => vms::DeleteVm,
         "run_vm" => vms::RunVm,
         "stop_vm" => vms::StopVm,
+        "vm_pci_slots" => vms::VmPciSlots,
     }
 }
 

@@ -1,7 +1,7 @@
-//! /api/fn/{list_vms,get_vm,create_vm,delete_vm,run_vm,stop_vm}.
+//! /api/fn/{list_vms,get_vm,create_vm,delete_vm,run_vm,stop_vm,vm_pci_slots}.
 
 use crate::error::FnError;
-use hotnic_model::{NewVm, Vm};
+use hotnic_model::{NewVm, PciSlot, Vm};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -42,4 +42,12 @@ pub async fn run_vm(vm_id: Uuid) -> Result<Vm, FnError> {
 pub async fn stop_vm(vm_id: Uuid) -> Result<Vm, FnError> {
     let (engine, actor) = super::caller()?;
     hotnic_engine::run::stop_vm(&engine, &actor, vm_id).await.map_err(crate::error::from_engine)
+}
+
+/// The running VM's hot-pluggable PCI slots, each with its holder, as the
+/// host sees them now.
+#[server(prefix = "/api/fn", endpoint = "vm_pci_slots", input = Json)]
+pub async fn vm_pci_slots(vm_id: Uuid) -> Result<Vec<PciSlot>, FnError> {
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::pci_slots::slot_map(&engine, &actor, vm_id).await.map_err(crate::error::from_engine)
 }

@@ -18,6 +18,9 @@ pub struct Model {
     pub cmdline: Option<String>,
     pub disk: Option<String>,
     pub created_at: DateTimeUtc,
+    /// Free hot-pluggable PCI slots of the running VM, as last reported.
+    pub pci_slots_free: Option<i32>,
+    pub pci_slots_total: Option<i32>,
 }
 
 /// Joins for the reads every flow makes (a VM with its cluster and host in

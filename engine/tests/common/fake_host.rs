@@ -150,7 +150,7 @@ impl HostClient for FakeHost {
         Ok(Fingerprint::of_der(b"fake host"))
     }
 
-    async fn get_caps(&self, _host: &HostTarget) -> Result<Caps, ClientError> {
+    async fn get_caps(&self, _host: &HostTarget, _params: &hotnic_agent_api::GetCapsParams) -> Result<Caps, ClientError> {
         self.pause().await;
         Ok(Caps {
             api_version: hotnic_agent_api::API_VERSION,

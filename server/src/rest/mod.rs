@@ -42,6 +42,7 @@ pub fn router<S>(engine: Engine) -> Router<S> {
         .route("/vms/{vm}", get(vms::get).delete(vms::delete))
         .route("/vms/{vm}/start", post(vms::start))
         .route("/vms/{vm}/stop", post(vms::stop))
+        .route("/vms/{vm}/pci_slots", get(vms::pci_slots))
         .route("/vms/{vm}/nics", get(nics::list).post(nics::add))
         .route("/vms/{vm}/nics/plug", post(nics::plug_many))
         .route("/vms/{vm}/nics/unplug", post(nics::unplug_many))

@@ -1,4 +1,5 @@
-//! /api/vms, /api/vms/{vm}, /api/vms/{vm}/start, /api/vms/{vm}/stop
+//! /api/vms, /api/vms/{vm}, /api/vms/{vm}/start, /api/vms/{vm}/stop,
+//! /api/vms/{vm}/pci_slots
 
 use super::caller::Caller;
 use super::json::{ApiJson, Ids};
@@ -6,8 +7,8 @@ use super::RestError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use hotnic_engine::{run, vms, Engine};
-use hotnic_model::{NewVm, Vm};
+use hotnic_engine::{pci_slots, run, vms, Engine};
+use hotnic_model::{NewVm, PciSlot, Vm};
 use uuid::Uuid;
 
 pub async fn list(State(engine): State<Engine>, Caller(actor): Caller) -> Result<Json<Vec<Vm>>, RestError> {
@@ -33,4 +34,10 @@ pub async fn start(State(engine): State<Engine>, Caller(actor): Caller, Ids(vm):
 
 pub async fn stop(State(engine): State<Engine>, Caller(actor): Caller, Ids(vm): Ids<Uuid>) -> Result<Json<Vm>, RestError> {
     Ok(Json(run::stop_vm(&engine, &actor, vm).await?))
+}
+
+/// The running VM's hot-pluggable PCI slots, each with its holder, as the
+/// host sees them now.
+pub async fn pci_slots(State(engine): State<Engine>, Caller(actor): Caller, Ids(vm): Ids<Uuid>) -> Result<Json<Vec<PciSlot>>, RestError> {
+    Ok(Json(pci_slots::slot_map(&engine, &actor, vm).await?))
 }
