@@ -350,3 +350,44 @@ test('8: several rows at once: Shift-click selects a range, Plug plugs them in o
   expect(await listNics(request, vm.id)).toEqual([]);
 });
 
+
+test('9: PCI slots: the NIC tab counts the free ones, the General tab maps each slot to its holder, live', async ({ page, request }) => {
+  test.setTimeout(180_000);
+  const setup = await setUp(request);
+  const vm = await createVm(request, setup, true);
+  vmId = vm.id;
+  const nic = await addNic(request, vm.id, { name: 'nic1', network: NETWORK });
+  await openNicTab(page, vm.id);
+  const tab = nicTab(page);
+  await expect(page.locator('#pci-slots')).toHaveCount(0);
+  await runFromHeader(page);
+  await waitGuestReady(vm.id);
+  const slots = page.locator('p#pci-slots');
+  await expect(slots).toHaveText(/^\d+ of 30 PCI slots free$/);
+  const freeAtStart = Number((await slots.innerText()).split(' ')[0]);
+
+  await tab.row('nic1').click();
+  await tab.button('Plug').focus();
+  await page.keyboard.press('Enter');
+  await expect(tab.cell('nic1', 'address')).toHaveText(PCI, { timeout: 10_000 });
+  const address = (await tab.cell('nic1', 'address').innerText()).trim();
+  await expect(slots).toHaveText(`${freeAtStart - 1} of 30 PCI slots free`);
+
+  // The General tab: the count, and a map of the 30 slots with nic1 in its own.
+  await page.getByRole('link', { name: 'General', exact: true }).click();
+  await expect(page.locator('td#pci-slots')).toHaveText(`${freeAtStart - 1} of 30 PCI slots free`);
+  const map = page.getByRole('list', { name: 'PCI slot map' });
+  await expect(map.getByRole('listitem')).toHaveCount(30);
+  const slot = address.slice(8, 10);
+  await expect(map.getByRole('listitem', { name: `slot ${slot}: nic nic1` })).toBeVisible();
+  await expect(map.locator('li.slot.free')).toHaveCount(freeAtStart - 1);
+  await saveScreenshot(page, 'nic-9-slot-map');
+
+  // Unplugged through the REST API: the open map follows by push.
+  const unplugged = await request.post(`/api/vms/${vm.id}/nics/${nic.id}/unplug`);
+  expect(unplugged.status()).toBe(200);
+  await expect(map.getByRole('listitem', { name: `slot ${slot}: free` })).toBeVisible({ timeout: 10_000 });
+  await expect(map.locator('li.slot.free')).toHaveCount(freeAtStart);
+  await expect(page.locator('td#pci-slots')).toHaveText(`${freeAtStart} of 30 PCI slots free`);
+  await waitGuestSees(vm.id, address, false);
+});

@@ -100,6 +100,14 @@ struct Running {
 
 /// What a button will do with the selected NICs: its tooltip and the NICs
 /// it acts on (those of the selection that allow it), or why not.
+/// "3 of 30 PCI slots free", and what a full VM means for Plug.
+pub fn slots_text(slots: hotnic_model::PciSlots) -> String {
+    match slots.free {
+        0 => format!("0 of {} PCI slots free: unplug a NIC before plugging another", slots.total),
+        free => format!("{free} of {} PCI slots free", slots.total),
+    }
+}
+
 pub fn plan(action: NicAction, vm: &Vm, chosen: &[Nic], busy: bool) -> Result<(String, Vec<Nic>), String> {
     match (action, chosen) {
         (NicAction::New, _) => return check(action, vm, None, busy).map(|what| (what, Vec::new())),
@@ -297,7 +305,11 @@ pub fn NicsTab() -> impl IntoView {
                         Some(blocked.join(" · "))
                     }
                 };
+                let slots = vm.pci_slots.map(|s| view! {
+                    <p class=if s.free == 0 { "slots full" } else { "slots" } id="pci-slots">{slots_text(s)}</p>
+                });
                 view! {
+                    {slots}
                     <div class="toolbar" role="toolbar" aria-label="Network interface actions">{buttons}</div>
                     <p class="hint" id="nic-actions-hint" aria-live="polite">{why_not}</p>
                     <NicTable list asked answers vm_status=vm.status.clone() selection running/>
