@@ -4,9 +4,10 @@
 import { test, expect } from './fixtures';
 import { Page } from '@playwright/test';
 import * as fs from 'fs';
+import { randomUUID } from 'crypto';
 import { openHydrated, saveScreenshot, uniqueName } from './helpers';
 import {
-  addNic, agentToken, agentUrl, CMDLINE, createVm, guestPci, hostHasVm, listNics, NETWORK, nicTab, openNicTab, PCI,
+  addNic, agentCall, agentToken, agentUrl, CMDLINE, createVm, guestPci, hostHasVm, listNics, NETWORK, nicTab, openNicTab, PCI,
   setUp, stopQuietly, waitGuestCarrier, waitGuestReady, waitGuestSees,
 } from './stack';
 
@@ -390,4 +391,60 @@ test('9: PCI slots: the NIC tab counts the free ones, the General tab maps each 
   await expect(map.locator('li.slot.free')).toHaveCount(freeAtStart);
   await expect(page.locator('td#pci-slots')).toHaveText(`${freeAtStart} of 30 PCI slots free`);
   await waitGuestSees(vm.id, address, false);
+});
+
+test('10: drift: a NIC the host has and hotnic does not is listed and adopted; a link pulled on the host is marked and re-applied by keyboard; another is detached', async ({ page, request }) => {
+  test.setTimeout(180_000);
+  const setup = await setUp(request);
+  const vm = await createVm(request, setup, true);
+  vmId = vm.id;
+  await openNicTab(page, vm.id);
+  const tab = nicTab(page);
+  await runFromHeader(page);
+  await waitGuestReady(vm.id);
+
+  // Another manager plugs a NIC of its own into the VM.
+  const mac = '02:e2:e0:00:00:01';
+  const foreign = { type: 'interface', device: 'bridge', deviceId: randomUUID(), network: NETWORK, macAddr: mac, nicModel: 'pv' };
+  const plugged = await agentCall(request, 'hotplugNic', { vmId: vm.id, nic: foreign });
+  const unknown = page.getByRole('table', { name: 'NICs unknown to hotnic' });
+  await expect(unknown.locator(`tr[data-mac="${mac}"]`)).toContainText('hnbr0', { timeout: 15_000 });
+  await saveScreenshot(page, 'nic-10-unknown');
+
+  // Adopted: one of the VM's NICs, plugged at the host's address.
+  await unknown.getByRole('button', { name: `Adopt ${mac}` }).click();
+  await expect(page.getByRole('status')).toContainText(`The NIC with MAC ${mac} is now nic1 of this VM.`);
+  await expect(tab.cell('nic1', 'plugged')).toHaveText('Plugged');
+  const address = (await tab.cell('nic1', 'address').innerText()).trim();
+  expect(address).toMatch(PCI);
+  expect(plugged.nic.address.slot).toBe(`0x${address.slice(8, 10)}`);
+  await expect(unknown).toHaveCount(0);
+
+  // Its cable pulled on the host: marked, hotnic's view kept until resolved.
+  await agentCall(request, 'updateDevice', { vmId: vm.id, nic: { ...foreign, linkActive: false } });
+  await waitGuestCarrier(vm.id, address, '0');
+  const mark = tab.row('nic1').locator('.drift');
+  await expect(mark).toHaveAttribute('title', 'link is down on the host, up here', { timeout: 15_000 });
+  await expect(tab.cell('nic1', 'link')).toHaveText('Up');
+  await page.getByRole('checkbox', { name: 'Select nic1' }).focus();
+  await page.keyboard.press('Space');
+  await expect(tab.button("Re-apply hotnic's")).toHaveAttribute('title', /Make the host match hotnic for nic1 again \(link is down on the host, up here\)/);
+  await tab.button("Re-apply hotnic's").focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('status')).toContainText('nic1 is on its host as hotnic holds it again.');
+  await waitGuestCarrier(vm.id, address, '1');
+  await expect(mark).toHaveCount(0);
+  await expect(tab.button("Re-apply hotnic's")).toHaveCount(0);
+
+  // Another one, detached after a confirmation: the guest loses it.
+  const other = '02:e2:e0:00:00:02';
+  const second = await agentCall(request, 'hotplugNic', { vmId: vm.id, nic: { ...foreign, deviceId: randomUUID(), macAddr: other } });
+  const secondAddress = `0000:00:${second.nic.address.slot.slice(2)}.0`;
+  await waitGuestSees(vm.id, secondAddress, true);
+  await unknown.getByRole('button', { name: `Detach ${other}` }).click({ timeout: 15_000 });
+  await confirm(page, 'Yes, detach');
+  await expect(page.getByRole('status')).toContainText(`The NIC with MAC ${other} was detached from the VM.`);
+  await waitGuestSees(vm.id, secondAddress, false);
+  await expect(unknown).toHaveCount(0);
+  expect((await listNics(request, vm.id)).map((n: { name: string }) => n.name)).toEqual(['nic1']);
 });

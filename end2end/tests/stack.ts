@@ -117,6 +117,13 @@ export async function waitGuestCarrier(vmId: string, address: string, carrier: '
     .toBe(carrier);
 }
 
+/** Calls the agent directly, as another manager or an operator's script would. */
+export async function agentCall(request: APIRequestContext, verb: string, data: object) {
+  const answer = await request.post(`${agentUrl()}/api/v1/${verb}`, { headers: { Authorization: `Bearer ${agentToken()}` }, data });
+  expect(answer.ok(), await answer.text()).toBeTruthy();
+  return answer.json();
+}
+
 export async function waitGuestReady(vmId: string) {
   await expect.poll(() => consoleText(vmId).includes('HOTNIC-GUEST-READY'), { timeout: 120_000 }).toBe(true);
 }
@@ -135,7 +142,7 @@ export async function waitGuestSees(vmId: string, address: string, present: bool
 export function nicTab(page: Page) {
   const table = page.getByRole('table', { name: 'Network interfaces' });
   const row = (name: string) => table.locator(`tr[data-nic="${name}"]`);
-  const button = (name: 'New' | 'Edit' | 'Plug' | 'Unplug' | 'Link up' | 'Link down' | 'Remove') =>
+  const button = (name: 'New' | 'Edit' | 'Plug' | 'Unplug' | 'Link up' | 'Link down' | 'Remove' | "Keep host's view" | "Re-apply hotnic's") =>
     page.getByRole('toolbar', { name: 'Network interface actions' }).getByRole('button', { name, exact: true });
   const cell = (name: string, column: 'plugged' | 'link' | 'address') => row(name).locator(`td.${column}`);
   return { table, row, button, cell };

@@ -141,6 +141,11 @@ pub fn nic_actions(actor: &Actor, facts: &VmFacts<'_>, nic: &Nic) -> NicActions 
             true => from(facts.level.clone()),
             false => Allowed::yes(),
         }),
+        resolve_drift: operate().and(|| match (&nic.drift, facts.status.is_running()) {
+            (None, _) => Allowed::no(format!("NIC {} does not differ from its host", nic.name)),
+            (Some(_), false) => Allowed::no(format!("VM {} is {}; drift is between a running VM and its host", facts.vm.name, facts.vm.status)),
+            (Some(_), true) => Allowed::yes(),
+        }),
         remove: operate().and(|| {
             if nic.plugged && facts.status.is_running() {
                 Allowed::no(format!("NIC {} is plugged into running VM {}; unplug it first", nic.name, facts.vm.name))

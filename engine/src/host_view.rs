@@ -9,8 +9,9 @@ use crate::entities::vm_device;
 use crate::nic_wire::from_wire_address;
 use crate::stored_nic::StoredNic;
 use crate::EngineResult;
-use hotnic_agent_api::VmStats;
-use hotnic_model::PciAddress;
+use hotnic_agent_api::{NicInfo, VmStats};
+use hotnic_model::words::NicModel;
+use hotnic_model::{PciAddress, UnknownNic};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set, TransactionTrait};
 use uuid::Uuid;
 
@@ -40,6 +41,50 @@ pub(crate) struct Applied {
     /// Intents of interrupted flows, resolved: the NIC, what was asked,
     /// and whether the host had done it.
     pub resolved: Vec<(StoredNic, String, bool)>,
+    /// Plugged NICs whose link the host shows otherwise, newly seen: the
+    /// NIC and what differs. Left as they are, and marked.
+    pub link_drifted: Vec<(StoredNic, String)>,
+}
+
+/// The host's entry for a stored NIC: the one with hotnic's alias for it
+/// (its device id), or one attached behind hotnic's back and adopted since
+/// (no device id; same MAC).
+pub(crate) fn host_nic_of<'a>(nic: &StoredNic, on_host: &'a VmStats) -> Option<&'a NicInfo> {
+    on_host.nics.iter().find(|n| n.device_id == Some(nic.interface.id)).or_else(|| {
+        on_host.nics.iter().find(|n| n.device_id.is_none() && n.mac_addr.eq_ignore_ascii_case(&nic.interface.mac))
+    })
+}
+
+/// The NICs the host has that none of `nics` is: attached behind hotnic's
+/// back (or plugged by another manager with its own ids).
+pub(crate) fn unknown_nics(nics: &[StoredNic], on_host: &VmStats) -> Vec<UnknownNic> {
+    on_host
+        .nics
+        .iter()
+        .filter(|info| !nics.iter().any(|nic| host_nic_of(nic, on_host).is_some_and(|seen| std::ptr::eq(seen, *info))))
+        .map(|info| UnknownNic {
+            mac: info.mac_addr.to_ascii_lowercase(),
+            alias: hotnic_model::printable(&info.alias),
+            interface: model_word(&info.nic_model),
+            network: info.network.as_deref().map(hotnic_model::printable),
+            address: info.address.as_ref().and_then(from_wire_address),
+            linked: info.link_active,
+        })
+        .collect()
+}
+
+/// The API's word for the host's NIC model (`pv` is virtio); another
+/// model keeps the host's word, escaped.
+pub(crate) fn model_word(wire: &str) -> String {
+    <NicModel as hotnic_model::words::VariantArray>::VARIANTS
+        .iter()
+        .find(|m| m.wire_name() == wire)
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| hotnic_model::printable(wire))
+}
+
+fn link_word(up: bool) -> &'static str {
+    if up { "up" } else { "down" }
 }
 
 /// Brings `nics` (all NICs of one VM) in line with `on_host`, the host's
@@ -57,20 +102,35 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
             pending: pending.clone(),
             drift: nic.device.drift.clone(),
         };
-        let seen = on_host.nics.iter().find(|n| n.device_id == Some(nic.interface.id));
+        let seen = host_nic_of(nic, on_host);
         // A plug that was asked for counts as plugged if the host has it.
         let adopted = adopt.contains(&nic.interface.id) || pending.as_deref() == Some("plug");
         if let Some(asked) = &pending {
             applied.resolved.push((nic.clone(), asked.clone(), (asked == "plug") == seen.is_some()));
         }
         let wanted = match (nic.device.is_plugged || adopted, seen) {
-            (true, Some(info)) => Wanted {
-                plugged: true,
-                address: info.address.as_ref().and_then(from_wire_address),
-                alias: Some(info.alias.clone()),
-                pending: None,
-                drift: None,
-            },
+            (true, Some(info)) => {
+                // A link that differs is marked, never overwritten either
+                // way; a NIC just plugged or adopted has the stored link.
+                let link_differs = nic.device.is_plugged && !adopted && info.link_active != nic.interface.linked;
+                let drift = link_differs.then(|| {
+                    format!(
+                        "link is {} on the host, {} here",
+                        link_word(info.link_active),
+                        link_word(nic.interface.linked)
+                    )
+                });
+                if drift.is_some() && drift != current.drift {
+                    applied.link_drifted.push((nic.clone(), drift.clone().unwrap_or_default()));
+                }
+                Wanted {
+                    plugged: true,
+                    address: info.address.as_ref().and_then(from_wire_address),
+                    alias: Some(info.alias.clone()),
+                    pending: None,
+                    drift,
+                }
+            }
             // The asked-for plug did not happen: it stays unplugged.
             (true, None) if !nic.device.is_plugged => Wanted { plugged: false, address: None, alias: None, pending: None, drift: None },
             (true, None) => {

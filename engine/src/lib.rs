@@ -8,6 +8,7 @@ pub mod audit;
 pub mod change_feed;
 pub mod clusters;
 pub mod db;
+pub mod drift;
 pub mod entities;
 mod error;
 pub mod health;

@@ -64,7 +64,7 @@ async fn set_link_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uu
 
 /// Asks the VM's host to set the link; refused below cluster level 3.1, as
 /// every live NIC change.
-async fn set_on_host(
+pub(crate) async fn set_on_host(
     engine: &Engine,
     vm: &crate::entities::vm::Model,
     host: Option<&crate::entities::host::Model>,
@@ -83,7 +83,7 @@ async fn set_on_host(
 }
 
 /// Writes the flag; returns the interface row as stored.
-async fn store_linked(db: &impl sea_orm::ConnectionTrait, nic: &StoredNic, linked: bool) -> EngineResult<vm_interface::Model> {
+pub(crate) async fn store_linked(db: &impl sea_orm::ConnectionTrait, nic: &StoredNic, linked: bool) -> EngineResult<vm_interface::Model> {
     let mut row = nic.interface.clone().into_active_model();
     row.linked = Set(linked);
     Ok(row.update(db).await?)

@@ -291,10 +291,14 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
     let status = stats.map(|s| vm_status_from_host(&s.status)).unwrap_or(VmStatus::Down);
     let slots = stats.and_then(|s| s.pci_slots);
     let slots_changed = crate::pci_slots::count_changed(&vm, slots);
-    if vms::status_of(&vm)? != status || slots_changed {
+    let unknown = stats.map(|s| host_view::unknown_nics(&stored, s)).unwrap_or_default();
+    let known_before = crate::drift::unknown_nics_of(&vm);
+    let unknown_changed = unknown != known_before;
+    if vms::status_of(&vm)? != status || slots_changed || unknown_changed {
         let mut row = vm.clone().into_active_model();
         row.status = Set(status.to_string());
         crate::pci_slots::set_count(&mut row, slots);
+        crate::drift::set_unknown_nics(&mut row, &unknown);
         if status == VmStatus::Down && vms::status_of(&vm)? != status {
             row.host_id = Set(None);
             // Intents of interrupted flows end with the VM: its NICs keep
@@ -311,12 +315,14 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
         }
         row.update(db).await?;
         changed = true;
+        crate::drift::record_new_unknown(engine, host, &vm, &known_before, &unknown).await?;
     }
     if let Some(stats) = stats {
         let applied = host_view::apply(db, &stored, stats, &[]).await?;
         record_late_releases(engine, &vm, &applied).await?;
         record_resolved_intents(engine, &vm, &applied).await?;
         record_unexpected(engine, host, &vm, &applied).await?;
+        crate::drift::record_link_drift(engine, host, &vm, &applied).await?;
         changed |= applied.changed;
     }
     if changed {

@@ -26,7 +26,7 @@ pub async fn get_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid) 
     present_one(engine, actor, &vm, nic).await
 }
 
-fn parse_nic_name(text: &str) -> EngineResult<String> {
+pub(crate) fn parse_nic_name(text: &str) -> EngineResult<String> {
     EntityName::parse(text).map(|n| n.to_string()).map_err(|e| EngineError::invalid("name", format!("NIC {e}")))
 }
 
@@ -39,7 +39,7 @@ fn parse_boot_order(value: Option<i32>) -> EngineResult<Option<i32>> {
     }
 }
 
-async fn ensure_name_free(db: &impl ConnectionTrait, vm: &vm::Model, name: &str, except: Option<Uuid>) -> EngineResult<()> {
+pub(crate) async fn ensure_name_free(db: &impl ConnectionTrait, vm: &vm::Model, name: &str, except: Option<Uuid>) -> EngineResult<()> {
     let mut query = vm_interface::Entity::find()
         .filter(vm_interface::Column::VmId.eq(vm.id))
         .filter(vm_interface::Column::Name.eq(name));
@@ -53,10 +53,29 @@ async fn ensure_name_free(db: &impl ConnectionTrait, vm: &vm::Model, name: &str,
 }
 
 /// Resolves a network name (None or "" for no network) in the VM's cluster.
-async fn resolve_network(db: &impl ConnectionTrait, vm: &vm::Model, name: Option<&str>) -> EngineResult<Option<network::Model>> {
+pub(crate) async fn resolve_network(db: &impl ConnectionTrait, vm: &vm::Model, name: Option<&str>) -> EngineResult<Option<network::Model>> {
     match name.map(str::trim).filter(|n| !n.is_empty()) {
         None => Ok(None),
         Some(name) => Ok(Some(networks::find_in_cluster(db, vm.cluster_id, name).await?)),
+    }
+}
+
+/// A NIC's device row: unplugged, or plugged at the host's `(address,
+/// alias)` (an adopted NIC).
+pub(crate) fn device_row(id: Uuid, vm_id: Uuid, network: Option<&network::Model>, plugged_at: Option<(Option<String>, String)>) -> vm_device::ActiveModel {
+    let (address, alias) = plugged_at.clone().map_or((None, None), |(address, alias)| (address, Some(alias)));
+    vm_device::ActiveModel {
+        device_id: Set(id),
+        vm_id: Set(vm_id),
+        r#type: Set("interface".into()),
+        device: Set(device_kind(network).to_string()),
+        is_plugged: Set(plugged_at.is_some()),
+        address: Set(address),
+        alias: Set(alias),
+        spec_params: Set("{}".into()),
+        pending: Set(None),
+        pending_since: Set(None),
+        drift: Set(None),
     }
 }
 
@@ -119,21 +138,7 @@ async fn insert_nic(
     }
     .insert(&txn)
     .await?;
-    let device = vm_device::ActiveModel {
-        device_id: Set(id),
-        vm_id: Set(vm_id),
-        r#type: Set("interface".into()),
-        device: Set(device_kind(network.as_ref()).to_string()),
-        is_plugged: Set(false),
-        address: Set(None),
-        alias: Set(None),
-        spec_params: Set("{}".into()),
-        pending: Set(None),
-        pending_since: Set(None),
-        drift: Set(None),
-    }
-    .insert(&txn)
-    .await?;
+    let device = device_row(id, vm_id, network.as_ref(), None).insert(&txn).await?;
     audit::record(
         &txn,
         &actor.audit_name(),

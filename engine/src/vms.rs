@@ -18,6 +18,7 @@ use uuid::Uuid;
 fn vm_view(engine: &Engine, actor: &Actor, row: vm::Model, level: Result<(), String>, nic_count: u64) -> EngineResult<Vm> {
     let actions = vm_actions(actor, &VmFacts::with_level(engine, &row, level)?);
     let pci_slots = crate::pci_slots::slots_of(&row);
+    let unknown_nics = crate::drift::unknown_nics_of(&row);
     Ok(Vm {
         id: row.id,
         name: row.name,
@@ -32,6 +33,7 @@ fn vm_view(engine: &Engine, actor: &Actor, row: vm::Model, level: Result<(), Str
         disk: row.disk,
         nic_count: u32::try_from(nic_count).unwrap_or(u32::MAX),
         pci_slots,
+        unknown_nics,
         actions,
     })
 }
@@ -181,6 +183,7 @@ pub async fn create_vm(engine: &Engine, actor: &Actor, new: NewVm) -> EngineResu
         created_at: Set(chrono::Utc::now()),
         pci_slots_free: Set(None),
         pci_slots_total: Set(None),
+        unknown_nics: Set(None),
     }
     .insert(db)
     .await?;

@@ -12,6 +12,7 @@ mod m20261128_000004_event_request_ids;
 mod m20261128_000005_nic_drift;
 mod m20261206_000001_nic_link;
 mod m20261206_000002_vm_pci_slots;
+mod m20261206_000003_vm_unknown_nics;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_nic_drift::Migration),
             Box::new(m20261206_000001_nic_link::Migration),
             Box::new(m20261206_000002_vm_pci_slots::Migration),
+            Box::new(m20261206_000003_vm_unknown_nics::Migration),
         ]
     }
 }

@@ -185,6 +185,9 @@ pub struct NicActions {
     /// Pulling or plugging back its cable (the link state).
     #[serde(default)]
     pub link: Allowed,
+    /// Resolving its drift (keeping the host's view or hotnic's).
+    #[serde(default)]
+    pub resolve_drift: Allowed,
 }
 
 /// What the caller may do in one cluster.

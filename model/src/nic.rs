@@ -31,6 +31,45 @@ pub struct Nic {
     pub actions: crate::NicActions,
 }
 
+/// A NIC the VM's host has that hotnic has no record of (attached behind
+/// hotnic's back), as monitoring last saw it; adopting it makes it one of
+/// the VM's NICs, detaching removes it from the VM.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnknownNic {
+    pub mac: String,
+    /// The host's name for the device (libvirt's alias).
+    pub alias: String,
+    /// virtio | rtl8139 | e1000, or the host's word for another model.
+    pub interface: String,
+    /// The host bridge it is on, if any.
+    pub network: Option<String>,
+    pub address: Option<PciAddress>,
+    pub linked: bool,
+}
+
+/// Which side a NIC's drift is resolved to: the host's view is recorded,
+/// or hotnic's is applied to the host again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DriftChoice {
+    Host,
+    Hotnic,
+}
+
+/// How to resolve a NIC's drift: `{"keep": "host"}` or `{"keep": "hotnic"}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResolveDrift {
+    pub keep: DriftChoice,
+}
+
+/// Which unknown NIC of a VM's host: `{"mac": "52:54:00:…"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UnknownNicMac {
+    pub mac: String,
+}
+
 /// Adding a NIC. It is always added unplugged.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

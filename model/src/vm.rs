@@ -26,6 +26,10 @@ pub struct Vm {
     /// them; read-only, absent when the VM is down or the host did not say.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pci_slots: Option<crate::PciSlots>,
+    /// NICs its host has that hotnic has no record of (read-only, set by
+    /// monitoring); each can be adopted or detached.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unknown_nics: Vec<crate::UnknownNic>,
     /// What the caller may do with it now, and why not (read-only).
     #[serde(default)]
     pub actions: crate::VmActions,

@@ -51,8 +51,8 @@ async fn health_reports_database_and_schema() {
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "sqlite");
-    assert_eq!(body["schema_version"], "m20261206_000002_vm_pci_slots");
-    assert_eq!(body["migrations_applied"], 10);
+    assert_eq!(body["schema_version"], "m20261206_000003_vm_unknown_nics");
+    assert_eq!(body["migrations_applied"], 11);
 }
 
 #[tokio::test]

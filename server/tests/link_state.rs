@@ -6,32 +6,10 @@
 mod stack;
 
 use serde_json::{json, Value};
-use stack::{pci_text, Stack, GUEST_TIMEOUT};
-use std::time::{Duration, Instant};
-use uuid::Uuid;
+use stack::{pci_text, Stack};
+use std::time::Duration;
 
 const UNPLUG_TIMEOUT: Duration = Duration::from_secs(30);
-
-/// The guest's latest carrier of the NIC at `address` ("1", "0"), from its
-/// `NET: <address>=<carrier> …` console lines.
-fn guest_carrier(stack: &Stack, vm: Uuid, address: &str) -> Option<String> {
-    let console = stack.console(vm);
-    let line = console.lines().filter_map(|l| l.split_once("NET: ").map(|(_, rest)| rest.trim_end_matches('\r'))).last()?;
-    line.split_whitespace().find_map(|pair| pair.strip_prefix(&format!("{address}=")).map(str::to_owned))
-}
-
-async fn wait_carrier(stack: &Stack, vm: Uuid, address: &str, carrier: &str) {
-    let start = Instant::now();
-    while guest_carrier(stack, vm, address).as_deref() != Some(carrier) {
-        assert!(start.elapsed() < GUEST_TIMEOUT, "guest of {vm}: carrier of {address} is not {carrier}; console:\n{}", stack.console(vm));
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn events(stack: &Stack, vm: Uuid, event: &str) -> usize {
-    let all = stack.ok("GET", &format!("/api/events?vm_id={vm}"), None).await;
-    all.as_array().unwrap().iter().filter(|e| e["event"] == event).count()
-}
 
 #[tokio::test]
 async fn the_guest_sees_its_cable_pulled_and_plugged_back() {
@@ -45,32 +23,32 @@ async fn the_guest_sees_its_cable_pulled_and_plugged_back() {
     assert_eq!(status, 200, "{plugged}");
     let address = pci_text(&plugged);
     stack.wait_guest_sees(vm, &address, true).await;
-    wait_carrier(&stack, vm, &address, "1").await;
+    stack.wait_carrier(vm, &address, "1").await;
 
     // Pulled live: the guest loses carrier, the host says so, one event.
     let down: Value = stack.ok("PUT", &path, Some(json!({"linked": false}))).await;
     assert_eq!((down["linked"].clone(), down["plugged"].clone()), (json!(false), json!(true)));
-    wait_carrier(&stack, vm, &address, "0").await;
+    stack.wait_carrier(vm, &address, "0").await;
     assert!(!stack.host_nics(vm).await[0].link_active, "the host has the link down");
-    assert_eq!(events(&stack, vm, "nic_link_down").await, 1);
+    assert_eq!(stack.events(vm, "nic_link_down").await, 1);
 
     // The same again changes nothing and asks no host: no second event.
     let again = stack.ok("PUT", &path, Some(json!({"linked": false}))).await;
     assert_eq!(again["linked"], false);
-    assert_eq!(events(&stack, vm, "nic_link_down").await, 1);
+    assert_eq!(stack.events(vm, "nic_link_down").await, 1);
 
     // Bad input: a 400 that names the field, and nothing changes.
     let (status, answer) = stack.call("PUT", &path, Some(json!({"linked": "yes"}))).await;
     assert_eq!(status, 400, "{answer}");
     assert_eq!(stack.nic(vm, &nic).await["linked"], false);
-    assert_eq!(guest_carrier(&stack, vm, &address).as_deref(), Some("0"));
+    assert_eq!(stack.guest_carrier(vm, &address).as_deref(), Some("0"));
 
     // Plugged back live.
     let up = stack.ok("PUT", &path, Some(json!({"linked": true}))).await;
     assert_eq!(up["linked"], true);
-    wait_carrier(&stack, vm, &address, "1").await;
+    stack.wait_carrier(vm, &address, "1").await;
     assert!(stack.host_nics(vm).await[0].link_active);
-    assert_eq!(events(&stack, vm, "nic_link_up").await, 1);
+    assert_eq!(stack.events(vm, "nic_link_up").await, 1);
 
     // Pulled while unplugged: only stored; the next plug comes up without
     // carrier (the plug sends the stored state).
@@ -84,7 +62,7 @@ async fn the_guest_sees_its_cable_pulled_and_plugged_back() {
     assert_eq!(status, 200, "{replugged}");
     let address = pci_text(&replugged);
     stack.wait_guest_sees(vm, &address, true).await;
-    wait_carrier(&stack, vm, &address, "0").await;
+    stack.wait_carrier(vm, &address, "0").await;
     assert!(!stack.host_nics(vm).await[0].link_active);
 }
 
@@ -106,6 +84,6 @@ async fn a_vm_starts_with_the_stored_link_state() {
         async move { stack::pci_text(&stack.nic(vm, &nic).await) }
     };
     let (up_at, down_at) = (address(&up).await, address(&down).await);
-    wait_carrier(&stack, vm, &up_at, "1").await;
-    wait_carrier(&stack, vm, &down_at, "0").await;
+    stack.wait_carrier(vm, &up_at, "1").await;
+    stack.wait_carrier(vm, &down_at, "0").await;
 }

@@ -171,6 +171,30 @@ async fn bulk_functions_and_link_state() {
     assert_eq!(server.ok("list_nics", json!({"vm_id": vm["id"]})).await, json!([]));
 }
 
+/// The slot map and drift functions, called as a script would, on a VM
+/// that is down: each refuses with the reason (409), a MAC that is not one
+/// is a 400 naming `mac`, a `keep` that is neither side a 400 naming `keep`;
+/// nothing changes. The running cases are in pci_slots.rs and drift.rs.
+#[tokio::test]
+async fn slot_map_and_drift_functions_refuse_what_cannot_be() {
+    let server = server().await;
+    let (_, vm) = server.vm().await;
+    let nic = server.ok("add_nic", json!({"vm_id": vm["id"], "nic": {"name": "nic1", "network": "hnbr0"}})).await;
+    let (status, answer) = server.call("vm_pci_slots", json!({"vm_id": vm["id"]})).await;
+    assert_eq!((status, answer["reason"].as_str().unwrap()), (StatusCode::CONFLICT, "VM vm1 is down; only a running VM has PCI slots"));
+    let (status, answer) = server.call("adopt_unknown_nic", json!({"vm_id": vm["id"], "mac": "00:1a:4a"})).await;
+    assert_eq!((status, &answer["field"]), (StatusCode::BAD_REQUEST, &json!("mac")), "{answer}");
+    let (status, answer) = server.call("detach_unknown_nic", json!({"vm_id": vm["id"], "mac": "02:00:00:00:00:01"})).await;
+    assert_eq!((status, answer["reason"].as_str().unwrap()), (StatusCode::CONFLICT, "VM vm1 is down; drift is between a running VM and its host"));
+    let (status, answer) = server.call("resolve_nic_drift", json!({"vm_id": vm["id"], "nic_id": nic["id"], "keep": "both"})).await;
+    assert_eq!((status, &answer["field"]), (StatusCode::BAD_REQUEST, &json!("keep")), "{answer}");
+    let (status, answer) = server.call("resolve_nic_drift", json!({"vm_id": vm["id"], "nic_id": nic["id"], "keep": "host"})).await;
+    assert_eq!((status, answer["reason"].as_str().unwrap()), (StatusCode::CONFLICT, "NIC nic1 does not differ from its host: nothing to resolve"));
+    let listed = server.ok("list_nics", json!({"vm_id": vm["id"]})).await;
+    assert_eq!(listed[0]["actions"]["resolve_drift"]["ok"], false);
+    assert_eq!(listed[0]["plugged"], false);
+}
+
 #[tokio::test]
 async fn hosts_are_registered_and_listed() {
     // Registration reaches the agent: its certificate is pinned and the

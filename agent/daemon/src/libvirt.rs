@@ -421,7 +421,7 @@ impl Hypervisor for Libvirt {
         if !attached {
             tracing::info!(%vm, %alias, "already plugged with this MAC: answered as plugged");
         }
-        let plugged = live.nic_by_alias(&alias).cloned().ok_or_else(|| {
+        let plugged = live.nic_for(&alias, &nic.mac.to_string()).cloned().ok_or_else(|| {
             HypervisorError::Internal(format!("{alias} attached but missing from the live XML"))
         })?;
         if attached && !nic.mirror_from.is_empty() {
@@ -451,9 +451,11 @@ impl Hypervisor for Libvirt {
         let alias = nic.alias();
         let live = self.live(vm).await?;
         let present = live
-            .nic_by_alias(&alias)
+            .nic_for(&alias, &nic.mac.to_string())
             .ok_or_else(|| HypervisorError::NoSuchNic(alias.clone()))?;
         crate::hypervisor::check_mac(present, &nic)?;
+        // An adopted NIC keeps the alias it was attached with.
+        let alias = present.alias.clone().unwrap_or(alias);
         self.unplug(vm, &alias).await?;
         let warning = match self.mirrors.remove(nic.device_id).await {
             Ok(_) => None,
@@ -482,7 +484,21 @@ fn link_checked(conn: &Connect, vm: Uuid, mut nic: NicSpec) -> Result<LiveDomain
     let alias = nic.alias();
     let dom = lookup(conn, vm)?;
     let live = live_xml(&dom)?;
-    let present = live.nic_by_alias(&alias).ok_or(HypervisorError::NoSuchNic(alias))?;
+    let present = match (live.nic_by_alias(&alias), live.nic_for(&alias, &nic.mac.to_string())) {
+        (Some(present), _) => present,
+        // The device XML names hotnic's alias, which this NIC lacks.
+        (None, Some(adopted)) => {
+            return Err(HypervisorError::Unsupported {
+                kind: nic.link.kind(),
+                reason: format!(
+                    "NIC {} was attached behind hotnic's back (alias {}); its link can change after the VM's next start",
+                    nic.mac,
+                    adopted.alias.as_deref().unwrap_or("none")
+                ),
+            })
+        }
+        (None, None) => return Err(HypervisorError::NoSuchNic(alias)),
+    };
     crate::hypervisor::check_mac(present, &nic)?;
     if present.link_up == nic.link_up {
         return Ok(live);
@@ -505,7 +521,7 @@ fn attach_checked(conn: &Connect, vm: Uuid, mut nic: NicSpec) -> Result<(LiveDom
     let mac = nic.mac.to_string();
     let dom = lookup(conn, vm)?;
     let live = live_xml(&dom)?;
-    if let Some(present) = live.nic_by_alias(&alias) {
+    if let Some(present) = live.nic_for(&alias, &mac) {
         return match present.mac.as_deref() {
             Some(found) if found.eq_ignore_ascii_case(&mac) => Ok((live, false)),
             found => Err(HypervisorError::MacMismatch {

@@ -300,6 +300,18 @@ impl LiveDomain {
     pub fn nic_by_alias(&self, alias: &str) -> Option<&LiveNic> {
         self.nics.iter().find(|n| n.alias.as_deref() == Some(alias))
     }
+
+    /// The NIC the engine means: the one with hotnic's alias for it, or,
+    /// when none has it, one hotnic did not plug (its alias is not
+    /// `ua-<uuid>`: attached behind hotnic's back, then adopted) with `mac`.
+    pub fn nic_for(&self, alias: &str, mac: &str) -> Option<&LiveNic> {
+        self.nic_by_alias(alias).or_else(|| {
+            self.nics.iter().find(|n| {
+                let foreign = n.alias.as_deref().and_then(crate::params::device_id_of).is_none();
+                foreign && n.mac.as_deref().is_some_and(|m| m.eq_ignore_ascii_case(mac))
+            })
+        })
+    }
 }
 
 /// An `<interface>` of the live XML.

@@ -1,8 +1,9 @@
-//! /api/fn/{list_nics,add_nic,edit_nic,remove_nic,plug_nic,unplug_nic}, and
-//! the bulk /api/fn/{plug_nics,unplug_nics,remove_nics}.
+//! /api/fn/{list_nics,add_nic,edit_nic,remove_nic,plug_nic,unplug_nic}, the
+//! bulk /api/fn/{plug_nics,unplug_nics,remove_nics}, and drift:
+//! /api/fn/{resolve_nic_drift,adopt_unknown_nic,detach_unknown_nic}.
 
 use crate::error::FnError;
-use hotnic_model::{NewNic, Nic, NicOutcome, NicUpdate};
+use hotnic_model::{DriftChoice, NewNic, Nic, NicOutcome, NicUpdate};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -69,3 +70,25 @@ async fn bulk(vm_id: Uuid, ids: Vec<Uuid>, action: hotnic_engine::bulk::BulkActi
     hotnic_engine::bulk::act_on_nics(&engine, &actor, vm_id, ids, action).await.map_err(crate::error::from_engine)
 }
 
+
+/// Resolves a NIC's drift: `keep` `host` records the host's view, `hotnic`
+/// applies hotnic's to the host again.
+#[server(prefix = "/api/fn", endpoint = "resolve_nic_drift", input = Json)]
+pub async fn resolve_nic_drift(vm_id: Uuid, nic_id: Uuid, keep: DriftChoice) -> Result<Nic, FnError> {
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::drift::resolve_nic_drift(&engine, &actor, vm_id, nic_id, keep).await.map_err(crate::error::from_engine)
+}
+
+/// Makes the host's NIC with `mac`, unknown to hotnic, one of the VM's NICs.
+#[server(prefix = "/api/fn", endpoint = "adopt_unknown_nic", input = Json)]
+pub async fn adopt_unknown_nic(vm_id: Uuid, mac: String) -> Result<Nic, FnError> {
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::drift::adopt_unknown_nic(&engine, &actor, vm_id, mac).await.map_err(crate::error::from_engine)
+}
+
+/// Asks the host to unplug its NIC with `mac`, unknown to hotnic.
+#[server(prefix = "/api/fn", endpoint = "detach_unknown_nic", input = Json)]
+pub async fn detach_unknown_nic(vm_id: Uuid, mac: String) -> Result<(), FnError> {
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::drift::detach_unknown_nic(&engine, &actor, vm_id, mac).await.map_err(crate::error::from_engine)
+}

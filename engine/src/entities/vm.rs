@@ -21,6 +21,9 @@ pub struct Model {
     /// Free hot-pluggable PCI slots of the running VM, as last reported.
     pub pci_slots_free: Option<i32>,
     pub pci_slots_total: Option<i32>,
+    /// NICs the host has that hotnic has no record of (JSON list of
+    /// `UnknownNic`), as monitoring last saw them.
+    pub unknown_nics: Option<String>,
 }
 
 /// Joins for the reads every flow makes (a VM with its cluster and host in

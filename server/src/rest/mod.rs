@@ -4,6 +4,7 @@
 pub mod access;
 pub mod caller;
 mod clusters;
+mod drift;
 mod error;
 mod events;
 mod health;
@@ -50,6 +51,9 @@ pub fn router<S>(engine: Engine) -> Router<S> {
         .route("/vms/{vm}/nics/{nic}", get(nics::get).put(nics::edit).delete(nics::remove))
         .route("/vms/{vm}/nics/{nic}/plug", post(nics::plug))
         .route("/vms/{vm}/nics/{nic}/unplug", post(nics::unplug))
+        .route("/vms/{vm}/nics/{nic}/drift", post(drift::resolve))
+        .route("/vms/{vm}/unknown_nics/adopt", post(drift::adopt))
+        .route("/vms/{vm}/unknown_nics/detach", post(drift::detach))
         .route("/events", get(events::list))
         .fallback(error::unknown_path)
         .with_state(engine)

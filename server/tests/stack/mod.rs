@@ -288,6 +288,28 @@ impl Stack {
         }
     }
 
+    /// The guest's latest carrier of the NIC at `address` ("1", "0"), from
+    /// its `NET: <address>=<carrier> …` console lines.
+    pub fn guest_carrier(&self, vm: Uuid, address: &str) -> Option<String> {
+        let console = self.console(vm);
+        let line = console.lines().filter_map(|l| l.split_once("NET: ").map(|(_, rest)| rest.trim_end_matches('\r'))).last()?;
+        line.split_whitespace().find_map(|pair| pair.strip_prefix(&format!("{address}=")).map(str::to_owned))
+    }
+
+    pub async fn wait_carrier(&self, vm: Uuid, address: &str, carrier: &str) {
+        let start = Instant::now();
+        while self.guest_carrier(vm, address).as_deref() != Some(carrier) {
+            assert!(start.elapsed() < GUEST_TIMEOUT, "guest of {vm}: carrier of {address} is not {carrier}; console:\n{}", self.console(vm));
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// How many events named `event` the VM has.
+    pub async fn events(&self, vm: Uuid, event: &str) -> usize {
+        let all = self.ok("GET", &format!("/api/events?vm_id={vm}"), None).await;
+        all.as_array().unwrap().iter().filter(|e| e["event"] == event).count()
+    }
+
     /// What the host runs for this VM, straight from the agent.
     pub async fn host_nics(&self, vm: Uuid) -> Vec<hotnic_agent_api::NicInfo> {
         let client = self.agent_client();

@@ -7,6 +7,7 @@ pub mod general;
 pub mod nic_dialog;
 pub mod nics;
 pub mod selection;
+pub mod unknown_nics;
 
 use super::common::{ConfirmDialog, ErrorLine, VmStatusBadge};
 use crate::error::FnError;

@@ -3,15 +3,19 @@
 //! rows (each enabled only when the action is allowed for at least one,
 //! its tooltip saying what it will do or why not), the confirmations, and
 //! a row state while an action runs. Several rows act in one bulk call.
+//! Where the host and hotnic disagree, two more buttons resolve a NIC's
+//! drift, and NICs the host has that hotnic does not are listed below the
+//! table with Adopt and Detach.
 //! The table follows server pushes; the selection survives refetches.
 
 use super::nic_dialog::{model_label, DialogMode, NicDialog};
+use super::unknown_nics::UnknownNics;
 use super::use_vm;
 use crate::pages::common::ConfirmDialog;
 use super::selection::{neighbour, Selection};
-use crate::server_fns::nics::{edit_nic, list_nics, plug_nic, plug_nics, remove_nic, remove_nics, unplug_nic, unplug_nics};
+use crate::server_fns::nics::{edit_nic, list_nics, plug_nic, plug_nics, remove_nic, remove_nics, resolve_nic_drift, unplug_nic, unplug_nics};
 use hotnic_model::words::VmStatus;
-use hotnic_model::{Nic, NicUpdate, Vm};
+use hotnic_model::{DriftChoice, Nic, NicUpdate, Vm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use std::collections::HashMap;
@@ -28,6 +32,10 @@ pub enum NicAction {
     /// Pull the cable (link state down), keeping the device.
     LinkDown,
     Remove,
+    /// Drift: record what the host shows.
+    KeepHost,
+    /// Drift: make the host match hotnic again.
+    KeepHotnic,
 }
 
 impl NicAction {
@@ -40,6 +48,8 @@ impl NicAction {
             NicAction::LinkUp => "Link up",
             NicAction::LinkDown => "Link down",
             NicAction::Remove => "Remove",
+            NicAction::KeepHost => "Keep host's view",
+            NicAction::KeepHotnic => "Re-apply hotnic's",
         }
     }
 }
@@ -66,11 +76,18 @@ pub fn check(action: NicAction, vm: &Vm, nic: Option<&Nic>, busy: bool) -> Resul
         NicAction::Unplug => &nic.actions.unplug,
         NicAction::LinkUp | NicAction::LinkDown => &nic.actions.link,
         NicAction::Remove => &nic.actions.remove,
+        NicAction::KeepHost | NicAction::KeepHotnic => &nic.actions.resolve_drift,
     };
     if let Some(why) = refused(allowed) {
         return Err(why);
     }
     let name = &nic.name;
+    let drift = nic.drift.clone().unwrap_or_default();
+    match action {
+        NicAction::KeepHost => return Ok(format!("Record what the host shows for {name} ({drift})")),
+        NicAction::KeepHotnic => return Ok(format!("Make the host match hotnic for {name} again ({drift})")),
+        _ => {}
+    }
     let live = nic.plugged && vm.status.parse::<VmStatus>().is_ok_and(VmStatus::is_running);
     match (action, nic.linked) {
         (NicAction::LinkUp, true) => return Err(format!("the link of {name} is already up")),
@@ -218,6 +235,8 @@ pub fn NicsTab() -> impl IntoView {
                 NicAction::Unplug => if one { "was unplugged" } else { "were unplugged" },
                 NicAction::LinkUp => if one { "has its link up" } else { "have their link up" },
                 NicAction::LinkDown => if one { "has its link down" } else { "have their link down" },
+                NicAction::KeepHost => if one { "is recorded as its host shows it" } else { "are recorded as their host shows them" },
+                NicAction::KeepHotnic => if one { "is on its host as hotnic holds it again" } else { "are on their host as hotnic holds them again" },
                 _ => if one { "was removed" } else { "were removed" },
             };
             let mut text = String::new();
@@ -242,7 +261,7 @@ pub fn NicsTab() -> impl IntoView {
         match action {
             NicAction::New => dialog.set(Some((DialogMode::New, vm, taken))),
             NicAction::Edit => dialog.set(Some((DialogMode::Edit(targets[0].clone()), vm, taken))),
-            NicAction::Plug | NicAction::LinkUp | NicAction::LinkDown => start(action, targets),
+            NicAction::Plug | NicAction::LinkUp | NicAction::LinkDown | NicAction::KeepHost | NicAction::KeepHotnic => start(action, targets),
             NicAction::Unplug | NicAction::Remove => confirm.set(Some((action, targets))),
         }
     };
@@ -263,8 +282,12 @@ pub fn NicsTab() -> impl IntoView {
                 if selection.with_untracked(|s| s.ids.iter().any(|id| !order.contains(id))) {
                     selection.update(|s| s.keep_only(&order));
                 }
+                // The drift buttons only while some row differs from its host.
+                let drifted = list.iter().any(|n| n.drift.is_some());
+                let drift_buttons = if drifted { &[NicAction::KeepHost, NicAction::KeepHotnic][..] } else { &[] };
                 let buttons = [NicAction::New, NicAction::Edit, NicAction::Plug, NicAction::Unplug, NicAction::LinkDown, NicAction::LinkUp, NicAction::Remove]
                     .into_iter()
+                    .chain(drift_buttons.iter().copied())
                     .map(|action| {
                         let (vm_b, list_b) = (vm.clone(), list.clone());
                         let (vm_c, list_c) = (vm.clone(), list.clone());
@@ -313,6 +336,8 @@ pub fn NicsTab() -> impl IntoView {
                     <div class="toolbar" role="toolbar" aria-label="Network interface actions">{buttons}</div>
                     <p class="hint" id="nic-actions-hint" aria-live="polite">{why_not}</p>
                     <NicTable list asked answers vm_status=vm.status.clone() selection running/>
+                    <UnknownNics vm_id=vm.id list=vm.unknown_nics.clone()
+                        on_done=Callback::new(move |(error, text): (bool, String)| notice.set(Some(Notice { error, text })))/>
                 }.into_any()
             })}
         </Transition>
@@ -380,6 +405,10 @@ fn chosen(list: &[Nic], selection: &Selection, answers: Answers, asked: u64) -> 
 /// Runs `action` on `targets`: one NIC through its own server function,
 /// several through the bulk ones (one call, in order, under one VM lock);
 /// each NIC's result: the NIC as stored (None once removed) or why not.
+fn keep(action: NicAction) -> DriftChoice {
+    if action == NicAction::KeepHost { DriftChoice::Host } else { DriftChoice::Hotnic }
+}
+
 async fn act(vm_id: Uuid, action: NicAction, targets: &[Nic]) -> Vec<(Nic, Result<Option<Nic>, String>)> {
     let reason = |e: crate::error::FnError| e.reason().to_owned();
     let link = |up: bool| NicUpdate { linked: Some(up), ..Default::default() };
@@ -388,6 +417,7 @@ async fn act(vm_id: Uuid, action: NicAction, targets: &[Nic]) -> Vec<(Nic, Resul
             NicAction::Plug => plug_nic(vm_id, nic.id).await.map(Some),
             NicAction::Unplug => unplug_nic(vm_id, nic.id).await.map(Some),
             NicAction::LinkUp | NicAction::LinkDown => edit_nic(vm_id, nic.id, link(action == NicAction::LinkUp)).await.map(Some),
+            NicAction::KeepHost | NicAction::KeepHotnic => resolve_nic_drift(vm_id, nic.id, keep(action)).await.map(Some),
             _ => remove_nic(vm_id, nic.id).await.map(|()| None),
         };
         return vec![(nic.clone(), result.map_err(reason))];
@@ -397,12 +427,15 @@ async fn act(vm_id: Uuid, action: NicAction, targets: &[Nic]) -> Vec<(Nic, Resul
         NicAction::Plug => plug_nics(vm_id, ids).await,
         NicAction::Unplug => unplug_nics(vm_id, ids).await,
         NicAction::Remove => remove_nics(vm_id, ids).await,
-        // Links have no bulk call: one edit each, in order.
+        // Links and drift have no bulk call: one call each, in order.
         _ => {
             let mut results = Vec::new();
             for nic in targets {
-                let result = edit_nic(vm_id, nic.id, link(action == NicAction::LinkUp)).await.map(Some).map_err(reason);
-                results.push((nic.clone(), result));
+                let result = match action {
+                    NicAction::KeepHost | NicAction::KeepHotnic => resolve_nic_drift(vm_id, nic.id, keep(action)).await,
+                    _ => edit_nic(vm_id, nic.id, link(action == NicAction::LinkUp)).await,
+                };
+                results.push((nic.clone(), result.map(Some).map_err(reason)));
             }
             return results;
         }
@@ -486,6 +519,7 @@ fn NicTable(
                             Some(NicAction::Plug) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Plugging…"</span> }.into_any(),
                             Some(NicAction::Unplug) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Unplugging — waiting for the guest…"</span> }.into_any(),
                             Some(NicAction::LinkUp | NicAction::LinkDown) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Setting link…"</span> }.into_any(),
+                            Some(NicAction::KeepHost | NicAction::KeepHotnic) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Resolving…"</span> }.into_any(),
                             Some(_) => view! { <span class="plug busy"><span class="spinner" aria-hidden="true"></span>"Removing…"</span> }.into_any(),
                             None if plugged => view! { <span class="plug on">"Plugged"</span> }.into_any(),
                             None => view! { <span class="plug off">"Unplugged"</span> }.into_any(),
