@@ -68,7 +68,18 @@ if not find("/api/vms", "demo"):
         "name": "demo", "cluster_id": cluster["id"], "memory_mib": 128, "vcpus": 1,
         "kernel": "vmlinuz", "initrd": "initrd.img",
         "cmdline": "console=ttyS0 quiet loglevel=1 panic=-1"})
-print(f"seed: cluster Default, host local, network ovirtmgmt and VM demo are ready")
+# demo-full: a VM whose PCI slots are all taken once it runs. Its 30
+# hot-pluggable slots are the guest agent channel's controller and 29 NICs
+# plugged at start; nic30 waits unplugged, and its Plug says why it cannot.
+if not find("/api/vms", "demo-full"):
+    full = call("POST", "/api/vms", {
+        "name": "demo-full", "cluster_id": cluster["id"], "memory_mib": 128, "vcpus": 1,
+        "kernel": "vmlinuz", "initrd": "initrd.img",
+        "cmdline": "console=ttyS0 quiet loglevel=1 panic=-1"})
+    ids = [call("POST", f"/api/vms/{full['id']}/nics", {"name": f"nic{i}", "network": "ovirtmgmt"})["id"]
+           for i in range(1, 31)]
+    call("POST", f"/api/vms/{full['id']}/nics/plug", {"ids": ids[:29]})
+print(f"seed: cluster Default, host local, network ovirtmgmt and VMs demo and demo-full (run it: every PCI slot taken) are ready")
 
 # Simulated hosts (HOTNIC_SIMULATED_HOSTS=N make run): cluster Simulated,
 # hosts sim-0… on consecutive ports from HOTNIC_SIMULATED_PORT, each with
