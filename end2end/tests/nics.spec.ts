@@ -448,3 +448,33 @@ test('10: drift: a NIC the host has and hotnic does not is listed and adopted; a
   await expect(unknown).toHaveCount(0);
   expect((await listNics(request, vm.id)).map((n: { name: string }) => n.name)).toEqual(['nic1']);
 });
+
+test('11: from the VMs list, the NIC of one name is plugged on the selected VMs in one call, each VM with its outcome; by keyboard too', async ({ page, request }) => {
+  const setup = await setUp(request);
+  const [a, b, bare] = [await createVm(request, setup, false), await createVm(request, setup, false), await createVm(request, setup, false)];
+  for (const vm of [a, b]) await addNic(request, vm.id, { name: 'nic1', network: NETWORK });
+  await openHydrated(page, '/vms');
+  const across = page.getByRole('toolbar', { name: 'NIC on the selected VMs' });
+  await expect(across.getByRole('button', { name: 'Plug on selected' })).toBeDisabled();
+
+  await page.getByRole('checkbox', { name: `Select ${a.name}` }).focus();
+  await page.keyboard.press('Space');
+  await page.getByRole('checkbox', { name: `Select ${b.name}` }).check();
+  await page.getByRole('checkbox', { name: `Select ${bare.name}` }).check();
+  await expect(across).toContainText('3 selected');
+  await expect(across.getByLabel('NIC name')).toHaveValue('nic1');
+  await expect(across.getByRole('button', { name: 'Plug on selected' })).toHaveAttribute('title', 'Plug nic1 on the 3 selected VMs');
+  await across.getByRole('button', { name: 'Plug on selected' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('alert')).toHaveText(`nic1 plugged on ${a.name}, ${b.name}. Not done: ${bare.name}: the VM has no NIC named nic1`);
+  for (const vm of [a, b]) expect((await listNics(request, vm.id))[0].plugged).toBe(true);
+  await saveScreenshot(page, 'nic-11-across-vms');
+
+  // Only the first, unplugged again.
+  await page.getByRole('checkbox', { name: `Select ${b.name}` }).uncheck();
+  await page.getByRole('checkbox', { name: `Select ${bare.name}` }).uncheck();
+  await across.getByRole('button', { name: 'Unplug on selected' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'unplugged on' })).toHaveText(`nic1 unplugged on ${a.name}.`);
+  expect((await listNics(request, a.id))[0].plugged).toBe(false);
+  expect((await listNics(request, b.id))[0].plugged).toBe(true);
+});

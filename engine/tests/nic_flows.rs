@@ -384,3 +384,42 @@ async fn a_full_vm_refuses_a_plug_before_asking_the_host(database: &Database) {
     assert!(plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap().plugged, "a stopped VM has no slot limit here");
 }
 on_both_databases!(full_vm_db, a_full_vm_refuses_a_plug_before_asking_the_host);
+
+/// The NIC of one name on several VMs: each VM has its own outcome, in the
+/// order given (a VM without that NIC a 404 that stops nothing); a bad list
+/// or name is refused whole and changes nothing.
+async fn a_nic_by_name_acts_across_vms(database: &Database) {
+    use hotnic_engine::bulk::{self, BulkAction};
+    let engine = engine(database);
+    let (cluster, first) = setup(&engine, "4.7").await;
+    let second = vms::create_vm(&engine, &admin(), new_vm("second", cluster)).await.unwrap().id;
+    let bare = vms::create_vm(&engine, &admin(), new_vm("bare", cluster)).await.unwrap().id;
+    for vm in [first, second] {
+        nics::add_nic(&engine, &admin(), vm, nic("nic1")).await.unwrap();
+    }
+    let plugged = |vm| {
+        let engine = engine.clone();
+        async move { nics::list_nics(&engine, &admin(), vm).await.unwrap().iter().all(|n| n.plugged) }
+    };
+    for (ids, name, field) in [
+        (vec![], "nic1", "vm_ids"),
+        (vec![first, first], "nic1", "vm_ids"),
+        (vec![first; 257], "nic1", "vm_ids"),
+        (vec![first, second], "bad name!", "nic_name"),
+    ] {
+        let err = bulk::act_on_vms(&engine, &admin(), ids, name.into(), BulkAction::Plug).await.unwrap_err();
+        assert!(matches!(err, EngineError::Invalid { field: Some(f), .. } if f == field), "{err:?}");
+    }
+    let err = bulk::act_on_vms(&engine, &admin(), vec![first, Uuid::new_v4()], "nic1".into(), BulkAction::Plug).await.unwrap_err();
+    assert_eq!(err.to_http().0, 404);
+    assert!(!plugged(first).await, "nothing happened");
+
+    let outcomes = bulk::act_on_vms(&engine, &admin(), vec![second, bare, first], "nic1".into(), BulkAction::Plug).await.unwrap();
+    let seen: Vec<(Uuid, u16)> = outcomes.iter().map(|o| (o.vm_id, o.status)).collect();
+    assert_eq!(seen, [(second, 200), (bare, 404), (first, 200)]);
+    assert_eq!(outcomes[1].error.as_ref().unwrap().reason, "the VM has no NIC named nic1");
+    assert!(plugged(first).await && plugged(second).await);
+    let outcomes = bulk::act_on_vms(&engine, &admin(), vec![first], "nic1".into(), BulkAction::Unplug).await.unwrap();
+    assert_eq!(outcomes[0].nic.as_ref().map(|n| n.plugged), Some(false));
+}
+on_both_databases!(across_vms_db, a_nic_by_name_acts_across_vms);

@@ -30,7 +30,7 @@ pub use health::Health;
 pub use infra::{parse_agent_url, AcceptFingerprint, Host, Image, Network, NewHost, NewNetwork};
 pub use mac::MacAddr;
 pub use names::{EntityName, NameError};
-pub use nic::{DriftChoice, NewNic, Nic, NicIds, NicOutcome, NicUpdate, ResolveDrift, UnknownNic, UnknownNicMac};
+pub use nic::{DriftChoice, NewNic, Nic, NicIds, NicOutcome, NicUpdate, ResolveDrift, UnknownNic, UnknownNicMac, VmNicOutcome, VmsNic};
 pub use pci::PciAddress;
 pub use slots::{PciSlot, PciSlots, SlotHolder};
 pub use untrusted::printable;

@@ -160,3 +160,26 @@ mod tests {
         assert_eq!(unchanged.boot_order, None, "so does an absent one");
     }
 }
+
+/// The NIC named `nic_name` on each of several VMs, for one action across
+/// them (plug, unplug): the VMs in the order to act on them; 1 to 256, each
+/// once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VmsNic {
+    pub vm_ids: Vec<Uuid>,
+    pub nic_name: String,
+}
+
+/// One VM's outcome in an action across VMs: its own HTTP status (404 when
+/// the VM has no NIC by that name), the NIC as stored after it, or the
+/// error, as a single action would answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VmNicOutcome {
+    pub vm_id: Uuid,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nic: Option<Nic>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<crate::ApiError>,
+}

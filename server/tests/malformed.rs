@@ -80,6 +80,8 @@ fn functions(cluster: &str, vm: &str, nic: &str) -> Vec<(&'static str, Vec<(&'st
         ("run_vm", vec![("vm_id", json!(vm))]),
         ("stop_vm", vec![("vm_id", json!(vm))]),
         ("vm_pci_slots", vec![("vm_id", json!(vm))]),
+        ("plug_nic_on_vms", vec![("vm_ids", json!([vm])), ("nic_name", json!("nic1"))]),
+        ("unplug_nic_on_vms", vec![("vm_ids", json!([vm])), ("nic_name", json!("nic1"))]),
         ("sign_in", vec![("name", json!("admin")), ("password", json!("x"))]),
         ("sign_out", vec![]),
         ("whoami", vec![]),
@@ -136,7 +138,7 @@ async fn malformed_server_function_calls_are_400s_naming_the_argument_and_change
                 bad.insert(name.to_string(), wrong.clone());
                 // A string is a fine name, token or fingerprint, checked by the flow.
                 let takes_text =
-                    matches!(*name, "name" | "compatibility_version" | "agent_url" | "token" | "fingerprint" | "kind" | "password" | "user");
+                    matches!(*name, "name" | "nic_name" | "compatibility_version" | "agent_url" | "token" | "fingerprint" | "kind" | "password" | "user");
                 if (takes_text && wrong.is_string()) || (*name == "enabled" && wrong.is_boolean()) {
                     continue;
                 }

@@ -195,6 +195,20 @@ async fn slot_map_and_drift_functions_refuse_what_cannot_be() {
     assert_eq!(listed[0]["plugged"], false);
 }
 
+/// The NIC of one name across VMs, as a script calls it: each VM's outcome.
+#[tokio::test]
+async fn a_nic_by_name_is_plugged_across_vms() {
+    let server = server().await;
+    let (_, vm) = server.vm().await;
+    server.ok("add_nic", json!({"vm_id": vm["id"], "nic": {"name": "nic1", "network": "hnbr0"}})).await;
+    let outcomes = server.ok("plug_nic_on_vms", json!({"vm_ids": [vm["id"]], "nic_name": "nic1"})).await;
+    assert_eq!((outcomes[0]["status"].clone(), outcomes[0]["nic"]["plugged"].clone()), (json!(200), json!(true)), "{outcomes}");
+    let outcomes = server.ok("unplug_nic_on_vms", json!({"vm_ids": [vm["id"]], "nic_name": "nic2"})).await;
+    assert_eq!(outcomes[0]["status"], 404, "{outcomes}");
+    let (status, answer) = server.call("plug_nic_on_vms", json!({"vm_ids": [], "nic_name": "nic1"})).await;
+    assert_eq!((status, &answer["field"]), (StatusCode::BAD_REQUEST, &json!("vm_ids")), "{answer}");
+}
+
 #[tokio::test]
 async fn hosts_are_registered_and_listed() {
     // Registration reaches the agent: its certificate is pinned and the

@@ -1,12 +1,13 @@
 //! The VMs page: create a VM; the list with status, host and NIC count, and
-//! Run / Stop on each row.
+//! Run / Stop on each row; select rows to plug or unplug the NIC of one name
+//! on each of them in one call.
 
 use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, ClusterSelect, ErrorLine, VmStatusBadge};
 use crate::error::FnError;
 use crate::push::refresh_on_change;
 use crate::server_fns::clusters::list_clusters;
 use crate::server_fns::hosts::{list_hosts, list_images};
-use crate::server_fns::vms::{list_vms, run_vm, stop_vm, CreateVm};
+use crate::server_fns::vms::{list_vms, plug_nic_on_vms, run_vm, stop_vm, unplug_nic_on_vms, CreateVm};
 use hotnic_model::{NewVm, Vm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -22,6 +23,8 @@ pub fn VmsPage() -> impl IntoView {
     let hosts = Resource::new(move || changed.get(), |_| list_hosts());
     let action_error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(None::<Uuid>);
+    // The selected VMs, in the order they were selected (the order acted on).
+    let selected = RwSignal::new(Vec::<(Uuid, String)>::new());
 
     let run_or_stop = move |id: Uuid, run: bool| {
         busy.set(Some(id));
@@ -52,12 +55,24 @@ pub fn VmsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 let clusters = clusters.await.unwrap_or_default();
                 let hosts = hosts.await.unwrap_or_default();
-                let table = list_view(vms.await, "No VMs yet.", |list| view! {
+                let table = list_view(vms.await, "No VMs yet.", |list| {
+                        // VMs gone since they were selected drop out.
+                        let ids: Vec<Uuid> = list.iter().map(|vm| vm.id).collect();
+                        if selected.with_untracked(|s| s.iter().any(|(id, _)| !ids.contains(id))) {
+                            selected.update(|s| s.retain(|(id, _)| ids.contains(id)));
+                        }
+                        view! {
                         <table class="grid" aria-label="VMs">
-                            <thead><tr><th>"Name"</th><th>"Status"</th><th>"Cluster"</th><th>"Host"</th><th>"NICs"</th><th>"Actions"</th></tr></thead>
+                            <thead><tr><th class="select"></th><th>"Name"</th><th>"Status"</th><th>"Cluster"</th><th>"Host"</th><th>"NICs"</th><th>"Actions"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|vm| {
                                     let id = vm.id;
+                                    let picked = move || selected.with(|s| s.iter().any(|(v, _)| *v == id));
+                                    let name = vm.name.clone();
+                                    let toggle = move |_| selected.update(|s| match s.iter().position(|(v, _)| *v == id) {
+                                        Some(at) => { s.remove(at); }
+                                        None => s.push((id, name.clone())),
+                                    });
                                     let (run_ok, stop_ok) = (vm.actions.run.ok, vm.actions.stop.ok);
                                     let tip = |a: &hotnic_model::Allowed, what: &str| a.why_not.clone().map(|w| format!("Not now: {w}")).unwrap_or_else(|| what.to_owned());
                                     let (run_tip, stop_tip) = (tip(&vm.actions.run, "Start the VM on a host of its cluster"), tip(&vm.actions.stop, "Power the VM off"));
@@ -66,7 +81,8 @@ pub fn VmsPage() -> impl IntoView {
                                     let label_run = format!("Run {}", vm.name);
                                     let label_stop = format!("Stop {}", vm.name);
                                     view! {
-                                        <tr>
+                                        <tr aria-selected=move || picked().to_string()>
+                                            <td class="select"><input type="checkbox" aria-label=format!("Select {}", vm.name) prop:checked=picked on:change=toggle/></td>
                                             <td><a href=format!("/vms/{id}")>{vm.name.clone()}</a></td>
                                             <td><VmStatusBadge status=vm.status.clone()/></td>
                                             <td>{cluster}</td>
@@ -85,11 +101,70 @@ pub fn VmsPage() -> impl IntoView {
                                 }).collect_view()}
                             </tbody>
                         </table>
-                    }.into_any());
+                    }.into_any()});
                 table
             })}
         </Transition>
         <ErrorLine message=action_error/>
+        <NicAcrossVms selected on_done=Callback::new(move |()| local.update(|n| *n += 1))/>
+    }
+}
+
+/// Plug or unplug the NIC of one name on each selected VM, in one call; the
+/// outcome of each VM is said, failures with their reasons.
+#[component]
+fn NicAcrossVms(selected: RwSignal<Vec<(Uuid, String)>>, on_done: Callback<()>) -> impl IntoView {
+    let nic = RwSignal::new("nic1".to_owned());
+    let busy = RwSignal::new(false);
+    let said = RwSignal::new(None::<(bool, String)>);
+    let act = move |plug: bool| {
+        let targets = selected.get_untracked();
+        let ids: Vec<Uuid> = targets.iter().map(|(id, _)| *id).collect();
+        let name = nic.get_untracked().trim().to_owned();
+        busy.set(true);
+        said.set(None);
+        spawn_local(async move {
+            let answer = if plug { plug_nic_on_vms(ids, name.clone()).await } else { unplug_nic_on_vms(ids, name.clone()).await };
+            let vm_name = |id: Uuid| targets.iter().find(|(v, _)| *v == id).map(|(_, n)| n.clone()).unwrap_or_default();
+            said.set(Some(match answer {
+                Err(e) => (true, e.reason().to_owned()),
+                Ok(outcomes) => {
+                    let done: Vec<String> = outcomes.iter().filter(|o| o.status < 300).map(|o| vm_name(o.vm_id)).collect();
+                    let failed: Vec<String> = outcomes
+                        .iter()
+                        .filter(|o| o.status >= 300)
+                        .map(|o| format!("{}: {}", vm_name(o.vm_id), o.error.as_ref().map(|e| e.reason.clone()).unwrap_or_default()))
+                        .collect();
+                    let verb = if plug { "plugged" } else { "unplugged" };
+                    let mut text = if done.is_empty() { String::new() } else { format!("{name} {verb} on {}.", done.join(", ")) };
+                    if !failed.is_empty() {
+                        text = format!("{text} Not done: {}", failed.join("; ")).trim().to_owned();
+                    }
+                    (!failed.is_empty(), text)
+                }
+            }));
+            busy.set(false);
+            on_done.run(());
+        });
+    };
+    let none = move || selected.with(Vec::is_empty) || busy.get() || nic.with(|n| n.trim().is_empty());
+    let tip = move |verb: &str| match selected.with(Vec::len) {
+        0 => "Select VMs first".to_owned(),
+        n => format!("{verb} {} on the {n} selected VM{}", nic.get().trim(), if n == 1 { "" } else { "s" }),
+    };
+    view! {
+        <section class="across" aria-labelledby="across-title">
+            <h2 id="across-title">"A NIC on the selected VMs"</h2>
+            <div class="toolbar" role="toolbar" aria-label="NIC on the selected VMs">
+                <label>"NIC name "<input type="text" bind:value=nic/></label>
+                <button type="button" disabled=none title=move || tip("Plug") on:click=move |_| act(true)>"Plug on selected"</button>
+                <button type="button" class="secondary" disabled=none title=move || tip("Unplug") on:click=move |_| act(false)>"Unplug on selected"</button>
+                <span class="hint">{move || match selected.with(Vec::len) { 0 => "No VM selected".to_owned(), n => format!("{n} selected") }}</span>
+            </div>
+            {move || said.get().map(|(error, text)| view! {
+                <p class=if error { "error" } else { "ok" } role=if error { "alert" } else { "status" }>{text}</p>
+            })}
+        </section>
     }
 }
 

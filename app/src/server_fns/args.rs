@@ -60,6 +60,8 @@ pub fn check(function: &str, body: &[u8]) -> Option<Result<(), ApiError>> {
         "run_vm" => vms::RunVm,
         "stop_vm" => vms::StopVm,
         "vm_pci_slots" => vms::VmPciSlots,
+        "plug_nic_on_vms" => vms::PlugNicOnVms,
+        "unplug_nic_on_vms" => vms::UnplugNicOnVms,
     }
 }
 

@@ -1,7 +1,8 @@
-//! /api/fn/{list_vms,get_vm,create_vm,delete_vm,run_vm,stop_vm,vm_pci_slots}.
+//! /api/fn/{list_vms,get_vm,create_vm,delete_vm,run_vm,stop_vm,vm_pci_slots}, and
+//! across VMs /api/fn/{plug_nic_on_vms,unplug_nic_on_vms}.
 
 use crate::error::FnError;
-use hotnic_model::{NewVm, PciSlot, Vm};
+use hotnic_model::{NewVm, PciSlot, Vm, VmNicOutcome};
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use uuid::Uuid;
@@ -50,4 +51,21 @@ pub async fn stop_vm(vm_id: Uuid) -> Result<Vm, FnError> {
 pub async fn vm_pci_slots(vm_id: Uuid) -> Result<Vec<PciSlot>, FnError> {
     let (engine, actor) = super::caller()?;
     hotnic_engine::pci_slots::slot_map(&engine, &actor, vm_id).await.map_err(crate::error::from_engine)
+}
+
+/// Plugs the NIC named `nic_name` on each of `vm_ids`, in that order, each with
+/// its own outcome.
+#[server(prefix = "/api/fn", endpoint = "plug_nic_on_vms", input = Json)]
+pub async fn plug_nic_on_vms(vm_ids: Vec<Uuid>, nic_name: String) -> Result<Vec<VmNicOutcome>, FnError> {
+    let (engine, actor) = super::caller()?;
+    let action = hotnic_engine::bulk::BulkAction::Plug;
+    hotnic_engine::bulk::act_on_vms(&engine, &actor, vm_ids, nic_name, action).await.map_err(crate::error::from_engine)
+}
+
+/// Unplugs the NIC named `nic_name` on each of `vm_ids`, in that order.
+#[server(prefix = "/api/fn", endpoint = "unplug_nic_on_vms", input = Json)]
+pub async fn unplug_nic_on_vms(vm_ids: Vec<Uuid>, nic_name: String) -> Result<Vec<VmNicOutcome>, FnError> {
+    let (engine, actor) = super::caller()?;
+    let action = hotnic_engine::bulk::BulkAction::Unplug;
+    hotnic_engine::bulk::act_on_vms(&engine, &actor, vm_ids, nic_name, action).await.map_err(crate::error::from_engine)
 }

@@ -40,6 +40,8 @@ pub fn router<S>(engine: Engine) -> Router<S> {
         .route("/hosts/{host}/accept_fingerprint", post(hosts::accept_fingerprint))
         .route("/networks", get(networks::list).post(networks::create))
         .route("/vms", get(vms::list).post(vms::create))
+        .route("/vms/plug_nic", post(vms::plug_nic_on_each))
+        .route("/vms/unplug_nic", post(vms::unplug_nic_on_each))
         .route("/vms/{vm}", get(vms::get).delete(vms::delete))
         .route("/vms/{vm}/start", post(vms::start))
         .route("/vms/{vm}/stop", post(vms::stop))

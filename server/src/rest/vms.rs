@@ -1,5 +1,5 @@
 //! /api/vms, /api/vms/{vm}, /api/vms/{vm}/start, /api/vms/{vm}/stop,
-//! /api/vms/{vm}/pci_slots
+//! /api/vms/{vm}/pci_slots, and across VMs /api/vms/plug_nic, /unplug_nic
 
 use super::caller::Caller;
 use super::json::{ApiJson, Ids};
@@ -7,8 +7,9 @@ use super::RestError;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
+use hotnic_engine::bulk::{self, BulkAction};
 use hotnic_engine::{pci_slots, run, vms, Engine};
-use hotnic_model::{NewVm, PciSlot, Vm};
+use hotnic_model::{NewVm, PciSlot, Vm, VmNicOutcome, VmsNic};
 use uuid::Uuid;
 
 pub async fn list(State(engine): State<Engine>, Caller(actor): Caller) -> Result<Json<Vec<Vm>>, RestError> {
@@ -40,4 +41,14 @@ pub async fn stop(State(engine): State<Engine>, Caller(actor): Caller, Ids(vm): 
 /// host sees them now.
 pub async fn pci_slots(State(engine): State<Engine>, Caller(actor): Caller, Ids(vm): Ids<Uuid>) -> Result<Json<Vec<PciSlot>>, RestError> {
     Ok(Json(pci_slots::slot_map(&engine, &actor, vm).await?))
+}
+
+/// POST /api/vms/plug_nic, /unplug_nic with `{"vm_ids": [...], "nic_name": "nic1"}`:
+/// the NIC of that name on each VM in turn, each with its own outcome.
+pub async fn plug_nic_on_each(State(engine): State<Engine>, Caller(actor): Caller, ApiJson(on): ApiJson<VmsNic>) -> Result<Json<Vec<VmNicOutcome>>, RestError> {
+    Ok(Json(bulk::act_on_vms(&engine, &actor, on.vm_ids, on.nic_name, BulkAction::Plug).await?))
+}
+
+pub async fn unplug_nic_on_each(State(engine): State<Engine>, Caller(actor): Caller, ApiJson(on): ApiJson<VmsNic>) -> Result<Json<Vec<VmNicOutcome>>, RestError> {
+    Ok(Json(bulk::act_on_vms(&engine, &actor, on.vm_ids, on.nic_name, BulkAction::Unplug).await?))
 }
