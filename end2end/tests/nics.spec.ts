@@ -455,7 +455,7 @@ test('11: from the VMs list, the NIC of one name is plugged on the selected VMs 
   for (const vm of [a, b]) await addNic(request, vm.id, { name: 'nic1', network: NETWORK });
   await openHydrated(page, '/vms');
   const across = page.getByRole('toolbar', { name: 'NIC on the selected VMs' });
-  await expect(across.getByRole('button', { name: 'Plug on selected' })).toBeDisabled();
+  await expect(across.getByRole('button', { name: 'Plug on selected', exact: true })).toBeDisabled();
 
   await page.getByRole('checkbox', { name: `Select ${a.name}` }).focus();
   await page.keyboard.press('Space');
@@ -463,8 +463,8 @@ test('11: from the VMs list, the NIC of one name is plugged on the selected VMs 
   await page.getByRole('checkbox', { name: `Select ${bare.name}` }).check();
   await expect(across).toContainText('3 selected');
   await expect(across.getByLabel('NIC name')).toHaveValue('nic1');
-  await expect(across.getByRole('button', { name: 'Plug on selected' })).toHaveAttribute('title', 'Plug nic1 on the 3 selected VMs');
-  await across.getByRole('button', { name: 'Plug on selected' }).focus();
+  await expect(across.getByRole('button', { name: 'Plug on selected', exact: true })).toHaveAttribute('title', 'Plug nic1 on the 3 selected VMs');
+  await across.getByRole('button', { name: 'Plug on selected', exact: true }).focus();
   await page.keyboard.press('Enter');
   await expect(page.getByRole('alert')).toHaveText(`nic1 plugged on ${a.name}, ${b.name}. Not done: ${bare.name}: the VM has no NIC named nic1`);
   for (const vm of [a, b]) expect((await listNics(request, vm.id))[0].plugged).toBe(true);

@@ -23,8 +23,16 @@ pub fn VmsPage() -> impl IntoView {
     let hosts = Resource::new(move || changed.get(), |_| list_hosts());
     let action_error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(None::<Uuid>);
-    // The selected VMs, in the order they were selected (the order acted on).
-    let selected = RwSignal::new(Vec::<(Uuid, String)>::new());
+    // The selected VMs, in the order they were selected (the order acted on),
+    // and the across-VMs toolbar's state: outside the refetched view, so a
+    // push keeps them.
+    let across = Across {
+        selected: RwSignal::new(Vec::<(Uuid, String)>::new()),
+        nic: RwSignal::new("nic1".to_owned()),
+        busy: RwSignal::new(false),
+        said: RwSignal::new(None),
+    };
+    let selected = across.selected;
 
     let run_or_stop = move |id: Uuid, run: bool| {
         busy.set(Some(id));
@@ -102,21 +110,32 @@ pub fn VmsPage() -> impl IntoView {
                             </tbody>
                         </table>
                     }.into_any()});
-                table
+                view! {
+                    {table}
+                    <NicAcrossVms state=across on_done=Callback::new(move |()| local.update(|n| *n += 1))/>
+                }
+                .into_any()
             })}
         </Transition>
         <ErrorLine message=action_error/>
-        <NicAcrossVms selected on_done=Callback::new(move |()| local.update(|n| *n += 1))/>
     }
+}
+
+/// The across-VMs toolbar's state, kept by the page.
+#[derive(Clone, Copy)]
+struct Across {
+    selected: RwSignal<Vec<(Uuid, String)>>,
+    nic: RwSignal<String>,
+    busy: RwSignal<bool>,
+    /// The last outcome: whether something failed, and what to say.
+    said: RwSignal<Option<(bool, String)>>,
 }
 
 /// Plug or unplug the NIC of one name on each selected VM, in one call; the
 /// outcome of each VM is said, failures with their reasons.
 #[component]
-fn NicAcrossVms(selected: RwSignal<Vec<(Uuid, String)>>, on_done: Callback<()>) -> impl IntoView {
-    let nic = RwSignal::new("nic1".to_owned());
-    let busy = RwSignal::new(false);
-    let said = RwSignal::new(None::<(bool, String)>);
+fn NicAcrossVms(state: Across, on_done: Callback<()>) -> impl IntoView {
+    let Across { selected, nic, busy, said } = state;
     let act = move |plug: bool| {
         let targets = selected.get_untracked();
         let ids: Vec<Uuid> = targets.iter().map(|(id, _)| *id).collect();
