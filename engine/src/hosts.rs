@@ -1,13 +1,14 @@
-//! Hosts: register one by its agent's URL and token, list them.
+//! Hosts: register one by its agent's URL and token, list them, rename,
+//! maintenance, remove.
 
 use crate::access::{Act, Actor, Visible};
 use crate::audit::{self, Severity, Subject};
-use crate::entities::host;
+use crate::entities::{host, vm};
 use crate::host_client::{host_error, HostTarget};
 use crate::state::HostStatus;
 use crate::{Engine, EngineError, EngineResult};
 use hotnic_agent_api::Fingerprint;
-use hotnic_model::{parse_agent_url, AcceptFingerprint, EntityName, Host, NewHost};
+use hotnic_model::{parse_agent_url, AcceptFingerprint, EntityName, Host, HostUpdate, NewHost};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
@@ -151,4 +152,79 @@ pub async fn cluster_images(engine: &Engine, actor: &Actor, cluster_id: Uuid) ->
         }
     }
     Ok(images.into_values().collect())
+}
+
+/// Renames a host (its id kept) and puts it into maintenance or back: in
+/// maintenance no VM starts there and monitoring keeps watching what runs.
+pub async fn update_host(engine: &Engine, actor: &Actor, host_id: Uuid, update: HostUpdate) -> EngineResult<Host> {
+    actor.require_super_user()?;
+    let db = engine.db();
+    let row = find_host(db, host_id).await?;
+    let mut changed = row.clone().into_active_model();
+    let mut said = Vec::new();
+    if let Some(name) = &update.name {
+        let name = EntityName::parse(name).map_err(|e| EngineError::invalid("name", format!("host {e}")))?;
+        if name.as_str() != row.name {
+            if host::Entity::find().filter(host::Column::Name.eq(name.as_str())).one(db).await?.is_some() {
+                return Err(EngineError::Conflict(format!("a host named '{name}' already exists")));
+            }
+            said.push(format!("Host {} was renamed {name}", row.name));
+            changed.name = Set(name.to_string());
+        }
+    }
+    let in_maintenance = row.status == HostStatus::Maintenance.as_str();
+    match update.maintenance {
+        Some(true) if !in_maintenance => {
+            let running = crate::in_use::running(&vm::Entity::find().filter(vm::Column::HostId.eq(host_id)).all(db).await?);
+            said.push(format!(
+                "Host {} is in maintenance: no VM starts there; monitoring keeps watching the {} VMs it runs",
+                row.name,
+                running.len()
+            ));
+            changed.status = Set(HostStatus::Maintenance.to_string());
+        }
+        // Back: up until monitoring finds otherwise.
+        Some(false) if in_maintenance => {
+            said.push(format!("Host {} is active again", row.name));
+            changed.status = Set(HostStatus::Up.to_string());
+        }
+        _ => {}
+    }
+    if said.is_empty() {
+        return Ok(row.into());
+    }
+    let row = changed.update(db).await?;
+    let subject = Subject { cluster_id: Some(row.cluster_id), host_id: Some(row.id), ..Default::default() };
+    audit::record(db, &actor.audit_name(), Severity::Normal, "host_updated", said.join("; "), subject).await?;
+    engine.changed(None);
+    Ok(row.into())
+}
+
+/// Removes a host that is in maintenance and runs no VM.
+pub async fn delete_host(engine: &Engine, actor: &Actor, host_id: Uuid) -> EngineResult<()> {
+    actor.require_super_user()?;
+    let db = engine.db();
+    let row = find_host(db, host_id).await?;
+    if row.status != HostStatus::Maintenance.as_str() {
+        return Err(EngineError::Conflict(format!("host {} is {}; put it into maintenance before removing it", row.name, row.status)));
+    }
+    let running = crate::in_use::running(&vm::Entity::find().filter(vm::Column::HostId.eq(host_id)).all(db).await?);
+    if !running.is_empty() {
+        return Err(EngineError::Conflict(format!(
+            "host {} still runs VMs {}; stop them before removing it",
+            row.name,
+            crate::in_use::listed(&running)
+        )));
+    }
+    // VMs that ran there and are down keep no tie to it.
+    vm::Entity::update_many()
+        .col_expr(vm::Column::HostId, sea_orm::sea_query::Expr::value(Option::<Uuid>::None))
+        .filter(vm::Column::HostId.eq(host_id))
+        .exec(db)
+        .await?;
+    host::Entity::delete_by_id(host_id).exec(db).await?;
+    let subject = Subject { cluster_id: Some(row.cluster_id), ..Default::default() };
+    audit::record(db, &actor.audit_name(), Severity::Normal, "host_removed", format!("Host {} was removed", row.name), subject).await?;
+    engine.changed(None);
+    Ok(())
 }

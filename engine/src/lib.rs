@@ -15,6 +15,7 @@ pub mod health;
 pub mod host_client;
 mod host_view;
 pub mod hosts;
+mod in_use;
 pub mod locks;
 mod mac_pool;
 mod measure;

@@ -240,7 +240,9 @@ async fn host_silent(engine: &Engine, host: &host::Model, held: &[vm::Model], er
         row.presented_fingerprint = Set(presented.clone());
         row.update(engine.db()).await?;
     }
-    if host.status != HostStatus::NonResponsive.as_str() {
+    // Maintenance is the operator's word for the host: monitoring keeps it.
+    let unmarked = host.status == HostStatus::Up.as_str();
+    if unmarked {
         let message = match &presented {
             Some(new) => format!(
                 "Host {} presents another TLS certificate ({new}) than the one hotnic trusts; it is refused until an administrator accepts the new fingerprint",

@@ -2,11 +2,12 @@
 //! Linux bridge of the same name on each host.
 
 use crate::access::{Act, Actor, Visible};
+use crate::audit::{self, Severity, Subject};
 use crate::entities::network;
 use crate::state::NetworkKind;
 use crate::{EngineError, EngineResult};
-use hotnic_model::{Network, NewNetwork};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
+use hotnic_model::{Network, NetworkUpdate, NewNetwork};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
 use uuid::Uuid;
 
 /// Linux limits interface names to 15 characters; a bridge is named after
@@ -82,4 +83,68 @@ pub async fn find_in_cluster(db: &impl ConnectionTrait, cluster_id: Uuid, name: 
         .one(db)
         .await?
         .ok_or_else(|| EngineError::invalid("network", format!("the VM's cluster has no network named '{}'", name.trim())))
+}
+
+/// The network and, checked, the caller's right to manage its cluster.
+async fn managed(db: &impl ConnectionTrait, actor: &Actor, network_id: Uuid) -> EngineResult<network::Model> {
+    let row = network::Entity::find_by_id(network_id)
+        .one(db)
+        .await?
+        .ok_or_else(|| EngineError::NotFound(format!("no network with id {network_id}")))?;
+    actor.cluster(db, row.cluster_id, Act::ManageCluster).await?;
+    Ok(row)
+}
+
+/// Renames a network, its id kept. It names the bridge NICs attach to on
+/// each host, so it is refused while a running VM has a NIC plugged on it.
+pub async fn update_network(db: &impl ConnectionTrait, actor: &Actor, network_id: Uuid, update: NetworkUpdate) -> EngineResult<Network> {
+    let row = managed(db, actor, network_id).await?;
+    let Some(name) = update.name.as_deref() else { return Ok(row.into()) };
+    let name = parse_network_name(name).map_err(|e| match e {
+        EngineError::Invalid { reason, .. } => EngineError::invalid("name", reason),
+        other => other,
+    })?;
+    if name == row.name {
+        return Ok(row.into());
+    }
+    let taken = network::Entity::find()
+        .filter(network::Column::ClusterId.eq(row.cluster_id))
+        .filter(network::Column::Name.eq(&name))
+        .one(db)
+        .await?;
+    if taken.is_some() {
+        return Err(EngineError::Conflict(format!("the cluster already has a network named '{name}'")));
+    }
+    let live = crate::in_use::nics_on_network(db, network_id, true).await?;
+    if !live.is_empty() {
+        return Err(EngineError::Conflict(format!(
+            "network {} names the bridge of NICs plugged into running VMs ({}); unplug them or stop the VMs before renaming it",
+            row.name,
+            crate::in_use::listed(&live)
+        )));
+    }
+    let old = row.name.clone();
+    let mut changed = row.into_active_model();
+    changed.name = Set(name.clone());
+    let row = changed.update(db).await?;
+    let subject = Subject { cluster_id: Some(row.cluster_id), ..Default::default() };
+    audit::record(db, &actor.audit_name(), Severity::Normal, "network_updated", format!("Network {old} was renamed {name}"), subject).await?;
+    Ok(row.into())
+}
+
+/// Removes a network no NIC uses; the refusal names the VMs and NICs that do.
+pub async fn delete_network(db: &impl ConnectionTrait, actor: &Actor, network_id: Uuid) -> EngineResult<()> {
+    let row = managed(db, actor, network_id).await?;
+    let users = crate::in_use::nics_on_network(db, network_id, false).await?;
+    if !users.is_empty() {
+        return Err(EngineError::Conflict(format!(
+            "network {} is used by NICs ({}); move or remove them first",
+            row.name,
+            crate::in_use::listed(&users)
+        )));
+    }
+    network::Entity::delete_by_id(network_id).exec(db).await?;
+    let subject = Subject { cluster_id: Some(row.cluster_id), ..Default::default() };
+    audit::record(db, &actor.audit_name(), Severity::Normal, "network_removed", format!("Network {} was removed", row.name), subject).await?;
+    Ok(())
 }

@@ -9,7 +9,6 @@
 //! servers' clocks should agree (NTP) to well under a monitoring period.
 
 use crate::entities::{host, server};
-use crate::state::HostStatus;
 use crate::{Engine, EngineResult};
 use chrono::Utc;
 use sea_orm::sea_query::{Expr, OnConflict, Query};
@@ -21,7 +20,8 @@ const SILENT_PERIODS: u32 = 2;
 const FORGET_PERIODS: u32 = 100;
 
 /// Beats, takes the hosts no live server monitors, and returns the hosts
-/// this server monitors now (maintenance excepted).
+/// this server monitors now (those in maintenance too: VMs may still run
+/// there).
 pub async fn hosts_to_monitor(engine: &Engine) -> EngineResult<Vec<host::Model>> {
     beat(engine).await?;
     let db = engine.db();
@@ -29,7 +29,6 @@ pub async fn hosts_to_monitor(engine: &Engine) -> EngineResult<Vec<host::Model>>
     let live = Query::select().column(server::Column::Id).from(server::Entity).and_where(server::Column::SeenAt.gt(silent_since)).to_owned();
     let taken = host::Entity::update_many()
         .col_expr(host::Column::MonitoredBy, Expr::value(engine.server_id))
-        .filter(host::Column::Status.ne(HostStatus::Maintenance.as_str()))
         .filter(Condition::any().add(host::Column::MonitoredBy.is_null()).add(host::Column::MonitoredBy.not_in_subquery(live)))
         .exec(db)
         .await?;
@@ -38,7 +37,6 @@ pub async fn hosts_to_monitor(engine: &Engine) -> EngineResult<Vec<host::Model>>
     }
     Ok(host::Entity::find()
         .filter(host::Column::MonitoredBy.eq(engine.server_id))
-        .filter(host::Column::Status.ne(HostStatus::Maintenance.as_str()))
         .all(db)
         .await?)
 }

@@ -21,3 +21,15 @@ pub struct NewCluster {
     pub name: String,
     pub compatibility_version: String,
 }
+
+/// Editing a cluster (PUT /api/clusters/{cluster}): either field, each
+/// optional. A rename keeps the id; the level may rise at any time and drop
+/// only while none of its VMs runs.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClusterUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub compatibility_version: Option<String>,
+}

@@ -114,6 +114,28 @@ pub struct NewNetwork {
     pub kind: String,
 }
 
+/// Editing a network (PUT /api/networks/{network}): its name (the bridge
+/// NICs attach to), kept id. Refused while a running VM has a NIC plugged
+/// on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// Editing a host (PUT /api/hosts/{host}): a new name (kept id), and
+/// `maintenance`: true puts it into maintenance (no VM starts there;
+/// monitoring keeps watching what runs), false brings it back.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HostUpdate {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub maintenance: Option<bool>,
+}
+
 fn default_network_kind() -> String {
     "bridge".into()
 }

@@ -22,12 +22,12 @@ pub use access::{
     Allowed, ApiToken, ClusterActions, CreatedApiToken, Me, NewApiToken, NewPermission, NewUser, NicActions, Permission, PermissionObject, Role,
     SignIn, User, UserUpdate, VmActions,
 };
-pub use cluster::{Cluster, NewCluster};
+pub use cluster::{Cluster, ClusterUpdate, NewCluster};
 pub use compatibility::{CompatibilityVersion, NIC_HOTPLUG_MIN_VERSION};
 pub use error::ApiError;
 pub use event::Event;
 pub use health::Health;
-pub use infra::{parse_agent_url, AcceptFingerprint, Host, Image, Network, NewHost, NewNetwork};
+pub use infra::{parse_agent_url, AcceptFingerprint, Host, HostUpdate, Image, Network, NetworkUpdate, NewHost, NewNetwork};
 pub use mac::MacAddr;
 pub use names::{EntityName, NameError};
 pub use nic::{DriftChoice, NewNic, Nic, NicIds, NicOutcome, NicUpdate, ResolveDrift, UnknownNic, UnknownNicMac, VmNicOutcome, VmsNic};

@@ -54,6 +54,12 @@ fn functions(cluster: &str, vm: &str, nic: &str) -> Vec<(&'static str, Vec<(&'st
     vec![
         ("list_clusters", vec![]),
         ("create_cluster", vec![("name", json!("c2")), ("compatibility_version", json!("4.7"))]),
+        ("update_cluster", vec![("cluster_id", json!(cluster)), ("update", json!({"name": "c3"}))]),
+        ("delete_cluster", vec![("cluster_id", json!(cluster))]),
+        ("update_host", vec![("host_id", json!(nil)), ("update", json!({"maintenance": true}))]),
+        ("delete_host", vec![("host_id", json!(nil))]),
+        ("update_network", vec![("network_id", json!(nil)), ("update", json!({"name": "n3"}))]),
+        ("delete_network", vec![("network_id", json!(nil))]),
         ("list_events", vec![("vm_id", json!(vm)), ("limit", json!(5))]),
         ("list_hosts", vec![]),
         ("create_host", vec![("name", json!("h")), ("cluster_id", json!(cluster)), ("agent_url", json!("https://127.0.0.1:9")), ("token", json!("0123456789"))]),

@@ -1,4 +1,4 @@
-//! /api/fn/{list_hosts,create_host,accept_host_fingerprint,list_images}.
+//! /api/fn/{list_hosts,create_host,accept_host_fingerprint,list_images,update_host,delete_host}.
 
 use crate::error::FnError;
 use hotnic_model::{Host, Image};
@@ -40,4 +40,17 @@ pub async fn accept_host_fingerprint(host_id: Uuid, fingerprint: String) -> Resu
 pub async fn list_images(cluster_id: Uuid) -> Result<Vec<Image>, FnError> {
     let (engine, actor) = super::caller()?;
     hotnic_engine::hosts::cluster_images(&engine, &actor, cluster_id).await.map_err(crate::error::from_engine)
+}
+
+/// `update`: `{"name"?, "maintenance"?}`.
+#[server(prefix = "/api/fn", endpoint = "update_host", input = Json)]
+pub async fn update_host(host_id: Uuid, update: hotnic_model::HostUpdate) -> Result<Host, FnError> {
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::hosts::update_host(&engine, &actor, host_id, update).await.map_err(crate::error::from_engine)
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_host", input = Json)]
+pub async fn delete_host(host_id: Uuid) -> Result<(), FnError> {
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::hosts::delete_host(&engine, &actor, host_id).await.map_err(crate::error::from_engine)
 }

@@ -1,4 +1,4 @@
-//! /api/fn/list_networks and /api/fn/create_network.
+//! /api/fn/{list_networks,create_network,update_network,delete_network}.
 
 use crate::error::FnError;
 use hotnic_model::Network;
@@ -19,4 +19,17 @@ pub async fn create_network(name: String, cluster_id: Uuid, kind: String) -> Res
     let (engine, actor) = super::caller()?;
     let new = hotnic_model::NewNetwork { name, cluster_id, kind };
     hotnic_engine::networks::create_network(engine.db(), &actor, new).await.map_err(crate::error::from_engine)
+}
+
+/// `update`: `{"name"?}`.
+#[server(prefix = "/api/fn", endpoint = "update_network", input = Json)]
+pub async fn update_network(network_id: Uuid, update: hotnic_model::NetworkUpdate) -> Result<Network, FnError> {
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::networks::update_network(engine.db(), &actor, network_id, update).await.map_err(crate::error::from_engine)
+}
+
+#[server(prefix = "/api/fn", endpoint = "delete_network", input = Json)]
+pub async fn delete_network(network_id: Uuid) -> Result<(), FnError> {
+    let (engine, actor) = super::caller()?;
+    hotnic_engine::networks::delete_network(engine.db(), &actor, network_id).await.map_err(crate::error::from_engine)
 }
