@@ -1,6 +1,11 @@
-//! The Clusters page: the list, and a form that creates one.
+//! The Clusters page: the list, and a form that creates one; each cluster's
+//! level can change (down only while none of its VMs runs), and it can be
+//! renamed and, with no VMs or hosts left, removed.
 
-use crate::server_fns::clusters::{list_clusters, CreateCluster};
+use super::common::{reason, ErrorLine};
+use super::row_edit::RenameRemove;
+use crate::server_fns::clusters::{list_clusters, CreateCluster, DeleteCluster, UpdateCluster};
+use hotnic_model::ClusterUpdate;
 use leptos::prelude::*;
 
 const DEFAULT_VERSION: &str = "4.7";
@@ -12,7 +17,9 @@ const VERSIONS: &[&str] = &[
 pub fn ClustersPage() -> impl IntoView {
     let create = ServerAction::<CreateCluster>::new();
     let me = Resource::new(|| (), |_| crate::server_fns::access::whoami());
-    let clusters = Resource::new(move || create.version().get(), |_| list_clusters());
+    let update = ServerAction::<UpdateCluster>::new();
+    let delete = ServerAction::<DeleteCluster>::new();
+    let clusters = Resource::new(move || (create.version().get(), update.version().get(), delete.version().get()), |_| list_clusters());
     let name = RwSignal::new(String::new());
     let version = RwSignal::new(DEFAULT_VERSION.to_owned());
 
@@ -63,15 +70,18 @@ pub fn ClustersPage() -> impl IntoView {
                     .get()
                     .map(|result| match result {
                         Err(e) => view! { <p class="error" role="alert">{e.reason().to_owned()}</p> }.into_any(),
-                        Ok(list) => view! { <ClusterTable clusters=list/> }.into_any(),
+                        Ok(list) => view! { <ClusterTable clusters=list update delete/> }.into_any(),
                     })
             }}
         </Transition>
+        <ErrorLine message=Signal::derive(move || reason(&update.value().get()))/>
+        <ErrorLine message=Signal::derive(move || reason(&delete.value().get()))/>
     }
 }
 
 #[component]
-fn ClusterTable(clusters: Vec<hotnic_model::Cluster>) -> impl IntoView {
+fn ClusterTable(clusters: Vec<hotnic_model::Cluster>, update: ServerAction<UpdateCluster>, delete: ServerAction<DeleteCluster>) -> impl IntoView {
+    let busy = Signal::derive(move || update.pending().get() || delete.pending().get());
     if clusters.is_empty() {
         return view! { <p class="empty">"No clusters yet."</p> }.into_any();
     }
@@ -82,17 +92,31 @@ fn ClusterTable(clusters: Vec<hotnic_model::Cluster>) -> impl IntoView {
                     <th>"Name"</th>
                     <th>"Compatibility version"</th>
                     <th>"Permissions"</th>
+                    <th>"Actions"</th>
                 </tr>
             </thead>
             <tbody>
                 {clusters
                     .into_iter()
-                    .map(|c| view! {
-                        <tr>
-                            <td>{c.name}</td>
-                            <td>{c.compatibility_version}</td>
-                            <td><a href=format!("/clusters/{}/permissions", c.id)>"Permissions"</a></td>
-                        </tr>
+                    .map(|c| {
+                        let id = c.id;
+                        let set = move |change: ClusterUpdate| { update.dispatch(UpdateCluster { cluster_id: id, update: change }); };
+                        let rename = Callback::new(move |name: String| set(ClusterUpdate { name: Some(name), compatibility_version: None }));
+                        let remove = Callback::new(move |()| { delete.dispatch(DeleteCluster { cluster_id: id }); });
+                        let level = c.compatibility_version.clone();
+                        view! {
+                            <tr data-cluster=c.name.clone()>
+                                <td>{c.name.clone()}</td>
+                                <td>
+                                    <select aria-label=format!("Compatibility version of cluster {}", c.name) disabled=busy
+                                        on:change=move |ev| set(ClusterUpdate { name: None, compatibility_version: Some(event_target_value(&ev)) })>
+                                        {VERSIONS.iter().map(|v| view! { <option value=*v selected=*v == level>{*v}</option> }).collect_view()}
+                                    </select>
+                                </td>
+                                <td><a href=format!("/clusters/{}/permissions", c.id)>"Permissions"</a></td>
+                                <td><RenameRemove what="cluster" name=c.name.clone() busy on_rename=rename on_remove=remove/></td>
+                            </tr>
+                        }
                     })
                     .collect_view()}
             </tbody>

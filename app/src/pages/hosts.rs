@@ -1,12 +1,16 @@
 //! The Hosts page: register a host by its agent's URL and token; the list
 //! with each host's status and the fingerprint of the certificate hotnic
 //! trusts. A host whose agent presents another certificate is refused; the
-//! page shows the new fingerprint and a button to accept it.
+//! page shows the new fingerprint and a button to accept it. Each host can
+//! be renamed, put into maintenance (no VM starts there) and back, and
+//! removed from maintenance.
 
 use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
 use crate::push::refresh_on_change;
 use crate::server_fns::clusters::list_clusters;
-use crate::server_fns::hosts::{list_hosts, AcceptHostFingerprint, CreateHost};
+use super::row_edit::RenameRemove;
+use crate::server_fns::hosts::{list_hosts, AcceptHostFingerprint, CreateHost, DeleteHost, UpdateHost};
+use hotnic_model::HostUpdate;
 use leptos::prelude::*;
 
 #[component]
@@ -14,7 +18,13 @@ pub fn HostsPage() -> impl IntoView {
     let create = ServerAction::<CreateHost>::new();
     let accept = ServerAction::<AcceptHostFingerprint>::new();
     let changed = refresh_on_change(|| None);
-    let hosts = Resource::new(move || (create.version().get(), accept.version().get(), changed.get()), |_| list_hosts());
+    let update = ServerAction::<UpdateHost>::new();
+    let delete = ServerAction::<DeleteHost>::new();
+    let hosts = Resource::new(
+        move || (create.version().get(), accept.version().get(), update.version().get(), delete.version().get(), changed.get()),
+        |_| list_hosts(),
+    );
+    let busy = Signal::derive(move || update.pending().get() || delete.pending().get());
     let clusters = Resource::new(|| (), |_| list_clusters());
     let name = RwSignal::new(String::new());
     let cluster = RwSignal::new(None);
@@ -70,12 +80,30 @@ pub fn HostsPage() -> impl IntoView {
                 });
                 let table = list_view(hosts, "No hosts yet.", |list| view! {
                         <table class="grid" aria-label="Hosts">
-                            <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Agent URL"</th><th>"Status"</th><th>"Certificate (SHA-256)"</th></tr></thead>
+                            <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Agent URL"</th><th>"Status"</th><th>"Certificate (SHA-256)"</th><th>"Actions"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|h| {
                                     let cluster = name_of(&clusters, Some(h.cluster_id), |c| (c.id, &c.name));
+                                    let id = h.id;
+                                    let in_maintenance = h.status == "maintenance";
+                                    let set = move |update_with: HostUpdate| { update.dispatch(UpdateHost { host_id: id, update: update_with }); };
+                                    let rename = Callback::new(move |name: String| set(HostUpdate { name: Some(name), maintenance: None }));
+                                    let remove = Callback::new(move |()| { delete.dispatch(DeleteHost { host_id: id }); });
+                                    let (toggle_label, toggle_text) = if in_maintenance {
+                                        (format!("Activate host {}", h.name), "Activate")
+                                    } else {
+                                        (format!("Maintenance for host {}", h.name), "Maintenance")
+                                    };
+                                    let actions = view! {
+                                        <td class="row-actions">
+                                            <button type="button" class="secondary" aria-label=toggle_label disabled=busy
+                                                title=if in_maintenance { "Let VMs start here again" } else { "No VM starts here; what runs keeps running and is watched" }
+                                                on:click=move |_| set(HostUpdate { name: None, maintenance: Some(!in_maintenance) })>{toggle_text}</button>
+                                            <RenameRemove what="host" name=h.name.clone() busy on_rename=rename on_remove=remove/>
+                                        </td>
+                                    };
                                     view! {
-                                        <tr>
+                                        <tr data-host=h.name.clone()>
                                             <td>{h.name.clone()}</td>
                                             <td>{cluster}</td>
                                             <td><code>{h.agent_url}</code></td>
@@ -97,6 +125,7 @@ pub fn HostsPage() -> impl IntoView {
                                                     }
                                                 })}
                                             </td>
+                                            {actions}
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -108,5 +137,7 @@ pub fn HostsPage() -> impl IntoView {
         </Transition>
         <ErrorLine message=Signal::derive(move || reason(&create.value().get()))/>
         <ErrorLine message=Signal::derive(move || reason(&accept.value().get()))/>
+        <ErrorLine message=Signal::derive(move || reason(&update.value().get()))/>
+        <ErrorLine message=Signal::derive(move || reason(&delete.value().get()))/>
     }
 }

@@ -6,6 +6,7 @@ pub mod events;
 pub mod hosts;
 pub mod networks;
 pub mod permissions;
+pub mod row_edit;
 pub mod signin;
 pub mod tokens;
 pub mod users;

@@ -1,9 +1,11 @@
 //! The Networks page: define a cluster's networks (a `bridge` network is a
-//! Linux bridge of the same name on each host).
+//! Linux bridge of the same name on each host), rename and remove them.
 
 use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
 use crate::server_fns::clusters::list_clusters;
-use crate::server_fns::networks::{list_networks, CreateNetwork};
+use super::row_edit::RenameRemove;
+use crate::server_fns::networks::{list_networks, CreateNetwork, DeleteNetwork, UpdateNetwork};
+use hotnic_model::NetworkUpdate;
 use hotnic_model::words::{NetworkKind, VariantArray};
 use leptos::prelude::*;
 
@@ -12,7 +14,10 @@ const KINDS: &[NetworkKind] = NetworkKind::VARIANTS;
 #[component]
 pub fn NetworksPage() -> impl IntoView {
     let create = ServerAction::<CreateNetwork>::new();
-    let networks = Resource::new(move || create.version().get(), |_| list_networks(None));
+    let update = ServerAction::<UpdateNetwork>::new();
+    let delete = ServerAction::<DeleteNetwork>::new();
+    let networks = Resource::new(move || (create.version().get(), update.version().get(), delete.version().get()), |_| list_networks(None));
+    let busy = Signal::derive(move || update.pending().get() || delete.pending().get());
     let clusters = Resource::new(|| (), |_| list_clusters());
     let name = RwSignal::new(String::new());
     let cluster = RwSignal::new(None);
@@ -57,11 +62,19 @@ pub fn NetworksPage() -> impl IntoView {
                 });
                 let table = list_view(networks, "No networks yet.", |list| view! {
                         <table class="grid" aria-label="Networks">
-                            <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Kind"</th></tr></thead>
+                            <thead><tr><th>"Name"</th><th>"Cluster"</th><th>"Kind"</th><th>"Actions"</th></tr></thead>
                             <tbody>
                                 {list.into_iter().map(|n| {
                                     let cluster = name_of(&clusters, Some(n.cluster_id), |c| (c.id, &c.name));
-                                    view! { <tr><td>{n.name}</td><td>{cluster}</td><td>{n.kind}</td></tr> }
+                                    let id = n.id;
+                                    let rename = Callback::new(move |name: String| { update.dispatch(UpdateNetwork { network_id: id, update: NetworkUpdate { name: Some(name) } }); });
+                                    let remove = Callback::new(move |()| { delete.dispatch(DeleteNetwork { network_id: id }); });
+                                    view! {
+                                        <tr data-network=n.name.clone()>
+                                            <td>{n.name.clone()}</td><td>{cluster}</td><td>{n.kind}</td>
+                                            <td><RenameRemove what="network" name=n.name.clone() busy on_rename=rename on_remove=remove/></td>
+                                        </tr>
+                                    }
                                 }).collect_view()}
                             </tbody>
                         </table>
@@ -70,5 +83,7 @@ pub fn NetworksPage() -> impl IntoView {
             })}
         </Transition>
         <ErrorLine message=Signal::derive(move || reason(&create.value().get()))/>
+        <ErrorLine message=Signal::derive(move || reason(&update.value().get()))/>
+        <ErrorLine message=Signal::derive(move || reason(&delete.value().get()))/>
     }
 }
