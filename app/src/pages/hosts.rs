@@ -101,7 +101,9 @@ pub fn HostsPage() -> impl IntoView {
                                                 on:click=move |_| set(HostUpdate { name: None, maintenance: Some(!in_maintenance) })>{toggle_text}</button>
                                             <RenameRemove what="host" name=h.name.clone() busy on_rename=rename on_remove=remove/>
                                         </td>
-                                    };
+                                    }
+                                    // Erased: the row's type is deep enough already for the compiler.
+                                    .into_any();
                                     view! {
                                         <tr data-host=h.name.clone()>
                                             <td>{h.name.clone()}</td>
@@ -128,6 +130,7 @@ pub fn HostsPage() -> impl IntoView {
                                             {actions}
                                         </tr>
                                     }
+                                    .into_any()
                                 }).collect_view()}
                             </tbody>
                         </table>
