@@ -1,7 +1,9 @@
 //! When the host and hotnic disagree about a running VM's NICs (drift).
 //! Monitoring never overwrites either side: it marks what differs and
 //! writes one event the first time it sees it; an operator resolves it.
-//! - A NIC hotnic holds unplugged is plugged on the host, or a plugged
+//! - A NIC hotnic holds unplugged is plugged on the host, one it holds
+//!   plugged is gone from the host (detached behind its back; a guest's
+//!   late release of a timed-out unplug is recorded instead), or a plugged
 //!   NIC's link differs: the NIC's row is marked; `resolve_nic_drift`
 //!   records the host's view or applies hotnic's to the host again.
 //! - The host has a NIC hotnic has no record of (attached behind its back):
@@ -52,6 +54,19 @@ pub(crate) async fn record_link_drift(engine: &Engine, host: &host::Model, vm: &
         let message = format!("NIC {} of VM {}: {what} (host {}); resolve it on the NIC", nic.interface.name, vm.name, host.name);
         let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: Some(host.id), ..Default::default() };
         audit::record(engine.db(), audit::MONITORING, Severity::Warning, "nic_link_drift", message, subject).await?;
+    }
+    Ok(())
+}
+
+/// One warning per plugged NIC newly found gone from the host.
+pub(crate) async fn record_missing(engine: &Engine, host: &host::Model, vm: &vm::Model, applied: &Applied) -> EngineResult<()> {
+    for nic in &applied.missing {
+        let message = format!(
+            "NIC {} is plugged into VM {} here but missing on host {} (detached behind hotnic's back?); resolve it on the NIC",
+            nic.interface.name, vm.name, host.name
+        );
+        let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: Some(host.id), ..Default::default() };
+        audit::record(engine.db(), audit::MONITORING, Severity::Warning, "nic_missing_on_host", message, subject).await?;
     }
     Ok(())
 }
@@ -124,6 +139,21 @@ async fn resolve_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uui
         (true, Some(info), DriftChoice::Hotnic) if info.link_active != nic.interface.linked => {
             crate::link::set_on_host(engine, &vm, Some(&host), &nic, nic.interface.linked, level).await?;
             format!("the link of NIC {name} of VM {} is {} again on its host", vm.name, if nic.interface.linked { "up" } else { "down" })
+        }
+        (true, None, DriftChoice::Host) => {
+            crate::plug::store_plugged(db, &nic, false, None, None).await?;
+            format!("NIC {name} of VM {} is recorded unplugged, as its host shows it", vm.name)
+        }
+        (true, None, DriftChoice::Hotnic) => {
+            level.map_err(EngineError::Conflict)?;
+            crate::pci_slots::has_free_slot(&vm).map_err(EngineError::Conflict)?;
+            let failed = format!("Failed to plug NIC {name} into VM {} again", vm.name);
+            let params = HotplugNicParams { vm_id, nic: nic_params(&nic, nic.address(), mirror_networks(&nic))? };
+            let plugged = engine.hosts.hotplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;
+            let address = plugged.nic.address.as_ref().and_then(crate::nic_wire::from_wire_address);
+            crate::plug::store_plugged(db, &nic, true, address, Some(plugged.nic.alias)).await?;
+            crate::pci_slots::record_slot_change(db, &vm, -1).await?;
+            format!("NIC {name} was plugged into VM {} on its host again, as hotnic holds it", vm.name)
         }
         _ => format!("NIC {name} of VM {} no longer differs from its host", vm.name),
     };

@@ -15,6 +15,11 @@ use hotnic_model::{PciAddress, UnknownNic};
 use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set, TransactionTrait};
 use uuid::Uuid;
 
+/// A NIC's `pending` word while its guest has not released it after an
+/// unplug that timed out: gone from the host later, it is recorded
+/// unplugged (a late release), not marked as missing.
+pub(crate) const AWAITING_RELEASE: &str = "release";
+
 /// What the database should hold for one NIC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Wanted {
@@ -35,6 +40,9 @@ pub(crate) struct Applied {
     /// Plugged in the database, gone from the host: the guest released
     /// them after their unplug was reported failed. Now unplugged.
     pub released_late: Vec<StoredNic>,
+    /// Plugged in the database, gone from the host although nobody asked
+    /// (detached behind hotnic's back), newly seen: left plugged, and marked.
+    pub missing: Vec<StoredNic>,
     /// On the host although the database holds them unplugged (and they
     /// were not to be adopted): left as they are.
     pub unexpected: Vec<StoredNic>,
@@ -94,12 +102,13 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
     let mut applied = Applied::default();
     let mut writes: Vec<(&StoredNic, Wanted)> = Vec::new();
     for nic in nics {
-        let pending = nic.device.pending.clone();
+        let awaiting_release = nic.device.pending.as_deref() == Some(AWAITING_RELEASE);
+        let pending = nic.device.pending.clone().filter(|_| !awaiting_release);
         let current = Wanted {
             plugged: nic.device.is_plugged,
             address: nic.address(),
             alias: nic.device.alias.clone(),
-            pending: pending.clone(),
+            pending: nic.device.pending.clone(),
             drift: nic.device.drift.clone(),
         };
         let seen = host_nic_of(nic, on_host);
@@ -127,17 +136,26 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
                     plugged: true,
                     address: info.address.as_ref().and_then(from_wire_address),
                     alias: Some(info.alias.clone()),
-                    pending: None,
+                    // Still in the guest: it may release it yet.
+                    pending: awaiting_release.then(|| AWAITING_RELEASE.to_owned()),
                     drift,
                 }
             }
             // The asked-for plug did not happen: it stays unplugged.
             (true, None) if !nic.device.is_plugged => Wanted { plugged: false, address: None, alias: None, pending: None, drift: None },
-            (true, None) => {
-                if pending.is_none() {
-                    applied.released_late.push(nic.clone());
-                }
+            (true, None) if awaiting_release => {
+                applied.released_late.push(nic.clone());
                 Wanted { plugged: false, address: None, alias: None, pending: None, drift: None }
+            }
+            // The interrupted unplug happened.
+            (true, None) if pending.is_some() => Wanted { plugged: false, address: None, alias: None, pending: None, drift: None },
+            // Gone without an unplug: marked, never silently recorded.
+            (true, None) => {
+                let drift = Some("plugged here but missing on the host".to_owned());
+                if drift != current.drift {
+                    applied.missing.push(nic.clone());
+                }
+                Wanted { drift, ..current.clone() }
             }
             // Left as it is, and marked: Plug adopts it, or the host lets go.
             (false, Some(info)) => {
@@ -167,8 +185,10 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
         row.is_plugged = Set(wanted.plugged);
         row.address = Set(wanted.address.map(address_text));
         row.alias = Set(wanted.alias.clone());
-        row.pending = Set(None);
-        row.pending_since = Set(None);
+        if wanted.pending != nic.device.pending {
+            row.pending = Set(wanted.pending.clone());
+            row.pending_since = Set(wanted.pending.as_ref().map(|_| chrono::Utc::now()));
+        }
         row.drift = Set(wanted.drift.clone());
         // Every column set: the first pass may have written this row.
         row.reset_all().update(&txn).await?;

@@ -265,7 +265,8 @@ pub(crate) async fn remove_nic_locked(engine: &Engine, actor: &Actor, vm_id: Uui
     let txn = engine.db().begin().await?;
     let vm = vms::find_vm(&txn, vm_id).await?;
     let nic = find_nic(&txn, vm_id, nic_id).await?;
-    if nic.device.pending.is_some() && vms::status_of(&vm)?.is_running() {
+    let unfinished = nic.device.pending.as_deref().filter(|p| *p != crate::host_view::AWAITING_RELEASE);
+    if unfinished.is_some() && vms::status_of(&vm)?.is_running() {
         return Err(EngineError::Conflict(format!(
             "NIC {} has an unfinished {} on running VM {}; monitoring settles it within one interval",
             nic.interface.name,

@@ -88,9 +88,16 @@ async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uu
         (NicChangePath::Host, Action::Unplug) => hotunplug(engine, &vm, host.as_ref(), &nic).await,
     };
     // The host said no: nothing happened there, the intent goes. When it
-    // did not answer, what happened is unknown: monitoring resolves it.
-    if let Err(EngineError::HostFailed { .. } | EngineError::Conflict(_)) = &result {
-        clear_intent(db, nic_id).await?;
+    // did not answer, what happened is unknown: monitoring resolves it. A
+    // guest that did not release the NIC in time may still do so: the NIC
+    // waits for its release, which monitoring records as an unplug (and
+    // not as a NIC gone behind hotnic's back).
+    match &result {
+        Err(EngineError::HostFailed { kind: Some(hotnic_agent_api::FailureKind::GuestDidNotRelease), .. }) => {
+            set_intent(db, nic_id, Some(host_view::AWAITING_RELEASE)).await?
+        }
+        Err(EngineError::HostFailed { .. } | EngineError::Conflict(_)) => set_intent(db, nic_id, None).await?,
+        _ => {}
     }
     let subject = Subject { vm_id: Some(vm_id), nic_id: Some(nic_id), host_id: vm.host_id, ..Default::default() };
     match &result {
@@ -124,12 +131,13 @@ async fn record_intent(db: &impl ConnectionTrait, nic: &StoredNic, action: Actio
     Ok(())
 }
 
-async fn clear_intent(db: &impl ConnectionTrait, nic_id: Uuid) -> EngineResult<()> {
+/// Ends the flow's intent: cleared, or left as what the NIC now waits for.
+async fn set_intent(db: &impl ConnectionTrait, nic_id: Uuid, waiting_for: Option<&str>) -> EngineResult<()> {
     if let Some(row) = vm_device::Entity::find_by_id(nic_id).one(db).await? {
-        if row.pending.is_some() {
+        if row.pending.as_deref() != waiting_for {
             let mut row = row.into_active_model();
-            row.pending = Set(None);
-            row.pending_since = Set(None);
+            row.pending = Set(waiting_for.map(str::to_owned));
+            row.pending_since = Set(waiting_for.map(|_| chrono::Utc::now()));
             row.update(db).await?;
         }
     }

@@ -221,3 +221,36 @@ async fn a_vm_started_behind_hotnics_back_is_reported_once_not_adopted(database:
 }
 
 on_both_databases!(a_vm_started_behind_hotnics_back_is_reported_once_not_adopted_on, a_vm_started_behind_hotnics_back_is_reported_once_not_adopted);
+
+/// A plugged NIC that vanishes from the host although nobody asked (a
+/// detach behind hotnic's back) is marked and reported once, never
+/// recorded unplugged on its own; keeping the host's view records it
+/// unplugged, keeping hotnic's plugs it again.
+async fn a_nic_gone_from_the_host_unasked_is_marked_not_unplugged(database: &Database) {
+    use hotnic_engine::drift;
+    use hotnic_model::DriftChoice;
+    let Setup { engine, host, vm, nics } = running_vm(database, Slots::Fresh, 2).await;
+    for nic in &nics {
+        host.release_late(nic.id);
+    }
+    for _ in 0..2 {
+        monitoring::refresh_all(&engine).await.unwrap();
+    }
+    for nic in &nics {
+        let marked = nics::get_nic(&engine, &admin(), vm, nic.id).await.unwrap();
+        assert!(marked.plugged, "not recorded unplugged on its own");
+        assert_eq!(marked.drift.as_deref(), Some("plugged here but missing on the host"));
+        assert!(marked.actions.resolve_drift.ok);
+    }
+    assert_eq!(events(&engine, "nic_missing_on_host").await, 2, "once per NIC, not per pass");
+    assert_eq!(events(&engine, "nic_unplug_completed").await, 0, "not taken for a late release");
+
+    let kept = drift::resolve_nic_drift(&engine, &admin(), vm, nics[0].id, DriftChoice::Host).await.unwrap();
+    assert_eq!((kept.plugged, kept.drift.as_deref(), kept.address), (false, None, None));
+    let again = drift::resolve_nic_drift(&engine, &admin(), vm, nics[1].id, DriftChoice::Hotnic).await.unwrap();
+    assert!(again.plugged && again.drift.is_none() && again.address.is_some(), "{again:?}");
+    monitoring::refresh_all(&engine).await.unwrap();
+    assert_eq!(stored(&engine, vm).await.iter().map(|(id, _)| *id).collect::<Vec<_>>(), [nics[1].id], "monitoring agrees");
+    assert_eq!(events(&engine, "nic_drift_resolved").await, 2);
+}
+on_both_databases!(gone_unasked_db, a_nic_gone_from_the_host_unasked_is_marked_not_unplugged);

@@ -7,6 +7,8 @@
 //!   applied again (the guest gets its carrier back), or the host's kept.
 //! - A NIC plugged on the host while hotnic holds it unplugged: hotnic's
 //!   view is applied again (the guest loses it).
+//! - A plugged NIC detached with virsh: marked, not recorded unplugged;
+//!   hotnic's view is applied again (the guest sees it again).
 
 mod stack;
 
@@ -167,4 +169,35 @@ async fn a_nic_plugged_on_the_host_only_is_unplugged_again_when_hotnic_is_kept()
     assert_eq!((resolved["plugged"].clone(), resolved["drift"].clone()), (json!(false), Value::Null), "{resolved}");
     stack.wait_guest_sees(vm, &address, false).await;
     assert!(stack.host_nics(vm).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_nic_detached_behind_hotnics_back_is_marked_then_plugged_again() {
+    let stack = Stack::start("4.7", Duration::from_secs(30)).await;
+    let vm = stack.create_vm("detached", true).await;
+    stack.run(vm, true).await;
+    let name = vm_name(&stack, vm).await;
+    let nic = stack.add_nic(vm, "nic1", json!({})).await;
+    let (status, plugged) = stack.action(vm, &nic, "plug").await;
+    assert_eq!(status, 200, "{plugged}");
+    let address = pci_text(&plugged);
+    stack.wait_guest_sees(vm, &address, true).await;
+
+    stack.virsh(&["detach-interface", &name, "bridge", "--mac", plugged["mac"].as_str().unwrap(), "--live"]);
+    stack.wait_guest_sees(vm, &address, false).await;
+    // The guest may take a moment to finish; monitoring sees it gone.
+    while !stack.host_nics(vm).await.is_empty() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    stack.settle().await;
+    stack.settle().await;
+    let marked = stack.nic(vm, &nic).await;
+    assert_eq!((marked["plugged"].clone(), marked["drift"].clone()), (json!(true), json!("plugged here but missing on the host")), "{marked}");
+    assert_eq!(stack.events(vm, "nic_missing_on_host").await, 1);
+
+    let path = format!("/api/vms/{vm}/nics/{}/drift", nic["id"].as_str().unwrap());
+    let again = stack.ok("POST", &path, Some(json!({"keep": "hotnic"}))).await;
+    assert_eq!((again["plugged"].clone(), again["drift"].clone()), (json!(true), Value::Null), "{again}");
+    stack.wait_guest_sees(vm, &pci_text(&again), true).await;
+    assert_eq!(stack.host_nics(vm).await.len(), 1);
 }

@@ -215,7 +215,9 @@ impl HostClient for FakeHost {
         self.pause().await;
         let mut state = self.state.lock().unwrap();
         if state.deaf.contains(&params.nic.device_id) {
-            return Err(refused(code::HOTUNPLUG_NIC_FAILED, "guest did not release the device"));
+            let reason = "guest did not release the device";
+            let status = hotnic_agent_api::Status::failed(code::HOTUNPLUG_NIC_FAILED, hotnic_agent_api::FailureKind::GuestDidNotRelease, reason, reason);
+            return Err(ClientError::Agent(status));
         }
         let vm = state.vms.get_mut(&params.vm_id).ok_or_else(|| refused(code::NO_VM, "no such VM"))?;
         let before = vm.nics.len();
