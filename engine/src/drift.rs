@@ -48,12 +48,12 @@ pub(crate) async fn record_new_unknown(engine: &Engine, host: &host::Model, vm: 
     Ok(())
 }
 
-/// One warning per NIC whose link newly differs.
-pub(crate) async fn record_link_drift(engine: &Engine, host: &host::Model, vm: &vm::Model, applied: &Applied) -> EngineResult<()> {
-    for (nic, what) in &applied.link_drifted {
+/// One warning per plugged NIC the host newly shows otherwise.
+pub(crate) async fn record_differences(engine: &Engine, host: &host::Model, vm: &vm::Model, applied: &Applied) -> EngineResult<()> {
+    for (nic, what) in &applied.differ {
         let message = format!("NIC {} of VM {}: {what} (host {}); resolve it on the NIC", nic.interface.name, vm.name, host.name);
         let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: Some(host.id), ..Default::default() };
-        audit::record(engine.db(), audit::MONITORING, Severity::Warning, "nic_link_drift", message, subject).await?;
+        audit::record(engine.db(), audit::MONITORING, Severity::Warning, "nic_differs_on_host", message, subject).await?;
     }
     Ok(())
 }
@@ -132,13 +132,28 @@ async fn resolve_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uui
             crate::pci_slots::record_slot_change(db, &vm, 1).await?;
             format!("NIC {name} was unplugged from VM {} on its host, as hotnic holds it", vm.name)
         }
-        (true, Some(info), DriftChoice::Host) if info.link_active != nic.interface.linked => {
-            crate::link::store_linked(db, &nic, info.link_active).await?;
-            format!("NIC {name} of VM {} is recorded with its link {}, as its host shows it", vm.name, if info.link_active { "up" } else { "down" })
+        (true, Some(info), DriftChoice::Host) if host_view::differences(&nic, info).is_some() => {
+            record_as_host_shows(db, &nic, info).await?;
+            format!("NIC {name} of VM {} is recorded as its host shows it", vm.name)
         }
-        (true, Some(info), DriftChoice::Hotnic) if info.link_active != nic.interface.linked => {
+        (true, Some(info), DriftChoice::Hotnic) if same_device(&nic, info) && info.link_active != nic.interface.linked => {
             crate::link::set_on_host(engine, &vm, Some(&host), &nic, nic.interface.linked, level).await?;
             format!("the link of NIC {name} of VM {} is {} again on its host", vm.name, if nic.interface.linked { "up" } else { "down" })
+        }
+        // Another MAC or model cannot change under a running guest: the
+        // host's device is unplugged, and hotnic's plugged in its place.
+        (true, Some(info), DriftChoice::Hotnic) if !same_device(&nic, info) => {
+            level.map_err(EngineError::Conflict)?;
+            let failed = format!("Failed to replace NIC {name} of VM {} on its host", vm.name);
+            let mut theirs = nic_params(&nic, None, Vec::new())?;
+            theirs.mac_addr = info.mac_addr.clone();
+            theirs.nic_model = info.nic_model.clone();
+            engine.hosts.hotunplug_nic(&target, &HotplugNicParams { vm_id, nic: theirs }).await.map_err(|e| host_error(&target, &failed, e))?;
+            let ours = HotplugNicParams { vm_id, nic: nic_params(&nic, nic.address(), mirror_networks(&nic))? };
+            let plugged = engine.hosts.hotplug_nic(&target, &ours).await.map_err(|e| host_error(&target, &failed, e))?;
+            let address = plugged.nic.address.as_ref().and_then(crate::nic_wire::from_wire_address);
+            crate::plug::store_plugged(db, &nic, true, address, Some(plugged.nic.alias)).await?;
+            format!("NIC {name} of VM {} was replaced on its host by the one hotnic holds", vm.name)
         }
         (true, None, DriftChoice::Host) => {
             crate::plug::store_plugged(db, &nic, false, None, None).await?;
@@ -165,6 +180,25 @@ async fn resolve_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uui
     let mut facts = crate::allowed::VmFacts::read(engine, &vm).await?;
     facts.busy = false;
     Ok(stored_nic::with_actions(actor, &facts, stored_nic::find_nic(db, vm_id, nic_id).await?.view()))
+}
+
+/// Whether the host's NIC is the one hotnic holds, but for its link.
+fn same_device(nic: &StoredNic, info: &NicInfo) -> bool {
+    info.mac_addr.eq_ignore_ascii_case(&nic.interface.mac) && host_view::model_word(&info.nic_model) == nic.interface.model
+}
+
+/// Stores the host's MAC, model and link for the NIC.
+async fn record_as_host_shows(db: &impl ConnectionTrait, nic: &StoredNic, info: &NicInfo) -> EngineResult<()> {
+    let mac = crate::mac_pool::check_custom(db, &info.mac_addr, Some(nic.interface.id)).await?;
+    let model: NicModel = host_view::model_word(&info.nic_model)
+        .parse()
+        .map_err(|_| EngineError::Conflict(format!("the host's model '{}' is not one hotnic manages (virtio, rtl8139, e1000)", hotnic_model::printable(&info.nic_model))))?;
+    let mut row = nic.interface.clone().into_active_model();
+    row.mac = Set(mac.to_string());
+    row.model = Set(model.to_string());
+    row.linked = Set(info.link_active);
+    row.update(db).await?;
+    Ok(())
 }
 
 async fn clear_drift(db: &impl ConnectionTrait, nic_id: Uuid) -> EngineResult<()> {

@@ -49,9 +49,9 @@ pub(crate) struct Applied {
     /// Intents of interrupted flows, resolved: the NIC, what was asked,
     /// and whether the host had done it.
     pub resolved: Vec<(StoredNic, String, bool)>,
-    /// Plugged NICs whose link the host shows otherwise, newly seen: the
-    /// NIC and what differs. Left as they are, and marked.
-    pub link_drifted: Vec<(StoredNic, String)>,
+    /// Plugged NICs the host shows otherwise (MAC, model, link), newly
+    /// seen: the NIC and what differs. Left as they are, and marked.
+    pub differ: Vec<(StoredNic, String)>,
 }
 
 /// The host's entry for a stored NIC: the one with hotnic's alias for it
@@ -95,6 +95,22 @@ fn link_word(up: bool) -> &'static str {
     if up { "up" } else { "down" }
 }
 
+/// What the host shows otherwise for a plugged NIC: its MAC, model, link.
+pub(crate) fn differences(nic: &StoredNic, info: &NicInfo) -> Option<String> {
+    let mut said = Vec::new();
+    if !info.mac_addr.eq_ignore_ascii_case(&nic.interface.mac) {
+        said.push(format!("MAC is {} on the host, {} here", hotnic_model::printable(&info.mac_addr), nic.interface.mac));
+    }
+    let model = model_word(&info.nic_model);
+    if model != nic.interface.model {
+        said.push(format!("model is {model} on the host, {} here", nic.interface.model));
+    }
+    if info.link_active != nic.interface.linked {
+        said.push(format!("link is {} on the host, {} here", link_word(info.link_active), link_word(nic.interface.linked)));
+    }
+    (!said.is_empty()).then(|| said.join("; "))
+}
+
 /// Brings `nics` (all NICs of one VM) in line with `on_host`, the host's
 /// report of that VM. NICs in `adopt` (one a flow just plugged) are
 /// recorded plugged when the host has them.
@@ -119,18 +135,11 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
         }
         let wanted = match (nic.device.is_plugged || adopted, seen) {
             (true, Some(info)) => {
-                // A link that differs is marked, never overwritten either
-                // way; a NIC just plugged or adopted has the stored link.
-                let link_differs = nic.device.is_plugged && !adopted && info.link_active != nic.interface.linked;
-                let drift = link_differs.then(|| {
-                    format!(
-                        "link is {} on the host, {} here",
-                        link_word(info.link_active),
-                        link_word(nic.interface.linked)
-                    )
-                });
+                // What differs is marked, never overwritten either way; a
+                // NIC just plugged or adopted is as the host answered.
+                let drift = if nic.device.is_plugged && !adopted { differences(nic, info) } else { None };
                 if drift.is_some() && drift != current.drift {
-                    applied.link_drifted.push((nic.clone(), drift.clone().unwrap_or_default()));
+                    applied.differ.push((nic.clone(), drift.clone().unwrap_or_default()));
                 }
                 Wanted {
                     plugged: true,

@@ -83,7 +83,7 @@ pub(crate) async fn set_on_host(
 }
 
 /// Writes the flag; returns the interface row as stored.
-pub(crate) async fn store_linked(db: &impl sea_orm::ConnectionTrait, nic: &StoredNic, linked: bool) -> EngineResult<vm_interface::Model> {
+async fn store_linked(db: &impl sea_orm::ConnectionTrait, nic: &StoredNic, linked: bool) -> EngineResult<vm_interface::Model> {
     let mut row = nic.interface.clone().into_active_model();
     row.linked = Set(linked);
     Ok(row.update(db).await?)

@@ -324,7 +324,7 @@ async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats:
         record_late_releases(engine, &vm, &applied).await?;
         record_resolved_intents(engine, &vm, &applied).await?;
         record_unexpected(engine, host, &vm, &applied).await?;
-        crate::drift::record_link_drift(engine, host, &vm, &applied).await?;
+        crate::drift::record_differences(engine, host, &vm, &applied).await?;
         crate::drift::record_missing(engine, host, &vm, &applied).await?;
         changed |= applied.changed;
     }

@@ -88,16 +88,32 @@ async fn a_nic_attached_behind_hotnics_back_is_listed_adopted_and_detached() {
     assert_eq!(stack.ok("GET", &format!("/api/vms/{vm}/nics"), None).await.as_array().unwrap().len(), 1, "only the adopted one");
 }
 
-#[tokio::test]
-async fn a_link_changed_on_the_host_is_marked_then_resolved_either_way() {
-    let stack = Stack::start("4.7", Duration::from_secs(30)).await;
-    let vm = stack.create_vm("linkdrift", true).await;
+/// A running guest with NIC nic1 plugged through hotnic: the VM, its name,
+/// the NIC as added and as plugged, and its address, seen by the guest.
+struct Plugged {
+    vm: Uuid,
+    name: String,
+    nic: Value,
+    plugged: Value,
+    address: String,
+}
+
+async fn plugged_nic(stack: &Stack, hint: &str) -> Plugged {
+    let vm = stack.create_vm(hint, true).await;
     stack.run(vm, true).await;
-    let name = vm_name(&stack, vm).await;
+    let name = vm_name(stack, vm).await;
     let nic = stack.add_nic(vm, "nic1", json!({})).await;
     let (status, plugged) = stack.action(vm, &nic, "plug").await;
     assert_eq!(status, 200, "{plugged}");
     let address = pci_text(&plugged);
+    stack.wait_guest_sees(vm, &address, true).await;
+    Plugged { vm, name, nic, plugged, address }
+}
+
+#[tokio::test]
+async fn a_link_changed_on_the_host_is_marked_then_resolved_either_way() {
+    let stack = Stack::start("4.7", Duration::from_secs(30)).await;
+    let Plugged { vm, name, nic, plugged, address } = plugged_nic(&stack, "linkdrift").await;
     stack.wait_carrier(vm, &address, "1").await;
     let mac = plugged["mac"].as_str().unwrap().to_owned();
     let drift_path = format!("/api/vms/{vm}/nics/{}/drift", nic["id"].as_str().unwrap());
@@ -115,7 +131,7 @@ async fn a_link_changed_on_the_host_is_marked_then_resolved_either_way() {
     let marked = stack.nic(vm, &nic).await;
     assert_eq!(marked["drift"], "link is down on the host, up here", "{marked}");
     assert_eq!(marked["linked"], true, "hotnic's view is not overwritten");
-    assert_eq!(stack.events(vm, "nic_link_drift").await, 1);
+    assert_eq!(stack.events(vm, "nic_differs_on_host").await, 1);
 
     // hotnic's view again: the guest gets its carrier back.
     let resolved = stack.ok("POST", &drift_path, Some(json!({"keep": "hotnic"}))).await;
@@ -174,14 +190,7 @@ async fn a_nic_plugged_on_the_host_only_is_unplugged_again_when_hotnic_is_kept()
 #[tokio::test]
 async fn a_nic_detached_behind_hotnics_back_is_marked_then_plugged_again() {
     let stack = Stack::start("4.7", Duration::from_secs(30)).await;
-    let vm = stack.create_vm("detached", true).await;
-    stack.run(vm, true).await;
-    let name = vm_name(&stack, vm).await;
-    let nic = stack.add_nic(vm, "nic1", json!({})).await;
-    let (status, plugged) = stack.action(vm, &nic, "plug").await;
-    assert_eq!(status, 200, "{plugged}");
-    let address = pci_text(&plugged);
-    stack.wait_guest_sees(vm, &address, true).await;
+    let Plugged { vm, name, nic, plugged, address } = plugged_nic(&stack, "detached").await;
 
     stack.virsh(&["detach-interface", &name, "bridge", "--mac", plugged["mac"].as_str().unwrap(), "--live"]);
     stack.wait_guest_sees(vm, &address, false).await;
@@ -200,4 +209,33 @@ async fn a_nic_detached_behind_hotnics_back_is_marked_then_plugged_again() {
     assert_eq!((again["plugged"].clone(), again["drift"].clone()), (json!(true), Value::Null), "{again}");
     stack.wait_guest_sees(vm, &pci_text(&again), true).await;
     assert_eq!(stack.host_nics(vm).await.len(), 1);
+
+    // Replaced behind hotnic's back by a device with hotnic's alias but
+    // another MAC and model: marked; keeping hotnic's view puts its own back.
+    let mac = again["mac"].as_str().unwrap().to_owned();
+    stack.virsh(&["detach-interface", &name, "bridge", "--mac", &mac, "--live"]);
+    stack.wait_guest_sees(vm, &pci_text(&again), false).await;
+    while !stack.host_nics(vm).await.is_empty() {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let impostor = format!(
+        "<interface type='bridge'><mac address='52:54:00:aa:bb:cc'/><source bridge='{}'/><model type='e1000'/><alias name='ua-{}'/></interface>",
+        stack::BRIDGE,
+        nic["id"].as_str().unwrap()
+    );
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), impostor).unwrap();
+    stack.virsh(&["attach-device", &name, file.path().to_str().unwrap(), "--live"]);
+    stack.settle().await;
+    let marked = stack.nic(vm, &nic).await;
+    assert_eq!(
+        marked["drift"],
+        format!("MAC is 52:54:00:aa:bb:cc on the host, {mac} here; model is e1000 on the host, virtio here"),
+        "{marked}"
+    );
+    let replaced = stack.ok("POST", &path, Some(json!({"keep": "hotnic"}))).await;
+    assert_eq!(replaced["drift"], Value::Null, "{replaced}");
+    let on_host = stack.host_nics(vm).await;
+    assert_eq!((on_host.len(), on_host[0].mac_addr.as_str(), on_host[0].nic_model.as_str()), (1, mac.as_str(), "pv"));
+    stack.wait_guest_sees(vm, &pci_text(&replaced), true).await;
 }
