@@ -4,7 +4,7 @@
 //! - A NIC hotnic holds unplugged is plugged on the host, one it holds
 //!   plugged is gone from the host (detached behind its back; a guest's
 //!   late release of a timed-out unplug is recorded instead), or a plugged
-//!   NIC's link differs: the NIC's row is marked; `resolve_nic_drift`
+//!   NIC's MAC, model or link differs: the NIC's row is marked; `resolve_nic_drift`
 //!   records the host's view or applies hotnic's to the host again.
 //! - The host has a NIC hotnic has no record of (attached behind its back):
 //!   the VM lists it; `adopt_unknown_nic` makes it one of the VM's NICs as
