@@ -126,14 +126,11 @@ pub fn nic_actions(actor: &Actor, facts: &VmFacts<'_>, nic: &Nic) -> NicActions 
     };
     NicActions {
         edit: operate(),
-        plug: operate()
-            .and(|| from(facts.level.clone()))
-            .and(|| already(true))
-            .and(|| from(facts.change_path("plug")))
-            .and(|| match facts.change_path("plug") {
-                Ok(NicChangePath::Host) => from(crate::pci_slots::has_free_slot(facts.vm)),
-                _ => Allowed::yes(),
-            }),
+        // A hot plug needs a free PCI slot too.
+        plug: operate().and(|| from(facts.level.clone())).and(|| already(true)).and(|| match facts.change_path("plug") {
+            Ok(NicChangePath::Host) => from(crate::pci_slots::has_free_slot(facts.vm)),
+            path => from(path),
+        }),
         unplug: operate().and(|| from(facts.level.clone())).and(|| already(false)).and(|| from(facts.change_path("unplug"))),
         // Live on a plugged NIC of a running VM (the level applies there);
         // only stored on any other.

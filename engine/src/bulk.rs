@@ -76,16 +76,7 @@ async fn act_on_one(engine: &Engine, actor: &Actor, vm_id: Uuid, id: Uuid, actio
 /// The whole list or nothing: 1 to [`MAX_NICS`] ids, each once, each a NIC
 /// of the VM.
 async fn check_list(engine: &Engine, vm_id: Uuid, ids: &[Uuid]) -> EngineResult<()> {
-    if ids.is_empty() {
-        return Err(EngineError::invalid("ids", "name at least one NIC"));
-    }
-    if ids.len() > MAX_NICS {
-        return Err(EngineError::invalid("ids", format!("at most {MAX_NICS} NICs at once; the list has {}", ids.len())));
-    }
-    let mut seen = HashSet::new();
-    if let Some(twice) = ids.iter().find(|id| !seen.insert(**id)) {
-        return Err(EngineError::invalid("ids", format!("NIC {twice} is named twice")));
-    }
+    check_shape(ids, "ids", "NIC", MAX_NICS)?;
     let known: HashSet<Uuid> = stored_nics(engine.db(), vm_id).await?.into_iter().map(|n| n.interface.id).collect();
     let unknown: Vec<String> = ids.iter().filter(|id| !known.contains(id)).map(|id| id.to_string()).collect();
     if !unknown.is_empty() {
@@ -140,18 +131,25 @@ async fn act_on_named(engine: &Engine, actor: &Actor, vm_id: Uuid, name: &str, a
 /// The whole list or nothing: 1 to [`MAX_VMS`] VMs, each once, each one the
 /// caller may operate.
 async fn check_vms(engine: &Engine, actor: &Actor, vm_ids: &[Uuid]) -> EngineResult<()> {
-    if vm_ids.is_empty() {
-        return Err(EngineError::invalid("vm_ids", "name at least one VM"));
-    }
-    if vm_ids.len() > MAX_VMS {
-        return Err(EngineError::invalid("vm_ids", format!("at most {MAX_VMS} VMs at once; the list has {}", vm_ids.len())));
-    }
-    let mut seen = HashSet::new();
-    if let Some(twice) = vm_ids.iter().find(|id| !seen.insert(**id)) {
-        return Err(EngineError::invalid("vm_ids", format!("VM {twice} is named twice")));
-    }
+    check_shape(vm_ids, "vm_ids", "VM", MAX_VMS)?;
     for vm_id in vm_ids {
         actor.vm(engine.db(), *vm_id, Act::OperateVm).await?;
+    }
+    Ok(())
+}
+
+/// A bulk list's shape: 1 to `max` ids of `what`s, each once; else a 400 on
+/// `field`.
+fn check_shape(ids: &[Uuid], field: &'static str, what: &str, max: usize) -> EngineResult<()> {
+    if ids.is_empty() {
+        return Err(EngineError::invalid(field, format!("name at least one {what}")));
+    }
+    if ids.len() > max {
+        return Err(EngineError::invalid(field, format!("at most {max} {what}s at once; the list has {}", ids.len())));
+    }
+    let mut seen = HashSet::new();
+    if let Some(twice) = ids.iter().find(|id| !seen.insert(**id)) {
+        return Err(EngineError::invalid(field, format!("{what} {twice} is named twice")));
     }
     Ok(())
 }

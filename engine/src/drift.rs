@@ -252,7 +252,7 @@ async fn adopt_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, mac: &str) ->
         None => None,
     };
     let mac = crate::mac_pool::check_custom(&txn, &info.mac_addr, None).await?;
-    let name = free_name(&stored);
+    let name = hotnic_model::next_free_nic_name(stored.iter().map(|s| s.interface.name.as_str()));
     nics::ensure_name_free(&txn, &vm, &name, None).await?;
     // A NIC another manager plugged with an id of its own keeps it, so
     // hotnic's alias for it is the one the host has.
@@ -289,10 +289,6 @@ async fn adopt_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, mac: &str) ->
     Ok(stored_nic::with_actions(actor, &facts, StoredNic { interface, device, network }.view()))
 }
 
-/// `nicN` with the smallest N no NIC of the VM is named.
-fn free_name(stored: &[StoredNic]) -> String {
-    (1..).map(|n| format!("nic{n}")).find(|name| !stored.iter().any(|s| &s.interface.name == name)).expect("a free name")
-}
 
 /// Asks the host to unplug a NIC hotnic has no record of. The VM keeps no
 /// trace of it.

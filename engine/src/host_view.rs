@@ -20,6 +20,12 @@ use uuid::Uuid;
 /// unplugged (a late release), not marked as missing.
 pub(crate) const AWAITING_RELEASE: &str = "release";
 
+/// The intent of an interrupted flow the NIC carries, if any (waiting for a
+/// guest's release is not one: nothing is unknown about it).
+pub(crate) fn unfinished_intent(device: &vm_device::Model) -> Option<&str> {
+    device.pending.as_deref().filter(|p| *p != AWAITING_RELEASE)
+}
+
 /// What the database should hold for one NIC.
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Wanted {
@@ -119,7 +125,7 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
     let mut writes: Vec<(&StoredNic, Wanted)> = Vec::new();
     for nic in nics {
         let awaiting_release = nic.device.pending.as_deref() == Some(AWAITING_RELEASE);
-        let pending = nic.device.pending.clone().filter(|_| !awaiting_release);
+        let pending = unfinished_intent(&nic.device).map(str::to_owned);
         let current = Wanted {
             plugged: nic.device.is_plugged,
             address: nic.address(),

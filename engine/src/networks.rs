@@ -48,21 +48,31 @@ pub fn parse_network_name(text: &str) -> EngineResult<String> {
     Ok(text.to_owned())
 }
 
-pub async fn create_network(db: &impl ConnectionTrait, actor: &Actor, new: NewNetwork) -> EngineResult<Network> {
-    actor.cluster_in_input(db, new.cluster_id, Act::ManageCluster).await?;
-    let name = parse_network_name(&new.name).map_err(|e| match e {
+/// A network name given as the `name` field (create, rename).
+fn parse_name_field(text: &str) -> EngineResult<String> {
+    parse_network_name(text).map_err(|e| match e {
         EngineError::Invalid { reason, .. } => EngineError::invalid("name", reason),
         other => other,
-    })?;
-    let kind: NetworkKind = new.kind.parse().map_err(|e: String| EngineError::invalid("kind", e))?;
+    })
+}
+
+async fn ensure_name_free(db: &impl ConnectionTrait, cluster_id: Uuid, name: &str) -> EngineResult<()> {
     let taken = network::Entity::find()
-        .filter(network::Column::ClusterId.eq(new.cluster_id))
-        .filter(network::Column::Name.eq(&name))
+        .filter(network::Column::ClusterId.eq(cluster_id))
+        .filter(network::Column::Name.eq(name))
         .one(db)
         .await?;
-    if taken.is_some() {
-        return Err(EngineError::Conflict(format!("the cluster already has a network named '{name}'")));
+    match taken {
+        Some(_) => Err(EngineError::Conflict(format!("the cluster already has a network named '{name}'"))),
+        None => Ok(()),
     }
+}
+
+pub async fn create_network(db: &impl ConnectionTrait, actor: &Actor, new: NewNetwork) -> EngineResult<Network> {
+    actor.cluster_in_input(db, new.cluster_id, Act::ManageCluster).await?;
+    let name = parse_name_field(&new.name)?;
+    let kind: NetworkKind = new.kind.parse().map_err(|e: String| EngineError::invalid("kind", e))?;
+    ensure_name_free(db, new.cluster_id, &name).await?;
     let row = network::ActiveModel {
         id: Set(Uuid::new_v4()),
         name: Set(name),
@@ -100,21 +110,11 @@ async fn managed(db: &impl ConnectionTrait, actor: &Actor, network_id: Uuid) -> 
 pub async fn update_network(db: &impl ConnectionTrait, actor: &Actor, network_id: Uuid, update: NetworkUpdate) -> EngineResult<Network> {
     let row = managed(db, actor, network_id).await?;
     let Some(name) = update.name.as_deref() else { return Ok(row.into()) };
-    let name = parse_network_name(name).map_err(|e| match e {
-        EngineError::Invalid { reason, .. } => EngineError::invalid("name", reason),
-        other => other,
-    })?;
+    let name = parse_name_field(name)?;
     if name == row.name {
         return Ok(row.into());
     }
-    let taken = network::Entity::find()
-        .filter(network::Column::ClusterId.eq(row.cluster_id))
-        .filter(network::Column::Name.eq(&name))
-        .one(db)
-        .await?;
-    if taken.is_some() {
-        return Err(EngineError::Conflict(format!("the cluster already has a network named '{name}'")));
-    }
+    ensure_name_free(db, row.cluster_id, &name).await?;
     let live = crate::in_use::nics_on_network(db, network_id, true).await?;
     if !live.is_empty() {
         return Err(EngineError::Conflict(format!(

@@ -265,16 +265,14 @@ pub(crate) async fn remove_nic_locked(engine: &Engine, actor: &Actor, vm_id: Uui
     let txn = engine.db().begin().await?;
     let vm = vms::find_vm(&txn, vm_id).await?;
     let nic = find_nic(&txn, vm_id, nic_id).await?;
-    let unfinished = nic.device.pending.as_deref().filter(|p| *p != crate::host_view::AWAITING_RELEASE);
-    if unfinished.is_some() && vms::status_of(&vm)?.is_running() {
+    let running = vms::status_of(&vm)?.is_running();
+    if let Some(intent) = crate::host_view::unfinished_intent(&nic.device).filter(|_| running) {
         return Err(EngineError::Conflict(format!(
-            "NIC {} has an unfinished {} on running VM {}; monitoring settles it within one interval",
-            nic.interface.name,
-            nic.device.pending.as_deref().unwrap_or("operation"),
-            vm.name
+            "NIC {} has an unfinished {intent} on running VM {}; monitoring settles it within one interval",
+            nic.interface.name, vm.name
         )));
     }
-    if nic.device.is_plugged && vms::status_of(&vm)?.is_running() {
+    if nic.device.is_plugged && running {
         return Err(EngineError::Conflict(format!(
             "NIC {} is plugged into running VM {}; unplug it first",
             nic.interface.name, vm.name

@@ -29,7 +29,7 @@ pub use event::Event;
 pub use health::Health;
 pub use infra::{parse_agent_url, AcceptFingerprint, Host, HostUpdate, Image, Network, NetworkUpdate, NewHost, NewNetwork};
 pub use mac::MacAddr;
-pub use names::{EntityName, NameError};
+pub use names::{next_free_nic_name, EntityName, NameError};
 pub use nic::{DriftChoice, NewNic, Nic, NicIds, NicOutcome, NicUpdate, ResolveDrift, UnknownNic, UnknownNicMac, VmNicOutcome, VmsNic};
 pub use pci::PciAddress;
 pub use slots::{PciSlot, PciSlots, SlotHolder};

@@ -22,6 +22,12 @@ pub enum NameError {
     BadCharacter(char),
 }
 
+/// The first `nicN` (N from 1) none of `taken` is: the name a new or
+/// adopted NIC gets.
+pub fn next_free_nic_name<'a>(taken: impl IntoIterator<Item = &'a str> + Clone) -> String {
+    (1..).map(|n| format!("nic{n}")).find(|name| !taken.clone().into_iter().any(|t| t == name)).expect("some name is free")
+}
+
 impl EntityName {
     pub fn parse(text: &str) -> Result<Self, NameError> {
         let text = text.trim();

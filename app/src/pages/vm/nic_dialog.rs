@@ -20,7 +20,7 @@ pub fn model_label(stored: &str) -> String {
 
 /// The first `nicN` (N from 1) no NIC of the VM is named.
 pub fn next_free_name(taken: &[String]) -> String {
-    (1..).map(|n| format!("nic{n}")).find(|name| !taken.contains(name)).expect("some name is free")
+    hotnic_model::next_free_nic_name(taken.iter().map(String::as_str))
 }
 
 /// Why a custom MAC cannot be used, as the admin types it.
