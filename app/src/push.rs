@@ -20,8 +20,20 @@ pub struct Changes(pub RwSignal<Change>);
 pub fn provide_changes() {
     let changes = Changes(RwSignal::new(Change::default()));
     provide_context(changes);
+    // Not before the whole page has hydrated: the stream's first open asks
+    // every page to refetch, and a refetch that lands while a streamed part
+    // still hydrates renders other rows than the server sent (a hydration
+    // panic). So: once the document has loaded, after the tasks queued now.
     #[cfg(feature = "hydrate")]
-    Effect::new(move |_| connect(changes.0));
+    Effect::new(move |_| {
+        let start = move || set_timeout(move || connect(changes.0), std::time::Duration::ZERO);
+        if document().ready_state() == "complete" {
+            start();
+        } else {
+            // The page keeps the listener for its whole life; load fires once.
+            let _ = window_event_listener(leptos::ev::load, move |_| start());
+        }
+    });
 }
 
 #[cfg(feature = "hydrate")]
