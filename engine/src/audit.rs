@@ -5,7 +5,7 @@ use crate::entities::{audit_log, vm};
 use crate::EngineResult;
 use hotnic_model::Event;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
 };
 use uuid::Uuid;
 
@@ -50,7 +50,7 @@ pub async fn record(
 ) -> EngineResult<()> {
     let message = message.into();
     tracing::info!(event, severity = severity.as_str(), "{message}");
-    audit_log::ActiveModel {
+    let row = audit_log::ActiveModel {
         id: NotSet,
         created_at: Set(chrono::Utc::now()),
         severity: Set(severity.as_str().into()),
@@ -62,9 +62,9 @@ pub async fn record(
         vm_id: Set(subject.vm_id),
         nic_id: Set(subject.nic_id),
         request_id: Set(hotnic_agent_api::request_id::current()),
-    }
-    .insert(db)
-    .await?;
+    };
+    // Nothing is read back: one statement on every backend.
+    audit_log::Entity::insert(row).exec_without_returning(db).await?;
     Ok(())
 }
 

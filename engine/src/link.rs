@@ -17,7 +17,7 @@ use sea_orm::{ActiveModelTrait, IntoActiveModel, Set};
 use uuid::Uuid;
 
 pub async fn set_nic_link(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, linked: bool) -> EngineResult<Nic> {
-    actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
+    actor.may_act_on_vm(engine.db(), vm_id, Act::OperateVm).await?;
     // As a plug: the flow runs to its end even when the caller goes away.
     let (engine, actor) = (engine.clone(), actor.clone());
     let flow = crate::detached(async move {
@@ -29,8 +29,7 @@ pub async fn set_nic_link(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: U
 
 async fn set_link_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, linked: bool) -> EngineResult<Nic> {
     let db = engine.db();
-    let (vm, cluster, host) = vms::find_vm_placed(db, vm_id).await?;
-    let nic = stored_nic::find_nic(db, vm_id, nic_id).await?;
+    let ((vm, cluster, host), nic) = stored_nic::find_nic_placed(db, vm_id, nic_id).await?;
     let level = crate::allowed::level_of(&cluster)?;
     let live = nic.device.is_plugged && vms::status_of(&vm)?.is_running();
     let mut nic = nic;

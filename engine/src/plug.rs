@@ -39,7 +39,7 @@ pub async fn unplug_nic(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uui
 }
 
 async fn set_plugged(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
-    actor.vm(engine.db(), vm_id, Act::OperateVm).await?;
+    actor.may_act_on_vm(engine.db(), vm_id, Act::OperateVm).await?;
     // The flow runs to its end even when the caller goes away (a dropped
     // request, a client timeout): the host's answer is always recorded.
     let (engine, actor) = (engine.clone(), actor.clone());
@@ -63,8 +63,7 @@ async fn set_plugged_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid, nic
 
 async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
     let db = engine.db();
-    let (vm, cluster, host) = vms::find_vm_placed(db, vm_id).await?;
-    let nic = stored_nic::find_nic(db, vm_id, nic_id).await?;
+    let ((vm, cluster, host), nic) = stored_nic::find_nic_placed(db, vm_id, nic_id).await?;
     let level = crate::allowed::level_of(&cluster)?;
     level.clone().map_err(EngineError::Conflict)?;
     let wanted = action == Action::Plug;

@@ -4,7 +4,7 @@
 
 use crate::access::Actor;
 use crate::allowed::{nic_actions, VmFacts};
-use crate::entities::{network, vm, vm_device, vm_interface};
+use crate::entities::{cluster, host, network, vm, vm_device, vm_interface};
 use crate::state::{NetworkKind, NicModel};
 use crate::{Engine, EngineError, EngineResult};
 use hotnic_model::{Nic, PciAddress};
@@ -114,9 +114,41 @@ pub async fn find_nic(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> E
         .find_also_related(network::Entity)
         .one(db)
         .await?;
-    let (interface, device, network) = found.ok_or_else(|| EngineError::NotFound(format!("the VM has no NIC with id {nic_id}")))?;
+    let (interface, device, network) = found.ok_or_else(|| no_such_nic(nic_id))?;
     let device = device.ok_or_else(|| missing_device(interface.id))?;
     Ok(StoredNic { interface, device, network })
+}
+
+/// A NIC with its VM and the VM's cluster and host, all in one statement:
+/// every flow on one NIC starts with this read, so each round trip counts.
+pub(crate) async fn find_nic_placed(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> EngineResult<(NicPlacement, StoredNic)> {
+    let found = vm_interface::Entity::find_by_id(nic_id)
+        .filter(vm_interface::Column::VmId.eq(vm_id))
+        .find_also_related(vm_device::Entity)
+        .find_also(vm_interface::Entity, network::Entity)
+        .find_also(vm_interface::Entity, vm::Entity)
+        .find_also(vm::Entity, cluster::Entity)
+        .find_also(vm::Entity, host::Entity)
+        .one(db)
+        .await?;
+    match found {
+        Some((interface, device, network, Some(vm), Some(cluster), host)) => {
+            let device = device.ok_or_else(|| missing_device(interface.id))?;
+            Ok(((vm, cluster, host), StoredNic { interface, device, network }))
+        }
+        // The foreign keys keep a NIC's VM and a VM's cluster.
+        Some((interface, ..)) => Err(EngineError::Database(sea_orm::DbErr::Custom(format!("NIC {} has no VM or cluster row", interface.id)))),
+        // Rare: say which of the two is missing.
+        None if vm::Entity::find_by_id(vm_id).one(db).await?.is_none() => Err(EngineError::NotFound(format!("no VM with id {vm_id}"))),
+        None => Err(no_such_nic(nic_id)),
+    }
+}
+
+/// A VM, its cluster and the host it runs on (if any).
+pub(crate) type NicPlacement = (vm::Model, cluster::Model, Option<host::Model>);
+
+fn no_such_nic(nic_id: Uuid) -> EngineError {
+    EngineError::NotFound(format!("the VM has no NIC with id {nic_id}"))
 }
 
 fn missing_device(nic_id: Uuid) -> EngineError {

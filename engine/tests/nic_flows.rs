@@ -162,6 +162,28 @@ async fn plug_and_unplug_a_down_vm_only_flip_the_flag(database: &Database) {
 }
 on_both_databases!(plug_down_vm_db, plug_and_unplug_a_down_vm_only_flip_the_flag);
 
+/// A system-wide admin's plug reads the VM only under its lock, in one
+/// statement with the NIC: a missing VM, a missing NIC and another VM's NIC
+/// are still told apart, as 404s, and change nothing.
+async fn plug_names_what_is_missing(database: &Database) {
+    let engine = engine(database);
+    let (cluster_id, vm_id) = setup(&engine, "3.1").await;
+    let other = vms::create_vm(&engine, &admin(), new_vm("other", cluster_id)).await.unwrap().id;
+    let others_nic = nics::add_nic(&engine, &admin(), other, nic("nic1")).await.unwrap().id;
+    let (missing_vm, missing_nic) = (Uuid::new_v4(), Uuid::new_v4());
+    for (vm, nic, said) in [
+        (missing_vm, others_nic, format!("no VM with id {missing_vm}")),
+        (vm_id, missing_nic, format!("the VM has no NIC with id {missing_nic}")),
+        (vm_id, others_nic, format!("the VM has no NIC with id {others_nic}")),
+    ] {
+        let err = plug::plug_nic(&engine, &admin(), vm, nic).await.unwrap_err();
+        assert!(matches!(err, EngineError::NotFound(_)), "{err:?}");
+        assert_eq!(err.to_string(), said);
+    }
+    assert!(!nics::get_nic(&engine, &admin(), other, others_nic).await.unwrap().plugged);
+}
+on_both_databases!(plug_names_what_is_missing_db, plug_names_what_is_missing);
+
 async fn plug_is_refused_below_level_31_and_in_transient_states(database: &Database) {
     let engine = engine(database);
     let (_, old_vm) = setup(&engine, "3.0").await;

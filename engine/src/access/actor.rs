@@ -231,6 +231,19 @@ impl Actor {
         Ok(row)
     }
 
+    /// [`Actor::vm`] for a flow that reads the VM itself, under its lock: a
+    /// caller whose system-wide role allows `act` on every VM is not made to
+    /// read the row first (the flow answers 404 in the same words). Others
+    /// are checked before the flow takes the VM's lock, so nobody can keep
+    /// a VM they may not touch busy.
+    pub async fn may_act_on_vm(&self, db: &impl ConnectionTrait, vm_id: Uuid, act: Act) -> EngineResult<()> {
+        let system_wide = self.grants.iter().any(|(role, scope)| *scope == Scope::System && role_allows(*role, act));
+        if !system_wide {
+            self.vm(db, vm_id, act).await?;
+        }
+        Ok(())
+    }
+
     /// The cluster `cluster_id` if the caller may `act` on it: 404 when
     /// they may not see it (or it does not exist), 403 when they may not act.
     pub async fn cluster(&self, db: &impl ConnectionTrait, cluster_id: Uuid, act: Act) -> EngineResult<cluster::Model> {

@@ -25,11 +25,19 @@ pub struct Model {
 pub enum Relation {
     #[sea_orm(belongs_to = "super::network::Entity", from = "Column::NetworkId", to = "super::network::Column::Id")]
     Network,
+    #[sea_orm(belongs_to = "super::vm::Entity", from = "Column::VmId", to = "super::vm::Column::Id")]
+    Vm,
 }
 
 impl Related<super::network::Entity> for Entity {
     fn to() -> RelationDef {
         Relation::Network.def()
+    }
+}
+
+impl Related<super::vm::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::Vm.def()
     }
 }
 
