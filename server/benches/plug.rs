@@ -1,9 +1,9 @@
 //! Median NIC plug / unplug through hotnic's REST API (engine checks, host
 //! call, database writes) against the same hotplugNic/hotunplugNic sent
-//! straight to the agent, alternating on one running test guest. The
-//! difference is what the engine adds; the pre-plug host queries are timed
-//! on their own to show how much of it they are. Rounds from HOTNIC_BENCH_ROUNDS
-//! (default 20). Run by `make bench`.
+//! straight to the agent, alternating on one running test guest: the
+//! difference is what the engine adds. Rounds from HOTNIC_BENCH_ROUNDS
+//! (default 40: an unplug is mostly the TCG guest's release, whose spread
+//! needs that many rounds for a steady median). Run by `make bench`.
 
 #[path = "../tests/stack/mod.rs"]
 mod stack;
@@ -20,7 +20,7 @@ fn median_ms(samples: &mut [Duration]) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let rounds: usize = std::env::var("HOTNIC_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(20);
+    let rounds: usize = std::env::var("HOTNIC_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
     let stack = Stack::start("4.7", Duration::from_secs(30)).await;
     let vm = stack.create_vm("bench", true).await;
     stack.run(vm, true).await;
