@@ -48,9 +48,22 @@ pub async fn record(
     message: impl Into<String>,
     subject: Subject,
 ) -> EngineResult<()> {
+    insert_row(db, event_row(by, severity, event, message, subject)).await
+}
+
+/// Writes a row [`event_row`] made.
+pub(crate) async fn insert_row(db: &impl ConnectionTrait, row: audit_log::ActiveModel) -> EngineResult<()> {
+    // Nothing is read back: one statement on every backend.
+    audit_log::Entity::insert(row).exec_without_returning(db).await?;
+    Ok(())
+}
+
+/// The row [`record`] writes, for a caller that writes it together with
+/// other changes (`outcome`); logged now, so made only once it happened.
+pub(crate) fn event_row(by: &str, severity: Severity, event: &str, message: impl Into<String>, subject: Subject) -> audit_log::ActiveModel {
     let message = message.into();
     tracing::info!(event, severity = severity.as_str(), "{message}");
-    let row = audit_log::ActiveModel {
+    audit_log::ActiveModel {
         id: NotSet,
         created_at: Set(chrono::Utc::now()),
         severity: Set(severity.as_str().into()),
@@ -62,10 +75,7 @@ pub async fn record(
         vm_id: Set(subject.vm_id),
         nic_id: Set(subject.nic_id),
         request_id: Set(hotnic_agent_api::request_id::current()),
-    };
-    // Nothing is read back: one statement on every backend.
-    audit_log::Entity::insert(row).exec_without_returning(db).await?;
-    Ok(())
+    }
 }
 
 /// The newest events the caller may see, optionally of one VM: those of

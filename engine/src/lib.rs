@@ -21,6 +21,7 @@ mod mac_pool;
 mod measure;
 pub mod monitoring;
 pub mod networks;
+mod outcome;
 pub mod pci_slots;
 mod nic_wire;
 pub mod bulk;

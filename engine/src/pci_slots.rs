@@ -11,8 +11,8 @@ use crate::host_client::{host_error, HostTarget};
 use crate::{stored_nic, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::{GetCapsParams, PciDeviceKind, PciSlotCount};
 use hotnic_model::{PciSlot, PciSlots, SlotHolder};
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::sea_query::{Expr, ExprTrait, UpdateStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryTrait, Set};
 use uuid::Uuid;
 
 /// The stored count, when the VM runs and its host reported one.
@@ -54,18 +54,25 @@ pub(crate) fn count_changed(vm: &vm::Model, count: Option<PciSlotCount>) -> bool
 /// statement, kept within 0..=total; monitoring replaces it with the
 /// host's next report.
 pub(crate) async fn record_slot_change(db: &impl ConnectionTrait, vm: &vm::Model, delta: i32) -> EngineResult<()> {
-    if slots_of(vm).is_none() {
-        return Ok(());
+    if let Some(change) = slot_change(vm, delta) {
+        db.execute(&change).await?;
     }
-    let free = Expr::col(vm::Column::PciSlotsFree).add(delta);
-    vm::Entity::update_many()
-        .col_expr(vm::Column::PciSlotsFree, free)
-        .filter(vm::Column::Id.eq(vm.id))
-        .filter(Expr::col(vm::Column::PciSlotsFree).add(delta).gte(0))
-        .filter(Expr::col(vm::Column::PciSlotsFree).add(delta).lte(Expr::col(vm::Column::PciSlotsTotal)))
-        .exec(db)
-        .await?;
     Ok(())
+}
+
+/// The statement of [`record_slot_change`], for a caller that writes it
+/// together with other changes (`outcome`); None when the VM has no count.
+pub(crate) fn slot_change(vm: &vm::Model, delta: i32) -> Option<UpdateStatement> {
+    slots_of(vm)?;
+    let free = Expr::col(vm::Column::PciSlotsFree).add(delta);
+    Some(
+        vm::Entity::update_many()
+            .col_expr(vm::Column::PciSlotsFree, free)
+            .filter(vm::Column::Id.eq(vm.id))
+            .filter(Expr::col(vm::Column::PciSlotsFree).add(delta).gte(0))
+            .filter(Expr::col(vm::Column::PciSlotsFree).add(delta).lte(Expr::col(vm::Column::PciSlotsTotal)))
+            .into_query(),
+    )
 }
 
 /// Every hot-pluggable slot of a running VM with the device holding it, as

@@ -4,7 +4,7 @@
 
 use crate::access::{Act, Actor};
 use crate::audit::{self, Severity, Subject};
-use crate::entities::{host, vm, vm_device};
+use crate::entities::{audit_log, host, vm, vm_device};
 use crate::host_client::{host_error, HostTarget};
 use crate::nic_wire::{from_wire_address, mirror_networks, nic_params};
 use crate::stored_nic::{self, StoredNic};
@@ -12,7 +12,8 @@ use crate::state::NicChangePath;
 use crate::{host_view, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::HotplugNicParams;
 use hotnic_model::{Nic, PciAddress};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::sea_query::UpdateStatement;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,10 +82,20 @@ async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uu
     if path == NicChangePath::Host {
         record_intent(db, &nic, action).await?;
     }
+    let subject = Subject { vm_id: Some(vm_id), nic_id: Some(nic_id), host_id: vm.host_id, ..Default::default() };
+    // Written with the NIC's new state, once there is one to write.
+    let done = || {
+        let how = if path == NicChangePath::Host { "running" } else { "stopped" };
+        let done = if wanted { "plugged into" } else { "unplugged from" };
+        let message = format!("NIC {} was {done} {how} VM {}", nic.interface.name, vm.name);
+        let event = if wanted { "nic_plugged" } else { "nic_unplugged" };
+        audit::event_row(&actor.audit_name(), Severity::Normal, event, message, subject.clone())
+    };
     let result = match (path, action) {
-        (NicChangePath::DatabaseOnly, _) => store_plugged(db, &nic, wanted, None, None).await,
-        (NicChangePath::Host, Action::Plug) => hotplug(engine, &vm, host.as_ref(), &nic).await,
-        (NicChangePath::Host, Action::Unplug) => hotunplug(engine, &vm, host.as_ref(), &nic).await,
+        (NicChangePath::DatabaseOnly, _) => store_outcome(db, &nic, wanted, None, None, None, done()).await,
+        // Boxed: a bulk action runs many of these in one task.
+        (NicChangePath::Host, Action::Plug) => Box::pin(hotplug(engine, &vm, host.as_ref(), &nic, done)).await,
+        (NicChangePath::Host, Action::Unplug) => Box::pin(hotunplug(engine, &vm, host.as_ref(), &nic, done)).await,
     };
     // The host said no: nothing happened there, the intent goes. When it
     // did not answer, what happened is unknown: monitoring resolves it. A
@@ -98,19 +109,9 @@ async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uu
         Err(EngineError::HostFailed { .. } | EngineError::Conflict(_)) => set_intent(db, nic_id, None).await?,
         _ => {}
     }
-    let subject = Subject { vm_id: Some(vm_id), nic_id: Some(nic_id), host_id: vm.host_id, ..Default::default() };
-    match &result {
-        Ok(_) => {
-            let how = if path == NicChangePath::Host { "running" } else { "stopped" };
-            let done = if wanted { "plugged into" } else { "unplugged from" };
-            let message = format!("NIC {} was {done} {how} VM {}", nic.interface.name, vm.name);
-            audit::record(db, &actor.audit_name(), Severity::Normal, if wanted { "nic_plugged" } else { "nic_unplugged" }, message, subject)
-                .await?;
-        }
-        Err(err) => {
-            let event = if wanted { "nic_plug_failed" } else { "nic_unplug_failed" };
-            audit::record(db, &actor.audit_name(), Severity::Error, event, err.to_string(), subject).await?;
-        }
+    if let Err(err) = &result {
+        let event = if wanted { "nic_plug_failed" } else { "nic_unplug_failed" };
+        audit::record(db, &actor.audit_name(), Severity::Error, event, err.to_string(), subject).await?;
     }
     engine.changed(Some(vm_id));
     // The lock this flow holds ends as the answer goes out: not busy.
@@ -153,6 +154,27 @@ pub(crate) async fn store_plugged(
     address: Option<PciAddress>,
     alias: Option<String>,
 ) -> EngineResult<Nic> {
+    let device: vm_device::Model = plugged_change(nic, plugged, address, alias).update(db).await?;
+    Ok(StoredNic { device, ..nic.clone() }.view())
+}
+
+/// [`store_plugged`], with the VM's slot count change and the flow's audit
+/// event, in one step (`outcome`).
+async fn store_outcome(
+    db: &DatabaseConnection,
+    nic: &StoredNic,
+    plugged: bool,
+    address: Option<PciAddress>,
+    alias: Option<String>,
+    slot_change: Option<UpdateStatement>,
+    event: audit_log::ActiveModel,
+) -> EngineResult<Nic> {
+    let change = plugged_change(nic, plugged, address, alias);
+    let device = Box::pin(crate::outcome::store_nic_change(db, nic.interface.id, change, slot_change, event)).await?;
+    Ok(StoredNic { device, ..nic.clone() }.view())
+}
+
+fn plugged_change(nic: &StoredNic, plugged: bool, address: Option<PciAddress>, alias: Option<String>) -> vm_device::ActiveModel {
     let mut device = nic.device.clone().into_active_model();
     device.is_plugged = Set(plugged);
     device.pending = Set(None);
@@ -168,15 +190,20 @@ pub(crate) async fn store_plugged(
         device.address = Set(None);
         device.alias = Set(None);
     }
-    let device: vm_device::Model = device.update(db).await?;
-    Ok(StoredNic { device, ..nic.clone() }.view())
+    device
 }
 
 pub(crate) fn running_host<'a>(vm: &vm::Model, host: Option<&'a host::Model>) -> EngineResult<&'a host::Model> {
     host.ok_or_else(|| EngineError::Conflict(format!("VM {} is up but runs on no known host", vm.name)))
 }
 
-async fn hotplug(engine: &Engine, vm: &vm::Model, host: Option<&host::Model>, nic: &StoredNic) -> EngineResult<Nic> {
+async fn hotplug(
+    engine: &Engine,
+    vm: &vm::Model,
+    host: Option<&host::Model>,
+    nic: &StoredNic,
+    done: impl FnOnce() -> audit_log::ActiveModel,
+) -> EngineResult<Nic> {
     let db = engine.db();
     let target = HostTarget::from(running_host(vm, host)?);
     let failed = format!("Failed to plug NIC {} into VM {}", nic.interface.name, vm.name);
@@ -199,7 +226,9 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, host: Option<&host::Model>, ni
     fail::fail_point!("plug-after-host");
     let reported = plugged.nic.address.as_ref().and_then(from_wire_address);
     let alias = plugged.nic.alias;
-    let stored = match store_plugged(db, nic, true, reported, Some(alias.clone())).await {
+    let event = done();
+    let slot_change = crate::pci_slots::slot_change(vm, -1);
+    match store_outcome(db, nic, true, reported, Some(alias.clone()), slot_change, event.clone()).await {
         // Another NIC is recorded at the address the host gave: the unique
         // (vm_id, address) index refused the write, which changed nothing.
         // Checking first would cost every plug a statement.
@@ -209,14 +238,14 @@ async fn hotplug(engine: &Engine, vm: &vm::Model, host: Option<&host::Model>, ni
                 .into_iter()
                 .filter(|other| other.interface.id != nic.interface.id && other.address() == reported)
                 .collect();
-            store_after_collision(engine, &target, vm, nic, reported, alias, &stale).await
+            let stored = store_after_collision(engine, &target, vm, nic, reported, alias, &stale).await?;
+            crate::pci_slots::record_slot_change(db, vm, -1).await?;
+            audit::insert_row(db, event).await?;
+            Ok(stored)
         }
         stored => stored,
-    }?;
-    crate::pci_slots::record_slot_change(db, vm, -1).await?;
-    Ok(stored)
+    }
 }
-
 
 /// Whether the database records another NIC of the VM at `address` (one
 /// lookup on the unique (vm_id, address) index).
@@ -264,14 +293,17 @@ async fn store_after_collision(
     store_plugged(db, nic, true, reported, Some(alias)).await
 }
 
-async fn hotunplug(engine: &Engine, vm: &vm::Model, host: Option<&host::Model>, nic: &StoredNic) -> EngineResult<Nic> {
-    let db = engine.db();
+async fn hotunplug(
+    engine: &Engine,
+    vm: &vm::Model,
+    host: Option<&host::Model>,
+    nic: &StoredNic,
+    done: impl FnOnce() -> audit_log::ActiveModel,
+) -> EngineResult<Nic> {
     let target = HostTarget::from(running_host(vm, host)?);
     let failed = format!("Failed to unplug NIC {} from VM {}", nic.interface.name, vm.name);
     let params = HotplugNicParams { vm_id: vm.id, nic: nic_params(nic, nic.address(), mirror_networks(nic))? };
     engine.hosts.hotunplug_nic(&target, &params).await.map_err(|e| host_error(&target, &failed, e))?;
     fail::fail_point!("unplug-after-host");
-    let stored = store_plugged(db, nic, false, None, None).await?;
-    crate::pci_slots::record_slot_change(db, vm, 1).await?;
-    Ok(stored)
+    store_outcome(engine.db(), nic, false, None, None, crate::pci_slots::slot_change(vm, 1), done()).await
 }

@@ -95,6 +95,7 @@ async fn main() {
     // [one server, two servers] × [plug, unplug]: latencies and the rate.
     let mut latencies: [[Vec<Duration>; 2]; 2] = Default::default();
     let mut rates: [[Vec<f64>; 2]; 2] = Default::default();
+    let mut round_p99s: [[Vec<f64>; 2]; 2] = Default::default();
     // One round unrecorded: the servers open their database connections
     // and agent sessions on first use, which no later request pays.
     for servers in [vec![&a], vec![&a, &b]] {
@@ -107,20 +108,22 @@ async fn main() {
             for (flip, action) in ["plug", "unplug"].iter().enumerate() {
                 let (mut each, wall) = burst(servers, &paths, action).await;
                 rates[mode][flip].push(paths.len() as f64 / wall.as_secs_f64());
+                round_p99s[mode][flip].push(percentile_ms(&mut each, 0.99));
                 latencies[mode][flip].append(&mut each);
             }
         }
     }
     println!("\n{count} requests at once (one per VM, {HOSTS} simulated hosts, PostgreSQL), {ROUNDS} rounds after a warm-up; latency in ms\n");
-    println!("| servers | request | median | p99 | requests/s (median round) |");
-    println!("|---|---|---|---|---|");
+    println!("| servers | request | median | p99 | p99 of each round | requests/s (median round) |");
+    println!("|---|---|---|---|---|---|");
     for (mode, name) in ["one", "two (requests split)"].iter().enumerate() {
         for (flip, action) in ["plug", "unplug"].iter().enumerate() {
             let samples = &mut latencies[mode][flip];
             let (median, p99) = (percentile_ms(samples, 0.5), percentile_ms(samples, 0.99));
             let rate = &mut rates[mode][flip];
             rate.sort_by(f64::total_cmp);
-            println!("| {name} | {action} | {median:.1} | {p99:.1} | {:.0} |", rate[rate.len() / 2]);
+            let rounds: Vec<String> = round_p99s[mode][flip].iter().map(|p| format!("{p:.0}")).collect();
+            println!("| {name} | {action} | {median:.1} | {p99:.1} | {} | {:.0} |", rounds.join(", "), rate[rate.len() / 2]);
         }
     }
     drop((a, b));
