@@ -51,7 +51,10 @@ async fn an_ovirt_sdk_script_runs_unchanged_against_hotnic() {
     let vm_name = stack.ok("GET", &format!("/api/vms/{by_sdk}"), None).await["name"].as_str().unwrap().to_owned();
     let console = stack.console_dir.path().join(format!("{by_sdk}.log"));
     let python = sdk_python();
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/ovirt_sdk/workflow.py");
+    // Read when the test runs (cargo sets it), not baked in when it was
+    // built: a test binary reused from a clone elsewhere must not run that
+    // clone's copy.
+    let script = format!("{}/tests/ovirt_sdk/workflow.py", std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test"));
     let started = std::time::Instant::now();
     let run = tokio::process::Command::new(&python)
         .arg(script)

@@ -26,7 +26,10 @@ fn libvirtd_pid() -> Option<u32> {
 }
 
 fn start_libvirtd() {
-    let script = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/libvirt-up.sh");
+    // Read when the test runs (cargo sets it), not baked in when it was
+    // built: a test binary reused from a clone elsewhere must not run that
+    // clone's copy (or one that is gone).
+    let script = PathBuf::from(std::env::var("CARGO_MANIFEST_DIR").expect("run by cargo test")).join("../../scripts/libvirt-up.sh");
     let status = Command::new("bash").arg(&script).status().expect("run libvirt-up.sh");
     assert!(status.success(), "{} failed", script.display());
 }
