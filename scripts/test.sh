@@ -35,8 +35,8 @@ if cargo tree --target wasm32-unknown-unknown -p hotnic-frontend -e normal --pre
   exit 1
 fi
 
-phase "compiling the tests"
-cargo test --workspace --exclude hotnic-frontend --no-run 2>&1 | tee "$logs/cargo-build.log"
+phase "compiling the tests (and the benchmarks: make bench runs them, but nothing else compiles them)"
+cargo test --workspace --exclude hotnic-frontend --no-run --all-targets 2>&1 | tee "$logs/cargo-build.log"
 if ! wait "$setup_pid"; then
   cat "$logs/setup.log" >&2
   echo "test: preparing the host side failed (above)" >&2

@@ -103,6 +103,10 @@ async fn fleet(engine: &Engine, files: &std::path::Path, host_count: usize, vms_
                 cmdline: Set(None),
                 disk: Set(None),
                 created_at: Set(now),
+                // Filled in by the first sweep, like every address.
+                pci_slots_free: Set(None),
+                pci_slots_total: Set(None),
+                unknown_nics: Set(None),
             });
             let mut nics = Vec::new();
             for n in 0..NICS_PER_VM {
