@@ -130,7 +130,10 @@ test('cold load of the NIC tab over a 10 Mbit/s, 20 ms link: time to interactive
   await addNic(request, vm.id, { name: 'nic1', network: NETWORK });
 
   type Timeline = { html_done_ms: number; wasm_requested_ms: number; wasm_done_ms: number; hydrated_ms: number };
-  const loads: { hydrated_ms: number; wasm_wire_bytes: number; wasm_raw_bytes: number; all_wire_bytes: number; timeline: Timeline }[] = [];
+  // hydrated_ms: from navigation start to the hydrated mark, in the page's
+  // own clock. seen_by_test_ms: until the test saw it, which adds the
+  // test's start-up and its polling of the page (tens of ms).
+  const loads: { hydrated_ms: number; seen_by_test_ms: number; wasm_wire_bytes: number; wasm_raw_bytes: number; all_wire_bytes: number; timeline: Timeline }[] = [];
   for (let round = 0; round < 5; round++) {
     // A new context each round: an empty cache, signed in.
     const context = await browser.newContext({ baseURL, storageState: 'artifacts/admin-state.json' });
@@ -159,7 +162,7 @@ test('cold load of the NIC tab over a 10 Mbit/s, 20 ms link: time to interactive
     const started = Date.now();
     await page.goto(`/vms/${vm.id}/nics`);
     await expect(page.locator('body[data-hydrated="true"]')).toBeAttached({ timeout: 30_000 });
-    const hydrated = Date.now() - started;
+    const seenByTest = Date.now() - started;
     await expect(nicTab(page).row('nic1')).toBeVisible();
     const raw = await page.evaluate(() =>
       performance.getEntriesByType('resource')
@@ -185,16 +188,16 @@ test('cold load of the NIC tab over a 10 Mbit/s, 20 ms link: time to interactive
       if ((urls.get(id) ?? '').endsWith('.wasm')) wasmWire += bytes;
     }
     expect(wasmWire, 'the WASM came over the wire').toBeGreaterThan(0);
-    loads.push({ hydrated_ms: hydrated, wasm_wire_bytes: wasmWire, wasm_raw_bytes: raw, all_wire_bytes: allWire, timeline });
+    loads.push({ hydrated_ms: timeline.hydrated_ms, seen_by_test_ms: seenByTest, wasm_wire_bytes: wasmWire, wasm_raw_bytes: raw, all_wire_bytes: allWire, timeline });
     await context.close();
   }
-  figures.cold_load = { link: '10 Mbit/s, 20 ms', loads, hydrated_median_ms: median(loads.map((l) => l.hydrated_ms)) };
-  console.log('\nCold load of /vms/{id}/nics over 10 Mbit/s, 20 ms (5 loads, empty cache):');
-  console.log('| hydrated (median ms) | WASM on the wire (bytes) | WASM raw (bytes) | everything on the wire (bytes) |');
-  console.log('|---|---|---|---|');
-  const last = loads[loads.length - 1];
-  console.log(`| ${median(loads.map((l) => l.hydrated_ms))} | ${last.wasm_wire_bytes} | ${last.wasm_raw_bytes} | ${last.all_wire_bytes} |`);
-  console.log('In the page (medians, ms from navigation): HTML done, WASM requested, WASM done, hydrated');
+  const hydrated = median(loads.map((l) => l.hydrated_ms));
+  const seen = median(loads.map((l) => l.seen_by_test_ms));
+  figures.cold_load = { link: '10 Mbit/s, 20 ms', loads, hydrated_median_ms: hydrated, seen_by_test_median_ms: seen };
   const at = (key: keyof Timeline) => median(loads.map((l) => l.timeline[key]));
-  console.log(`| ${at('html_done_ms')} | ${at('wasm_requested_ms')} | ${at('wasm_done_ms')} | ${at('hydrated_ms')} |`);
+  console.log('\nCold load of /vms/{id}/nics over 10 Mbit/s, 20 ms (5 loads, empty cache; medians, ms from navigation start):');
+  console.log('| HTML done | WASM requested | WASM done | hydrated | seen by the test | WASM on the wire (bytes) | WASM raw (bytes) | everything on the wire (bytes) |');
+  console.log('|---|---|---|---|---|---|---|---|');
+  const last = loads[loads.length - 1];
+  console.log(`| ${at('html_done_ms')} | ${at('wasm_requested_ms')} | ${at('wasm_done_ms')} | ${hydrated} | ${seen} | ${last.wasm_wire_bytes} | ${last.wasm_raw_bytes} | ${last.all_wire_bytes} |`);
 });
