@@ -5,6 +5,7 @@
 #![recursion_limit = "256"]
 
 pub mod error;
+pub mod json_resource;
 pub mod lazy_pages;
 pub mod pages;
 pub mod push;

@@ -2,6 +2,7 @@
 //! level can change (down only while none of its VMs runs), and it can be
 //! renamed and, with no VMs or hosts left, removed.
 
+use crate::json_resource::page_resource;
 use super::common::{reason, ErrorLine};
 use super::row_edit::RenameRemove;
 use crate::server_fns::clusters::{list_clusters, CreateCluster, DeleteCluster, UpdateCluster};
@@ -16,10 +17,10 @@ const VERSIONS: &[&str] = &[
 #[component]
 pub fn ClustersPage() -> impl IntoView {
     let create = ServerAction::<CreateCluster>::new();
-    let me = Resource::new(|| (), |_| crate::server_fns::access::whoami());
+    let me = page_resource(|| (), |_| crate::server_fns::access::whoami());
     let update = ServerAction::<UpdateCluster>::new();
     let delete = ServerAction::<DeleteCluster>::new();
-    let clusters = Resource::new(move || (create.version().get(), update.version().get(), delete.version().get()), |_| list_clusters());
+    let clusters = page_resource(move || (create.version().get(), update.version().get(), delete.version().get()), |_| list_clusters());
     let name = RwSignal::new(String::new());
     let version = RwSignal::new(DEFAULT_VERSION.to_owned());
 

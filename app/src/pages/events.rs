@@ -1,5 +1,6 @@
 //! The Events page: the audit log, newest first, following changes live.
 
+use crate::json_resource::page_resource;
 use crate::push::refresh_on_change;
 use crate::server_fns::events::list_events;
 use hotnic_model::Event;
@@ -8,7 +9,7 @@ use leptos::prelude::*;
 #[component]
 pub fn EventsPage() -> impl IntoView {
     let changed = refresh_on_change(|| None);
-    let events = Resource::new(move || changed.get(), |_| list_events(None, Some(200)));
+    let events = page_resource(move || changed.get(), |_| list_events(None, Some(200)));
     view! {
         <h1>"Events"</h1>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>

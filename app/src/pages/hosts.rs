@@ -5,6 +5,7 @@
 //! be renamed, put into maintenance (no VM starts there) and back, and
 //! removed from maintenance.
 
+use crate::json_resource::page_resource;
 use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
 use crate::push::refresh_on_change;
 use crate::server_fns::clusters::list_clusters;
@@ -20,12 +21,12 @@ pub fn HostsPage() -> impl IntoView {
     let changed = refresh_on_change(|| None);
     let update = ServerAction::<UpdateHost>::new();
     let delete = ServerAction::<DeleteHost>::new();
-    let hosts = Resource::new(
+    let hosts = page_resource(
         move || (create.version().get(), accept.version().get(), update.version().get(), delete.version().get(), changed.get()),
         |_| list_hosts(),
     );
     let busy = Signal::derive(move || update.pending().get() || delete.pending().get());
-    let clusters = Resource::new(|| (), |_| list_clusters());
+    let clusters = page_resource(|| (), |_| list_clusters());
     let name = RwSignal::new(String::new());
     let cluster = RwSignal::new(None);
     let url = RwSignal::new(String::new());

@@ -1,6 +1,7 @@
 //! The Networks page: define a cluster's networks (a `bridge` network is a
 //! Linux bridge of the same name on each host), rename and remove them.
 
+use crate::json_resource::page_resource;
 use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, reason, ClusterSelect, ErrorLine};
 use crate::server_fns::clusters::list_clusters;
 use super::row_edit::RenameRemove;
@@ -16,9 +17,9 @@ pub fn NetworksPage() -> impl IntoView {
     let create = ServerAction::<CreateNetwork>::new();
     let update = ServerAction::<UpdateNetwork>::new();
     let delete = ServerAction::<DeleteNetwork>::new();
-    let networks = Resource::new(move || (create.version().get(), update.version().get(), delete.version().get()), |_| list_networks(None));
+    let networks = page_resource(move || (create.version().get(), update.version().get(), delete.version().get()), |_| list_networks(None));
     let busy = Signal::derive(move || update.pending().get() || delete.pending().get());
-    let clusters = Resource::new(|| (), |_| list_clusters());
+    let clusters = page_resource(|| (), |_| list_clusters());
     let name = RwSignal::new(String::new());
     let cluster = RwSignal::new(None);
     let kind = RwSignal::new(KINDS[0].as_str().to_owned());

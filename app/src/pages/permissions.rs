@@ -2,6 +2,7 @@
 //! for a SuperUser, Grant and Revoke. Shown on the Users page, a cluster's
 //! permissions page and a VM's Permissions tab.
 
+use crate::json_resource::page_resource;
 use super::common::{list_view, ErrorLine};
 use crate::server_fns::access::{grant_permission, list_permissions, revoke_permission, whoami};
 use hotnic_model::{Permission, PermissionObject, Role};
@@ -11,8 +12,8 @@ use leptos::task::spawn_local;
 #[component]
 pub fn PermissionsPanel(object: PermissionObject) -> impl IntoView {
     let version = RwSignal::new(0u64);
-    let list = Resource::new(move || version.get(), move |_| list_permissions(object));
-    let me = Resource::new(|| (), |_| whoami());
+    let list = page_resource(move || version.get(), move |_| list_permissions(object));
+    let me = page_resource(|| (), |_| whoami());
     let user = RwSignal::new(String::new());
     let role = RwSignal::new(Role::UserVmManager);
     let error = RwSignal::new(None::<String>);

@@ -1,6 +1,7 @@
 //! /signin: the sign-in form, and the signed-in user's corner of the
 //! sidebar (name, API tokens, Users for a SuperUser, Sign out).
 
+use crate::json_resource::page_resource;
 use super::common::ErrorLine;
 use crate::server_fns::access::{sign_in, sign_out, whoami};
 use leptos::prelude::*;
@@ -64,7 +65,7 @@ pub fn SignInPage() -> impl IntoView {
 /// The sidebar's account links: who is signed in, and the way out.
 #[component]
 pub fn AccountLinks() -> impl IntoView {
-    let me = Resource::new(|| (), |_| whoami());
+    let me = page_resource(|| (), |_| whoami());
     let leave = move |_| {
         spawn_local(async move {
             let _ = sign_out().await;

@@ -1,6 +1,7 @@
 //! /tokens: the signed-in user's API tokens. A new token's secret is shown
 //! once, with how to use it; tokens can be revoked.
 
+use crate::json_resource::page_resource;
 use super::common::{list_view, ErrorLine};
 use crate::server_fns::access::{create_token, list_tokens, revoke_token};
 use hotnic_model::ApiToken;
@@ -10,7 +11,7 @@ use leptos::task::spawn_local;
 #[component]
 pub fn TokensPage() -> impl IntoView {
     let version = RwSignal::new(0u64);
-    let tokens = Resource::new(move || version.get(), |_| list_tokens());
+    let tokens = page_resource(move || version.get(), |_| list_tokens());
     let name = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let fresh = RwSignal::new(None::<String>);

@@ -2,6 +2,7 @@
 //! user Disable/Enable and Reset password; below, the roles granted on the
 //! whole system.
 
+use crate::json_resource::page_resource;
 use super::common::{list_view, ErrorLine};
 use super::permissions::PermissionsPanel;
 use crate::server_fns::access::{create_user, list_users, update_user};
@@ -12,7 +13,7 @@ use leptos::task::spawn_local;
 #[component]
 pub fn UsersPage() -> impl IntoView {
     let version = RwSignal::new(0u64);
-    let users = Resource::new(move || version.get(), |_| list_users());
+    let users = page_resource(move || version.get(), |_| list_users());
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);

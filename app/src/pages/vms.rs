@@ -2,6 +2,7 @@
 //! Run / Stop on each row; select rows to plug or unplug the NIC of one name
 //! on each of them in one call.
 
+use crate::json_resource::page_resource;
 use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, ClusterSelect, ErrorLine, VmStatusBadge};
 use crate::error::FnError;
 use crate::push::refresh_on_change;
@@ -18,9 +19,9 @@ pub fn VmsPage() -> impl IntoView {
     let create = ServerAction::<CreateVm>::new();
     let changed = refresh_on_change(|| None);
     let local = RwSignal::new(0u64);
-    let vms = Resource::new(move || (create.version().get(), changed.get(), local.get()), |_| list_vms());
-    let clusters = Resource::new(|| (), |_| list_clusters());
-    let hosts = Resource::new(move || changed.get(), |_| list_hosts());
+    let vms = page_resource(move || (create.version().get(), changed.get(), local.get()), |_| list_vms());
+    let clusters = page_resource(|| (), |_| list_clusters());
+    let hosts = page_resource(move || changed.get(), |_| list_hosts());
     let action_error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(None::<Uuid>);
     // The selected VMs, in the order they were selected (the order acted on),
@@ -206,7 +207,7 @@ fn NewVmForm(clusters: Vec<hotnic_model::Cluster>, create: ServerAction<CreateVm
     let disk = RwSignal::new(String::new());
     let cmdline = RwSignal::new(String::new());
     // The cluster's image library: hosts hand guests only these files.
-    let images = Resource::new(
+    let images = page_resource(
         move || cluster.get(),
         |cluster| async move {
             match cluster {

@@ -1,5 +1,6 @@
 //! The VM page's Events tab: this VM's audit log, following changes live.
 
+use crate::json_resource::page_resource;
 use super::use_vm;
 use crate::pages::events::EventTable;
 use crate::server_fns::events::list_events;
@@ -8,7 +9,7 @@ use leptos::prelude::*;
 #[component]
 pub fn EventsTab() -> impl IntoView {
     let ctx = use_vm();
-    let events = Resource::new(move || (ctx.id.get(), ctx.version.get()), |(id, _)| list_events(id, Some(100)));
+    let events = page_resource(move || (ctx.id.get(), ctx.version.get()), |(id, _)| list_events(id, Some(100)));
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -1,6 +1,7 @@
 //! The VM page's General tab: what the VM is made of, where it runs, and
 //! its hot-pluggable PCI slots (a map of who holds each, while it runs).
 
+use crate::json_resource::page_resource;
 use super::use_vm;
 use super::super::common::{name_of, VmStatusBadge};
 use crate::server_fns::clusters::list_clusters;
@@ -12,8 +13,8 @@ use leptos::prelude::*;
 #[component]
 pub fn GeneralTab() -> impl IntoView {
     let ctx = use_vm();
-    let hosts = Resource::new(move || ctx.version.get(), |_| list_hosts());
-    let clusters = Resource::new(|| (), |_| list_clusters());
+    let hosts = page_resource(move || ctx.version.get(), |_| list_hosts());
+    let clusters = page_resource(|| (), |_| list_clusters());
     view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -56,7 +57,7 @@ pub fn GeneralTab() -> impl IntoView {
 #[component]
 fn SlotMap() -> impl IntoView {
     let ctx = use_vm();
-    let map = Resource::new(move || (ctx.id.get(), ctx.version.get()), |(id, _)| async move {
+    let map = page_resource(move || (ctx.id.get(), ctx.version.get()), |(id, _)| async move {
         match id {
             Some(id) => vm_pci_slots(id).await,
             None => Ok(Vec::new()),

@@ -9,6 +9,7 @@ pub mod nics;
 pub mod selection;
 pub mod unknown_nics;
 
+use crate::json_resource::{page_resource, PageResource};
 use super::common::{ConfirmDialog, ErrorLine, VmStatusBadge};
 use crate::error::FnError;
 use crate::push::refresh_on_change;
@@ -27,7 +28,7 @@ pub struct VmContext {
     pub id: Memo<Option<Uuid>>,
     /// Goes up on every change announced for this VM, and on `refetch`.
     pub version: Signal<u64>,
-    pub vm: Resource<Result<Vm, FnError>>,
+    pub vm: PageResource<Result<Vm, FnError>>,
     local: RwSignal<u64>,
 }
 
@@ -49,7 +50,7 @@ pub fn VmPage() -> impl IntoView {
     let changed = refresh_on_change(move || id.get());
     let local = RwSignal::new(0u64);
     let version = Signal::derive(move || changed.get() + local.get());
-    let vm = Resource::new(move || (id.get(), version.get()), |(id, _)| async move {
+    let vm = page_resource(move || (id.get(), version.get()), |(id, _)| async move {
         match id {
             Some(id) => get_vm(id).await,
             None => Err(FnError(hotnic_model::ApiError::new("that is not a VM id"))),

@@ -3,6 +3,7 @@
 //! and checked as you type), port mirroring, boot order. Server errors show
 //! beside the field they name, others at the top.
 
+use crate::json_resource::page_resource;
 use crate::error::FnError;
 use crate::pages::common::{focus, FocusGuard};
 use crate::server_fns::networks::list_networks;
@@ -73,7 +74,7 @@ pub fn NicDialog(
     let server_error = RwSignal::new(None::<FnError>);
     let saving = RwSignal::new(false);
     let tried = RwSignal::new(false);
-    let networks = Resource::new(move || cluster_id, |id| list_networks(Some(id)));
+    let networks = page_resource(move || cluster_id, |id| list_networks(Some(id)));
 
     let from_server = move |field: &'static str| {
         move || server_error.get().filter(|e| e.field() == Some(field)).map(|e| e.reason().to_owned())

@@ -8,6 +8,7 @@
 //! table with Adopt and Detach.
 //! The table follows server pushes; the selection survives refetches.
 
+use crate::json_resource::page_resource;
 use super::nic_dialog::{model_label, DialogMode, NicDialog};
 use super::unknown_nics::UnknownNics;
 use super::use_vm;
@@ -201,7 +202,7 @@ struct Notice {
 pub fn NicsTab() -> impl IntoView {
     let ctx = use_vm();
     let answers = Answers::new();
-    let nics = Resource::new(move || (ctx.id.get(), ctx.version.get()), move |(id, _)| async move {
+    let nics = page_resource(move || (ctx.id.get(), ctx.version.get()), move |(id, _)| async move {
         let asked = answers.asked();
         match id {
             Some(id) => list_nics(id).await.map(|nics| Listed { asked, nics }),
