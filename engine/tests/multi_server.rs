@@ -80,6 +80,21 @@ async fn two_servers_on_one_postgres_share_locks_monitoring_and_changes() {
     assert!(matches!(b.locks.lock(vm).await, Err(EngineError::Busy)), "refused after the wait");
     assert!(started.elapsed() >= hotnic_engine::locks::MONITOR_WAIT - Duration::from_millis(100));
     drop(held);
+    // The refused flow had the flow key while it waited: it let go of it.
+    a.locks.lock(vm).await.expect("a flow refused after its wait keeps nothing").release().await;
+
+    // A flow's guard dropped without its release (the flow's task went):
+    // its locks go with its connection, within moments.
+    drop(b.locks.lock(vm).await.unwrap());
+    let dropped_at = Instant::now();
+    loop {
+        match a.locks.lock(vm).await {
+            Ok(guard) => break guard.release().await,
+            Err(EngineError::Busy) if dropped_at.elapsed() < Duration::from_secs(5) => tokio::time::sleep(Duration::from_millis(20)).await,
+            Err(err) => panic!("a dropped flow's lock is still held after {:?}: {err}", dropped_at.elapsed()),
+        }
+    }
+    println!("a dropped flow's lock was free again after {:?}", dropped_at.elapsed());
 
     // The same plug sent to both at once: one plugs, the other is refused.
     let admin = admin();

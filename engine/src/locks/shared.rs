@@ -1,8 +1,13 @@
 //! The VM locks in PostgreSQL, for servers that share the database: the
-//! same rules as the in-process table, held as transaction-scoped advisory
-//! locks by a transaction that stays open while the lock is held. A server
-//! that dies loses its connection and so its locks, at once; nothing is
-//! left to expire.
+//! same rules as the in-process table, held as advisory locks by a
+//! connection kept while the lock is held. A server that dies loses its
+//! connections and so its locks, at once; nothing is left to expire.
+//!
+//! Monitoring holds transaction-scoped locks in a transaction left open.
+//! A flow holds session-scoped ones, which need no BEGIN: one round trip
+//! less on every plug. A session lock outlives an error and a dropped
+//! guard, so a flow's connection goes back to the pool only after it let
+//! go of both keys; otherwise it is closed, which lets go for it.
 //!
 //! Two keys per VM: the *flow* key, which a second flow tries and is
 //! refused at once (409 busy, as on one server), and the *VM* key, which
@@ -12,7 +17,7 @@
 //! next flow does.
 
 use crate::{EngineError, EngineResult};
-use sea_orm::sqlx::{self, postgres::PgPool, Postgres, Transaction};
+use sea_orm::sqlx::{self, pool::PoolConnection, postgres::PgPool, Postgres, Transaction};
 use sea_orm::{DbErr, RuntimeErr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,8 +29,12 @@ pub(crate) struct SharedLocks {
 }
 
 /// Locks held in the database until released or dropped.
-pub(crate) struct Hold {
-    txn: Transaction<'static, Postgres>,
+pub(crate) enum Hold {
+    /// Monitoring's: ends with the transaction (None once released).
+    Transaction(Option<Transaction<'static, Postgres>>),
+    /// A flow's: ends with `pg_advisory_unlock_all` or with the connection
+    /// (None once released).
+    Session(Option<PoolConnection<Postgres>>),
 }
 
 impl std::fmt::Debug for Hold {
@@ -67,26 +76,40 @@ impl SharedLocks {
 
     /// A flow's locks: refused at once while another flow (on any server)
     /// holds the VM, waited for (up to `wait`) while monitoring does. One
-    /// statement after BEGIN: CASE evaluates its branches in order and only
-    /// as far as needed, so the VM key is waited for only once the flow key
-    /// is held (every flow runs it, so each round trip counts).
+    /// statement, the only round trip before the flow's own: CASE evaluates
+    /// its branches in order and only as far as needed, so the VM key is
+    /// waited for only once the flow key is held. The lock timeout is local
+    /// to the statement's own transaction.
     pub(crate) async fn lock_for_flow(&self, vm_id: Uuid, wait: Duration) -> EngineResult<Hold> {
-        let mut txn = self.begin().await?;
+        let mut conn = match self.pool.acquire().await {
+            Ok(conn) => conn,
+            // Every lock connection is holding a VM: as busy as it gets.
+            Err(sqlx::Error::PoolTimedOut) => return Err(EngineError::Busy),
+            Err(err) => return Err(database(err)),
+        };
         let got = sqlx::query_scalar(
-            "SELECT CASE WHEN NOT pg_try_advisory_xact_lock($1) THEN false \
+            "SELECT CASE WHEN NOT pg_try_advisory_lock($1) THEN false \
                          WHEN set_config('lock_timeout', $2, true) IS NULL THEN false \
-                         ELSE pg_advisory_xact_lock($3)::text IS NOT NULL END",
+                         ELSE pg_advisory_lock($3)::text IS NOT NULL END",
         )
         .bind(key(vm_id, Key::Flow))
         .bind(timeout_setting(wait))
         .bind(key(vm_id, Key::Vm))
-        .fetch_one(&mut *txn)
+        .fetch_one(&mut *conn)
         .await;
         match got {
-            Ok(true) => Ok(Hold { txn }),
+            Ok(true) => Ok(Hold::Session(Some(conn))),
+            // Nothing was taken: the connection is clean.
             Ok(false) => Err(EngineError::Busy),
-            Err(err) if lock_timed_out(&err) => Err(EngineError::Busy),
-            Err(err) => Err(database(err)),
+            // The flow key may be held: let go of it here, or else close.
+            Err(err) => {
+                Hold::Session(Some(conn)).release().await;
+                if lock_timed_out(&err) {
+                    Err(EngineError::Busy)
+                } else {
+                    Err(database(err))
+                }
+            }
         }
     }
 
@@ -101,14 +124,14 @@ impl SharedLocks {
             .await
             .map_err(database)?;
         let held = vm_ids.iter().copied().filter(|id| got.contains(&key(*id, Key::Vm))).collect();
-        Ok((Hold { txn }, held))
+        Ok((Hold::Transaction(Some(txn)), held))
     }
 
     /// Monitoring's lock on one VM as soon as its holder lets go, or None
     /// after `wait`.
     pub(crate) async fn lock_when_free(&self, vm_id: Uuid, wait: Duration) -> EngineResult<Option<Hold>> {
         let mut txn = self.begin().await?;
-        Ok(wait_for(&mut txn, key(vm_id, Key::Vm), wait).await?.then_some(Hold { txn }))
+        Ok(wait_for(&mut txn, key(vm_id, Key::Vm), wait).await?.then_some(Hold::Transaction(Some(txn))))
     }
 
     /// Runs `work` while holding the migrations key, so servers started
@@ -157,9 +180,33 @@ fn lock_timed_out(err: &sqlx::Error) -> bool {
 
 impl Hold {
     /// Lets go now (dropping lets go too, a moment later).
-    pub(crate) async fn release(self) {
-        if let Err(err) = self.txn.commit().await {
+    pub(crate) async fn release(mut self) {
+        let released = match &mut self {
+            Hold::Transaction(txn) => {
+                let Some(txn) = txn.take() else { return };
+                txn.commit().await
+            }
+            Hold::Session(conn) => {
+                let Some(mut conn) = conn.take() else { return };
+                let unlocked = sqlx::query("SELECT pg_advisory_unlock_all()").execute(&mut *conn).await.map(|_| ());
+                if unlocked.is_err() {
+                    conn.close_on_drop();
+                }
+                unlocked
+            }
+        };
+        if let Err(err) = released {
             tracing::warn!(error = %err, "releasing VM locks: the connection went; PostgreSQL released them with it");
+        }
+    }
+}
+
+impl Drop for Hold {
+    /// Not released: a session lock must not go back to the pool with its
+    /// connection (a transaction rolls back on its own).
+    fn drop(&mut self) {
+        if let Hold::Session(Some(conn)) = self {
+            conn.close_on_drop();
         }
     }
 }
