@@ -117,10 +117,58 @@ pub(crate) fn differences(nic: &StoredNic, info: &NicInfo) -> Option<String> {
     (!said.is_empty()).then(|| said.join("; "))
 }
 
+impl Applied {
+    /// Nothing to record: no NIC newly missing, differing, unexpected,
+    /// released late, nor an intent resolved.
+    fn reports_nothing(&self) -> bool {
+        self.released_late.is_empty() && self.missing.is_empty() && self.unexpected.is_empty() && self.resolved.is_empty() && self.differ.is_empty()
+    }
+}
+
+/// Whether `on_host` would change nothing of `nics` (all NICs of one VM):
+/// no row to write, nothing to report.
+pub(crate) fn agrees(nics: &[StoredNic], on_host: &VmStats) -> bool {
+    let (applied, writes) = plan(nics, on_host, &[]);
+    writes.is_empty() && applied.reports_nothing()
+}
+
 /// Brings `nics` (all NICs of one VM) in line with `on_host`, the host's
 /// report of that VM. NICs in `adopt` (one a flow just plugged) are
 /// recorded plugged when the host has them.
 pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> EngineResult<Applied> {
+    let (mut applied, writes) = plan(nics, on_host, adopt);
+    if writes.is_empty() {
+        return Ok(applied);
+    }
+    let txn = db.begin().await?;
+    for (nic, wanted) in &writes {
+        if nic.device.address.is_some() && nic.address() != wanted.address {
+            let mut row = nic.device.clone().into_active_model();
+            row.address = Set(None);
+            row.update(&txn).await?;
+        }
+    }
+    for (nic, wanted) in &writes {
+        let mut row: vm_device::ActiveModel = nic.device.clone().into_active_model();
+        row.is_plugged = Set(wanted.plugged);
+        row.address = Set(wanted.address.map(address_text));
+        row.alias = Set(wanted.alias.clone());
+        if wanted.pending != nic.device.pending {
+            row.pending = Set(wanted.pending.clone());
+            row.pending_since = Set(wanted.pending.as_ref().map(|_| chrono::Utc::now()));
+        }
+        row.drift = Set(wanted.drift.clone());
+        // Every column set: the first pass may have written this row.
+        row.reset_all().update(&txn).await?;
+    }
+    txn.commit().await?;
+    applied.changed = true;
+    Ok(applied)
+}
+
+/// What applying `on_host` would write (each NIC and the row it should
+/// become) and report, without writing.
+fn plan<'a>(nics: &'a [StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> (Applied, Vec<(&'a StoredNic, Wanted)>) {
     let mut applied = Applied::default();
     let mut writes: Vec<(&StoredNic, Wanted)> = Vec::new();
     for nic in nics {
@@ -184,33 +232,7 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
             writes.push((nic, wanted));
         }
     }
-    if writes.is_empty() {
-        return Ok(applied);
-    }
-    let txn = db.begin().await?;
-    for (nic, wanted) in &writes {
-        if nic.device.address.is_some() && nic.address() != wanted.address {
-            let mut row = nic.device.clone().into_active_model();
-            row.address = Set(None);
-            row.update(&txn).await?;
-        }
-    }
-    for (nic, wanted) in &writes {
-        let mut row: vm_device::ActiveModel = nic.device.clone().into_active_model();
-        row.is_plugged = Set(wanted.plugged);
-        row.address = Set(wanted.address.map(address_text));
-        row.alias = Set(wanted.alias.clone());
-        if wanted.pending != nic.device.pending {
-            row.pending = Set(wanted.pending.clone());
-            row.pending_since = Set(wanted.pending.as_ref().map(|_| chrono::Utc::now()));
-        }
-        row.drift = Set(wanted.drift.clone());
-        // Every column set: the first pass may have written this row.
-        row.reset_all().update(&txn).await?;
-    }
-    txn.commit().await?;
-    applied.changed = true;
-    Ok(applied)
+    (applied, writes)
 }
 
 /// How an address is stored (and compared by the unique index).

@@ -10,12 +10,18 @@
 //! the others. A host still being polled when the next period starts is
 //! not polled twice.
 //!
-//! Each VM is polled and written while monitoring holds its lock, so no
-//! flow can commit between the sample and the write. A VM a flow holds is
-//! not skipped: monitoring takes it the moment the flow ends (see
-//! `locks`), polls again and writes, within the same pass. So a late
-//! release is recorded within one monitoring period even while flows on
-//! the VM's other NICs keep running.
+//! A host's report is first compared with what the database held just
+//! before the poll, without any lock: a VM the report would not change
+//! (most VMs, most of the time) is left alone, so a pass never holds up a
+//! flow for nothing. A VM it would change is written only while monitoring
+//! holds its lock, so no flow can commit between the sample and the write:
+//! read again under the lock, it is written from the report if nothing
+//! changed it since (every flow writes its intent before it acts on the
+//! host), and polled again otherwise. A VM a flow holds is not skipped:
+//! monitoring takes it the moment the flow ends (see `locks`), polls again
+//! and writes, within the same pass. So a late release is recorded within
+//! one monitoring period even while flows on the VM's other NICs keep
+//! running.
 
 use crate::audit::{self, Severity, Subject};
 use crate::entities::{audit_log, host, vm, vm_device};
@@ -28,6 +34,7 @@ use hotnic_agent_api::client::ClientError;
 use hotnic_agent_api::{VmList, VmStats};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, Set};
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Hosts polled at once by one server: enough for hundreds of hosts at
@@ -98,70 +105,156 @@ pub async fn refresh_host(engine: &Engine, host: &host::Model) -> EngineResult<(
 }
 
 async fn refresh_host_unmeasured(engine: &Engine, host: &host::Model) -> EngineResult<()> {
-    let resident = vm::Entity::find().filter(vm::Column::HostId.eq(host.id)).all(engine.db()).await?;
+    let db = engine.db();
+    let resident = vm::Entity::find().filter(vm::Column::HostId.eq(host.id)).all(db).await?;
     let ids: Vec<Uuid> = resident.iter().map(|vm| vm.id).collect();
-    let (free, busy) = engine.locks.try_lock_for_monitoring(&ids).await?;
-    let first = poll_and_reconcile(engine, host, free, Some(&ids));
-    let after_flows = futures::future::join_all(busy.into_iter().map(|vm_id| async move {
-        match engine.locks.lock_for_monitoring_when_free(vm_id, engine.config.monitoring_period).await? {
-            Some(guard) => poll_and_reconcile(engine, host, vec![guard], None).await,
-            None => Ok(()),
-        }
-    }));
-    let (first, after_flows) = tokio::join!(first, after_flows);
-    first?;
-    after_flows.into_iter().collect()
+    let stored = stored_nic::stored_nics_of(db, &ids).await?;
+    let stats = match poll(engine, host).await {
+        Ok(stats) => stats,
+        Err(silence) => return unreachable_host(engine, host, &ids, &silence).await,
+    };
+    if host.status == HostStatus::NonResponsive.as_str() {
+        set_host_status(engine, host, HostStatus::Up, Severity::Normal, format!("Host {} answers again", host.name)).await?;
+    }
+    let unsettled: Vec<Uuid> = resident
+        .iter()
+        .filter(|vm| !settled(vm, stats_of(&stats, vm.id), stored.get(&vm.id).map(Vec::as_slice).unwrap_or_default()))
+        .map(|vm| vm.id)
+        .collect();
+    if !unsettled.is_empty() {
+        let (free, busy) = engine.locks.try_lock_for_monitoring(&unsettled).await?;
+        let first = reconcile_unless_changed(engine, host, free, &resident, &stored, &stats);
+        let after_flows = futures::future::join_all(busy.into_iter().map(|vm_id| async move {
+            match engine.locks.lock_for_monitoring_when_free(vm_id, engine.config.monitoring_period).await? {
+                Some(guard) => poll_and_reconcile(engine, host, vec![guard]).await,
+                None => Ok(()),
+            }
+        }));
+        let (first, after_flows) = tokio::join!(first, after_flows);
+        first?;
+        after_flows.into_iter().collect::<EngineResult<()>>()?;
+    }
+    record_misplaced(engine, host, &stats, &ids).await
 }
 
-/// Polls the host and reconciles the held VMs (read again now that they are
-/// held: a flow may have changed them). The host's first poll of a pass
-/// (`resident`: every VM the database places on it) also sets the host's
-/// own status and reports VMs the host runs that the database places
-/// elsewhere.
-async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<VmGuard>, resident: Option<&[Uuid]>) -> EngineResult<()> {
-    if held.is_empty() && resident.is_none() {
+async fn poll(engine: &Engine, host: &host::Model) -> Result<VmList, Silence> {
+    match tokio::time::timeout(engine.config.host_timeout, engine.hosts.get_all_vm_stats(&HostTarget::from(host))).await {
+        Ok(answer) => answer.map_err(Silence::Answered),
+        Err(_) => Err(Silence::TimedOut(engine.config.host_timeout)),
+    }
+}
+
+fn stats_of(stats: &VmList, vm_id: Uuid) -> Option<&VmStats> {
+    stats.stats_list.iter().find(|s| s.vm_id == vm_id)
+}
+
+/// Whether the host's report (`stats`, None: the host does not run it)
+/// would change nothing of the VM and its NICs, nor report anything.
+fn settled(vm: &vm::Model, stats: Option<&VmStats>, nics: &[stored_nic::StoredNic]) -> bool {
+    let status = stats.map(|s| vm_status_from_host(&s.status)).unwrap_or(VmStatus::Down);
+    if vms::status_of(vm).ok() != Some(status) || crate::pci_slots::count_changed(vm, stats.and_then(|s| s.pci_slots)) {
+        return false;
+    }
+    let unknown = stats.map(|s| host_view::unknown_nics(nics, s)).unwrap_or_default();
+    unknown == crate::drift::unknown_nics_of(vm) && stats.is_none_or(|s| host_view::agrees(nics, s))
+}
+
+/// The held VMs, read again: each one nothing changed since the poll
+/// began (`before`) is written from `stats`; the others are polled again.
+async fn reconcile_unless_changed(
+    engine: &Engine,
+    host: &host::Model,
+    held: Vec<VmGuard>,
+    before: &[vm::Model],
+    nics_before: &HashMap<Uuid, Vec<stored_nic::StoredNic>>,
+    stats: &VmList,
+) -> EngineResult<()> {
+    if held.is_empty() {
         return Ok(());
     }
-    let result = poll_and_reconcile_held(engine, host, &held, resident).await;
-    for guard in held {
+    let db = engine.db();
+    let ids: Vec<Uuid> = held.iter().map(VmGuard::vm_id).collect();
+    let read = async {
+        let vms = vm::Entity::find().filter(vm::Column::Id.is_in(ids.clone())).filter(vm::Column::HostId.eq(host.id)).all(db).await?;
+        let nics = stored_nic::stored_nics_of(db, &ids).await?;
+        EngineResult::Ok((vms, nics))
+    };
+    let (vms, mut nics) = match read.await {
+        Ok(read) => read,
+        Err(err) => {
+            release_all(held).await;
+            return Err(err);
+        }
+    };
+    let mut changed: Vec<Uuid> = Vec::new();
+    let mut result = Ok(());
+    for vm in vms {
+        let stored = nics.remove(&vm.id).unwrap_or_default();
+        if !before.contains(&vm) || nics_before.get(&vm.id) != Some(&stored) {
+            changed.push(vm.id);
+            continue;
+        }
+        if result.is_ok() {
+            result = reconcile_vm(engine, host, vm.clone(), stats_of(stats, vm.id), stored).await;
+        }
+    }
+    let (again, done): (Vec<VmGuard>, Vec<VmGuard>) = held.into_iter().partition(|guard| changed.contains(&guard.vm_id()));
+    release_all(done).await;
+    let polled_again = poll_and_reconcile(engine, host, again).await;
+    result.and(polled_again)
+}
+
+async fn release_all(guards: Vec<VmGuard>) {
+    for guard in guards {
         guard.release().await;
     }
+}
+
+/// The host did not answer usably: it is marked, and the VMs nobody holds
+/// with it.
+async fn unreachable_host(engine: &Engine, host: &host::Model, resident: &[Uuid], silence: &Silence) -> EngineResult<()> {
+    let (held, _busy) = engine.locks.try_lock_for_monitoring(resident).await?;
+    let ids: Vec<Uuid> = held.iter().map(VmGuard::vm_id).collect();
+    let result = async {
+        let vms = if ids.is_empty() {
+            Vec::new()
+        } else {
+            vm::Entity::find().filter(vm::Column::Id.is_in(ids)).filter(vm::Column::HostId.eq(host.id)).all(engine.db()).await?
+        };
+        host_silent(engine, host, &vms, silence).await
+    }
+    .await;
+    release_all(held).await;
     result
 }
 
-async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[VmGuard], resident: Option<&[Uuid]>) -> EngineResult<()> {
-    let marks_host = resident.is_some();
-    let stats = match tokio::time::timeout(engine.config.host_timeout, engine.hosts.get_all_vm_stats(&HostTarget::from(host))).await {
-        Ok(answer) => answer.map_err(Silence::Answered),
-        Err(_) => Err(Silence::TimedOut(engine.config.host_timeout)),
-    };
-    let db = engine.db();
-    let ids: Vec<Uuid> = held.iter().map(VmGuard::vm_id).collect();
-    let vms = if ids.is_empty() {
-        Vec::new()
-    } else {
-        vm::Entity::find().filter(vm::Column::Id.is_in(ids)).filter(vm::Column::HostId.eq(host.id)).all(db).await?
-    };
-    let stats = match stats {
+/// Polls the host again and reconciles the held VMs, read again now that
+/// they are held (a flow may have changed them).
+async fn poll_and_reconcile(engine: &Engine, host: &host::Model, held: Vec<VmGuard>) -> EngineResult<()> {
+    if held.is_empty() {
+        return Ok(());
+    }
+    let result = poll_and_reconcile_held(engine, host, &held).await;
+    release_all(held).await;
+    result
+}
+
+async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[VmGuard]) -> EngineResult<()> {
+    let stats = match poll(engine, host).await {
         Ok(stats) => stats,
-        Err(err) if marks_host => return host_silent(engine, host, &vms, &err).await,
         Err(err) => {
             tracing::info!(host = %host.name, error = %err, "monitoring: second poll failed; the next pass retries");
             return Ok(());
         }
     };
-    if marks_host && host.status == HostStatus::NonResponsive.as_str() {
-        set_host_status(engine, host, HostStatus::Up, Severity::Normal, format!("Host {} answers again", host.name)).await?;
-    }
-    let ids: Vec<Uuid> = vms.iter().map(|vm| vm.id).collect();
+    let db = engine.db();
+    let ids: Vec<Uuid> = held.iter().map(VmGuard::vm_id).collect();
+    let vms = vm::Entity::find().filter(vm::Column::Id.is_in(ids.clone())).filter(vm::Column::HostId.eq(host.id)).all(db).await?;
     let mut stored = stored_nic::stored_nics_of(db, &ids).await?;
     for vm in vms {
-        let seen = stats.stats_list.iter().find(|s| s.vm_id == vm.id);
+        let seen = stats_of(&stats, vm.id);
         let nics = stored.remove(&vm.id).unwrap_or_default();
         reconcile_vm(engine, host, vm, seen, nics).await?;
-    }
-    if let Some(resident) = resident {
-        record_misplaced(engine, host, &stats, resident).await?;
     }
     Ok(())
 }

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 /// A NIC as stored: its interface row, its device row and its network.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredNic {
     pub interface: vm_interface::Model,
     pub device: vm_device::Model,

@@ -15,7 +15,7 @@ mod fake_host;
 
 use common::admin;
 use fake_host::{FakeHost, Slots};
-use hotnic_engine::entities::{audit_log, vm_device};
+use hotnic_engine::entities::{audit_log, vm, vm_device};
 use hotnic_engine::{monitoring, nics, plug, run, vms, Database, Engine, EngineConfig};
 use hotnic_model::{NewNic, NewVm, Nic};
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, Set};
@@ -140,9 +140,10 @@ async fn a_plug_into_a_slot_stored_for_another_nic_reconciles_it(database: &Data
 }
 on_both_databases!(plug_collision_db, a_plug_into_a_slot_stored_for_another_nic_reconciles_it);
 
-/// Monitoring reads the host, then a plug starts before monitoring writes
-/// what it read (which does not have the NIC yet): the plug waits for the
-/// pass to end, so the stale reading cannot undo it.
+/// Monitoring reads the host, then a plug runs to its end before monitoring
+/// has used what it read (which does not have the NIC yet): no lock is held
+/// while the host answers, so the plug does not wait for the pass, and the
+/// stale reading cannot undo it.
 async fn monitoring_cannot_undo_a_concurrent_plug(database: &Database) {
     let Setup { engine, host, vm, .. } = running_vm(database, Slots::Fresh, 0).await;
     let nic = nics::add_nic(&engine, &admin(), vm, new_nic("late")).await.unwrap();
@@ -151,27 +152,57 @@ async fn monitoring_cannot_undo_a_concurrent_plug(database: &Database) {
         let engine = engine.clone();
         async move { monitoring::refresh_all(&engine).await }
     });
-    // The plug starts once the pass holds the VM (a fixed sleep lost that
-    // race on a loaded machine, when the pass reached the VM late).
-    let started = std::time::Instant::now();
-    while engine.locks.holder(vm) != Some(hotnic_engine::locks::Holder::Monitor) {
-        assert!(started.elapsed() < Duration::from_secs(10), "monitoring never took the VM");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    let plug = tokio::spawn({
-        let engine = engine.clone();
-        async move { plug::plug_nic(&engine, &admin(), vm, nic.id).await }
-    });
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert!(!plug.is_finished(), "the plug waits while monitoring holds the VM");
+    wait_until(|| host.stats_waiting(), "the pass never polled the host").await;
+    assert_eq!(engine.locks.holder(vm), None, "the pass holds no VM while the host answers");
+    let plugged = tokio::time::timeout(Duration::from_secs(5), plug::plug_nic(&engine, &admin(), vm, nic.id))
+        .await
+        .expect("the plug does not wait for the pass")
+        .unwrap();
+    assert!(plugged.plugged && plugged.address.is_some(), "{plugged:?}");
     hold.notify_one();
     pass.await.unwrap().unwrap();
-    let plugged = plug.await.unwrap().unwrap();
-    assert!(plugged.plugged && plugged.address.is_some(), "{plugged:?}");
     monitoring::refresh_all(&engine).await.unwrap();
     let now = nics::get_nic(&engine, &admin(), vm, nic.id).await.unwrap();
-    assert_eq!((now.plugged, now.address), (true, plugged.address), "no pass undid the plug");
+    assert_eq!((now.plugged, now.address, now.drift.as_deref()), (true, plugged.address, None), "no pass undid the plug");
     assert_eq!(events(&engine, "nic_unplug_completed").await, 0);
+}
+on_both_databases!(monitoring_race_db, monitoring_cannot_undo_a_concurrent_plug);
+
+/// The host's (late) answer differs from what the database held when the
+/// pass began (a stored PCI slot count the host does not report), and a
+/// plug ran to its end while the answer was on its way: the pass takes the
+/// VM, sees that it changed, and polls again rather than write a reading
+/// older than the plug (which would mark the plugged NIC missing).
+async fn a_pass_polls_again_when_a_flow_changed_the_vm_meanwhile(database: &Database) {
+    let Setup { engine, host, vm, .. } = running_vm(database, Slots::Fresh, 0).await;
+    let nic = nics::add_nic(&engine, &admin(), vm, new_nic("meanwhile")).await.unwrap();
+    let mut row = vm::Entity::find_by_id(vm).one(engine.db()).await.unwrap().unwrap().into_active_model();
+    row.pci_slots_free = Set(Some(5));
+    row.pci_slots_total = Set(Some(30));
+    row.update(engine.db()).await.unwrap();
+    let hold = host.hold_next_stats();
+    let pass = tokio::spawn({
+        let engine = engine.clone();
+        async move { monitoring::refresh_all(&engine).await }
+    });
+    wait_until(|| host.stats_waiting(), "the pass never polled the host").await;
+    let plugged = plug::plug_nic(&engine, &admin(), vm, nic.id).await.unwrap();
+    hold.notify_one();
+    pass.await.unwrap().unwrap();
+    let now = nics::get_nic(&engine, &admin(), vm, nic.id).await.unwrap();
+    assert_eq!((now.plugged, now.address, now.drift.as_deref()), (true, plugged.address, None), "{now:?}");
+    assert_eq!(stored(&engine, vm).await, host.nics_of(vm));
+    let slots = vm::Entity::find_by_id(vm).one(engine.db()).await.unwrap().unwrap();
+    assert_eq!((slots.pci_slots_free, slots.pci_slots_total), (None, None), "the second reading was written");
+}
+on_both_databases!(monitoring_polls_again_db, a_pass_polls_again_when_a_flow_changed_the_vm_meanwhile);
+
+async fn wait_until(done: impl Fn() -> bool, why: &str) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(started.elapsed() < Duration::from_secs(10), "{why}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
 }
 on_both_databases!(monitoring_cannot_undo_a_concurrent_plug_db, monitoring_cannot_undo_a_concurrent_plug);
 

@@ -33,6 +33,8 @@ pub struct FakeHost {
     /// The next getAllVmStats reads the VMs, then waits for this before
     /// it answers (an answer that arrives late, and stale).
     stats_hold: Mutex<Option<std::sync::Arc<tokio::sync::Notify>>>,
+    /// A getAllVmStats is waiting for its hold.
+    holding: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -52,6 +54,7 @@ impl FakeHost {
             slots,
             state: Mutex::new(State { next_fresh_slot: FIRST_SLOT, ..Default::default() }),
             stats_hold: Mutex::new(None),
+            holding: Default::default(),
         }
     }
 
@@ -60,6 +63,11 @@ impl FakeHost {
         let hold = std::sync::Arc::new(tokio::sync::Notify::new());
         *self.stats_hold.lock().unwrap() = Some(hold.clone());
         hold
+    }
+
+    /// Whether a getAllVmStats is waiting for its hold now.
+    pub fn stats_waiting(&self) -> bool {
+        self.holding.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// The guest will ignore the unplug of this NIC: the agent answers 50.
@@ -189,7 +197,10 @@ impl HostClient for FakeHost {
         let stats_list = self.state.lock().unwrap().vms.values().cloned().collect();
         let hold = self.stats_hold.lock().unwrap().take();
         if let Some(hold) = hold {
-            hold.notified().await;
+            let notified = hold.notified();
+            self.holding.store(true, std::sync::atomic::Ordering::SeqCst);
+            notified.await;
+            self.holding.store(false, std::sync::atomic::Ordering::SeqCst);
         }
         Ok(VmList { stats_list })
     }

@@ -55,7 +55,7 @@ impl ServerProcess {
 
     async fn spawn(&mut self, failpoints: Option<&str>) {
         let log = std::fs::OpenOptions::new().create(true).append(true).open(&self.log).unwrap();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_hotnic"));
+        let mut command = Command::new(server_binary());
         command
             .env("DATABASE_URL", &self.database_url)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{}", self.port))
@@ -222,4 +222,10 @@ impl Drop for AgentProcess {
     fn drop(&mut self) {
         self.kill();
     }
+}
+
+/// The hotnic binary cargo built, or `HOTNIC_SERVER_BIN` (a bench comparing
+/// two builds side by side in one run).
+fn server_binary() -> std::ffi::OsString {
+    std::env::var_os("HOTNIC_SERVER_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_hotnic").into())
 }
