@@ -207,7 +207,7 @@ impl AgentClient {
         }
         // The parser's message says where it failed, never what it read;
         // what it read goes to this server's log only.
-        let envelope = serde_json::from_slice::<Envelope<T>>(&body).map_err(|err| {
+        let envelope = Envelope::<T>::from_json(&body).map_err(|err| {
             let start = String::from_utf8_lossy(&body[..body.len().min(200)]).escape_debug().to_string();
             tracing::warn!(url = %self.base_url, verb = verb.name(), http_status, bytes = body.len(), %start, "not an agent answer");
             ClientError::Malformed {
