@@ -116,14 +116,15 @@ async fn refresh_host_unmeasured(engine: &Engine, host: &host::Model) -> EngineR
     if host.status == HostStatus::NonResponsive.as_str() {
         set_host_status(engine, host, HostStatus::Up, Severity::Normal, format!("Host {} answers again", host.name)).await?;
     }
+    let seen = by_vm(&stats);
     let unsettled: Vec<Uuid> = resident
         .iter()
-        .filter(|vm| !settled(vm, stats_of(&stats, vm.id), stored.get(&vm.id).map(Vec::as_slice).unwrap_or_default()))
+        .filter(|vm| !settled(vm, seen.get(&vm.id).copied(), stored.get(&vm.id).map(Vec::as_slice).unwrap_or_default()))
         .map(|vm| vm.id)
         .collect();
     if !unsettled.is_empty() {
         let (free, busy) = engine.locks.try_lock_for_monitoring(&unsettled).await?;
-        let first = reconcile_unless_changed(engine, host, free, &resident, &stored, &stats);
+        let first = reconcile_unless_changed(engine, host, free, &resident, &stored, &seen);
         let after_flows = futures::future::join_all(busy.into_iter().map(|vm_id| async move {
             match engine.locks.lock_for_monitoring_when_free(vm_id, engine.config.monitoring_period).await? {
                 Some(guard) => poll_and_reconcile(engine, host, vec![guard]).await,
@@ -144,30 +145,57 @@ async fn poll(engine: &Engine, host: &host::Model) -> Result<VmList, Silence> {
     }
 }
 
-fn stats_of(stats: &VmList, vm_id: Uuid) -> Option<&VmStats> {
-    stats.stats_list.iter().find(|s| s.vm_id == vm_id)
+/// A host's report by VM, indexed once: a host may run thousands.
+/// A VM listed twice is read from its first entry.
+fn by_vm(stats: &VmList) -> HashMap<Uuid, &VmStats> {
+    let mut by_vm = HashMap::with_capacity(stats.stats_list.len());
+    for s in &stats.stats_list {
+        by_vm.entry(s.vm_id).or_insert(s);
+    }
+    by_vm
 }
 
 /// Whether the host's report (`stats`, None: the host does not run it)
 /// would change nothing of the VM and its NICs, nor report anything.
 fn settled(vm: &vm::Model, stats: Option<&VmStats>, nics: &[stored_nic::StoredNic]) -> bool {
-    let status = stats.map(|s| vm_status_from_host(&s.status)).unwrap_or(VmStatus::Down);
-    if vms::status_of(vm).ok() != Some(status) || crate::pci_slots::count_changed(vm, stats.and_then(|s| s.pci_slots)) {
-        return false;
+    !RowReport::of(stats, nics).differs(vm) && stats.is_none_or(|s| host_view::agrees(nics, s))
+}
+
+/// What a host's report (`stats`, None: the host does not run it) says of
+/// the VM's own row: its status, free PCI slots and NICs hotnic does not know.
+struct RowReport {
+    status: VmStatus,
+    slots: Option<hotnic_agent_api::PciSlotCount>,
+    unknown: Vec<hotnic_model::UnknownNic>,
+}
+
+impl RowReport {
+    fn of(stats: Option<&VmStats>, nics: &[stored_nic::StoredNic]) -> Self {
+        RowReport {
+            status: stats.map(|s| vm_status_from_host(&s.status)).unwrap_or(VmStatus::Down),
+            slots: stats.and_then(|s| s.pci_slots),
+            unknown: stats.map(|s| host_view::unknown_nics(nics, s)).unwrap_or_default(),
+        }
     }
-    let unknown = stats.map(|s| host_view::unknown_nics(nics, s)).unwrap_or_default();
-    unknown == crate::drift::unknown_nics_of(vm) && stats.is_none_or(|s| host_view::agrees(nics, s))
+
+    /// Whether the row holds something else (a status word it cannot read
+    /// differs from every status).
+    fn differs(&self, vm: &vm::Model) -> bool {
+        vms::status_of(vm).ok() != Some(self.status)
+            || crate::pci_slots::count_changed(vm, self.slots)
+            || self.unknown != crate::drift::unknown_nics_of(vm)
+    }
 }
 
 /// The held VMs, read again: each one nothing changed since the poll
-/// began (`before`) is written from `stats`; the others are polled again.
+/// began (`before`) is written from the report (`seen`); the others are polled again.
 async fn reconcile_unless_changed(
     engine: &Engine,
     host: &host::Model,
     held: Vec<VmGuard>,
     before: &[vm::Model],
     nics_before: &HashMap<Uuid, Vec<stored_nic::StoredNic>>,
-    stats: &VmList,
+    seen: &HashMap<Uuid, &VmStats>,
 ) -> EngineResult<()> {
     if held.is_empty() {
         return Ok(());
@@ -195,7 +223,7 @@ async fn reconcile_unless_changed(
             continue;
         }
         if result.is_ok() {
-            result = reconcile_vm(engine, host, vm.clone(), stats_of(stats, vm.id), stored).await;
+            result = reconcile_vm(engine, host, vm.clone(), seen.get(&vm.id).copied(), stored).await;
         }
     }
     let (again, done): (Vec<VmGuard>, Vec<VmGuard>) = held.into_iter().partition(|guard| changed.contains(&guard.vm_id()));
@@ -251,10 +279,10 @@ async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[Vm
     let ids: Vec<Uuid> = held.iter().map(VmGuard::vm_id).collect();
     let vms = vm::Entity::find().filter(vm::Column::Id.is_in(ids.clone())).filter(vm::Column::HostId.eq(host.id)).all(db).await?;
     let mut stored = stored_nic::stored_nics_of(db, &ids).await?;
+    let seen = by_vm(&stats);
     for vm in vms {
-        let seen = stats_of(&stats, vm.id);
-        let nics = stored.remove(&vm.id).unwrap_or_default();
-        reconcile_vm(engine, host, vm, seen, nics).await?;
+        let (nics, on_host) = (stored.remove(&vm.id).unwrap_or_default(), seen.get(&vm.id).copied());
+        reconcile_vm(engine, host, vm, on_host, nics).await?;
     }
     Ok(())
 }
@@ -383,13 +411,11 @@ fn vm_status_from_host(word: &str) -> VmStatus {
 async fn reconcile_vm(engine: &Engine, host: &host::Model, vm: vm::Model, stats: Option<&VmStats>, stored: Vec<stored_nic::StoredNic>) -> EngineResult<()> {
     let db = engine.db();
     let mut changed = false;
-    let status = stats.map(|s| vm_status_from_host(&s.status)).unwrap_or(VmStatus::Down);
-    let slots = stats.and_then(|s| s.pci_slots);
-    let slots_changed = crate::pci_slots::count_changed(&vm, slots);
-    let unknown = stats.map(|s| host_view::unknown_nics(&stored, s)).unwrap_or_default();
-    let known_before = crate::drift::unknown_nics_of(&vm);
-    let unknown_changed = unknown != known_before;
-    if vms::status_of(&vm)? != status || slots_changed || unknown_changed {
+    vms::status_of(&vm)?; // a status word it cannot read is an error
+    let report = RowReport::of(stats, &stored);
+    if report.differs(&vm) {
+        let RowReport { status, slots, unknown } = report;
+        let known_before = crate::drift::unknown_nics_of(&vm);
         let mut row = vm.clone().into_active_model();
         row.status = Set(status.to_string());
         crate::pci_slots::set_count(&mut row, slots);
