@@ -12,7 +12,7 @@ use crate::state::NicChangePath;
 use crate::{host_view, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::HotplugNicParams;
 use hotnic_model::{Nic, PciAddress};
-use sea_orm::sea_query::UpdateStatement;
+use sea_orm::sea_query::{Expr, UpdateStatement};
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
 use uuid::Uuid;
 
@@ -64,22 +64,25 @@ async fn set_plugged_to_the_end(engine: &Engine, actor: &Actor, vm_id: Uuid, nic
 
 async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<Nic> {
     let db = engine.db();
-    let ((vm, cluster, host), nic) = stored_nic::find_nic_placed(db, vm_id, nic_id).await?;
-    let level = crate::allowed::level_of(&cluster)?;
-    level.clone().map_err(EngineError::Conflict)?;
+    // The intent goes out while the NIC is read (one round trip less
+    // before the host is asked). It is written only on a NIC that has no
+    // intent yet and is not already as wanted, so that when a check below
+    // refuses the flow, clearing it undoes exactly this write.
+    let (found, early_intent) =
+        tokio::join!(stored_nic::find_nic_placed(db, vm_id, nic_id), record_intent_early(db, vm_id, nic_id, action));
+    let written = early_intent?;
+    let checked = found.and_then(|(placed, nic)| Ok((checks(placed, &nic, action)?, nic)));
+    let (Checked { vm, host, level, path }, nic) = match checked {
+        Ok(checked) => checked,
+        Err(err) => {
+            if written {
+                clear_early_intent(db, nic_id).await?;
+            }
+            return Err(err);
+        }
+    };
     let wanted = action == Action::Plug;
-    if nic.device.is_plugged == wanted {
-        return Err(EngineError::Conflict(format!(
-            "NIC {} is already {}",
-            nic.interface.name,
-            if wanted { "plugged" } else { "unplugged" }
-        )));
-    }
-    let path = crate::state::nic_change_path(vms::status_of(&vm)?, action.verb())?;
-    if path == NicChangePath::Host && wanted {
-        crate::pci_slots::has_free_slot(&vm).map_err(EngineError::Conflict)?;
-    }
-    if path == NicChangePath::Host {
+    if path == NicChangePath::Host && !written {
         record_intent(db, &nic, action).await?;
     }
     let subject = Subject { vm_id: Some(vm_id), nic_id: Some(nic_id), host_id: vm.host_id, ..Default::default() };
@@ -120,9 +123,66 @@ async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uu
     Ok(stored_nic::with_actions(actor, &facts, result?))
 }
 
+/// What the checks before a plug or unplug found.
+struct Checked {
+    vm: vm::Model,
+    host: Option<host::Model>,
+    level: Result<(), String>,
+    path: NicChangePath,
+}
+
+/// Whether the NIC may change as `action` asks, and how (database only, or
+/// through the host).
+fn checks(placed: stored_nic::NicPlacement, nic: &StoredNic, action: Action) -> EngineResult<Checked> {
+    let (vm, cluster, host) = placed;
+    let level = crate::allowed::level_of(&cluster)?;
+    level.clone().map_err(EngineError::Conflict)?;
+    let wanted = action == Action::Plug;
+    if nic.device.is_plugged == wanted {
+        return Err(EngineError::Conflict(format!(
+            "NIC {} is already {}",
+            nic.interface.name,
+            if wanted { "plugged" } else { "unplugged" }
+        )));
+    }
+    let path = crate::state::nic_change_path(vms::status_of(&vm)?, action.verb())?;
+    if path == NicChangePath::Host && wanted {
+        crate::pci_slots::has_free_slot(&vm).map_err(EngineError::Conflict)?;
+    }
+    Ok(Checked { vm, host, level, path })
+}
+
 /// Records, before the host is asked, what it is asked to do: a crash
 /// after the host acted and before the answer is stored leaves this for
-/// monitoring to resolve against the host (`host_view::apply`).
+/// monitoring to resolve against the host (`host_view::apply`). Early:
+/// before the NIC is read, so only on a NIC of `vm_id` that has no intent
+/// and is not already as `action` wants; whether it was written.
+async fn record_intent_early(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<bool> {
+    let written = vm_device::Entity::update_many()
+        .col_expr(vm_device::Column::Pending, Expr::value(action.verb()))
+        .col_expr(vm_device::Column::PendingSince, Expr::value(chrono::Utc::now()))
+        .filter(vm_device::Column::DeviceId.eq(nic_id))
+        .filter(vm_device::Column::VmId.eq(vm_id))
+        .filter(vm_device::Column::IsPlugged.eq(action == Action::Unplug))
+        .filter(vm_device::Column::Pending.is_null())
+        .exec(db)
+        .await?;
+    Ok(written.rows_affected == 1)
+}
+
+/// Undoes [`record_intent_early`] for a flow the checks refused.
+async fn clear_early_intent(db: &impl ConnectionTrait, nic_id: Uuid) -> EngineResult<()> {
+    vm_device::Entity::update_many()
+        .col_expr(vm_device::Column::Pending, Expr::value(Option::<String>::None))
+        .col_expr(vm_device::Column::PendingSince, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        .filter(vm_device::Column::DeviceId.eq(nic_id))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// [`record_intent_early`] for a NIC that had an intent already (left by a
+/// flow the host did not answer): this flow's replaces it.
 async fn record_intent(db: &impl ConnectionTrait, nic: &StoredNic, action: Action) -> EngineResult<()> {
     let mut row = nic.device.clone().into_active_model();
     row.pending = Set(Some(action.verb().to_owned()));

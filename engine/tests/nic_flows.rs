@@ -207,6 +207,32 @@ async fn plug_is_refused_below_level_31_and_in_transient_states(database: &Datab
 }
 on_both_databases!(plug_refusals_db, plug_is_refused_below_level_31_and_in_transient_states);
 
+/// A flow the checks refuse leaves the NIC's intent as it found it: none
+/// (the intent written while the NIC was read is taken back), or the one
+/// an unanswered flow left for monitoring to resolve.
+async fn a_refused_flow_leaves_the_intent_as_it_was(database: &Database) {
+    let engine = engine(database);
+    let (_, vm_id) = setup(&engine, "4.7").await;
+    let added = nics::add_nic(&engine, &admin(), vm_id, nic("nic1")).await.unwrap();
+    let pending = || async { vm_device::Entity::find_by_id(added.id).one(engine.db()).await.unwrap().unwrap().pending };
+    set_vm_status(&engine, vm_id, "paused").await;
+    plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap_err();
+    assert_eq!(pending().await, None, "the early intent was taken back");
+
+    let mut row = vm_device::Entity::find_by_id(added.id).one(engine.db()).await.unwrap().unwrap().into_active_model();
+    row.pending = Set(Some("plug".into()));
+    row.update(engine.db()).await.unwrap();
+    plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap_err();
+    plug::unplug_nic(&engine, &admin(), vm_id, added.id).await.unwrap_err();
+    assert_eq!(pending().await.as_deref(), Some("plug"), "an unresolved intent stays for monitoring");
+
+    set_vm_status(&engine, vm_id, "down").await;
+    let plugged = plug::plug_nic(&engine, &admin(), vm_id, added.id).await.unwrap();
+    assert!(plugged.plugged);
+    assert_eq!(pending().await, None, "a stored outcome ends the intent");
+}
+on_both_databases!(refused_intent_db, a_refused_flow_leaves_the_intent_as_it_was);
+
 /// The link state of a NIC that is not live (VM down, or NIC unplugged) is
 /// only stored, at any level; the live change of a plugged NIC of a running
 /// VM is refused below 3.1, before any host is asked; the current state
