@@ -3,7 +3,10 @@
 //! straight to the agent, alternating on one running test guest: the
 //! difference is what the engine adds. Rounds from HOTNIC_BENCH_ROUNDS
 //! (default 40: an unplug is mostly the TCG guest's release, whose spread
-//! needs that many rounds for a steady median). Run by `make bench`.
+//! needs that many rounds for a steady median). Every timed call starts
+//! from a settled guest: the TCG guest handling the last hot plug event
+//! takes the host's CPUs, which would tax whichever call came next. Run by
+//! `make bench`.
 
 #[path = "../tests/stack/mod.rs"]
 mod stack;
@@ -12,6 +15,9 @@ use hotnic_agent_api::{client::AgentClient, HotplugNicParams, NicParams};
 use serde_json::json;
 use stack::{pci_text, Stack};
 use std::time::{Duration, Instant};
+
+/// The guest's share of the host's CPUs after it handled a hot plug event.
+const SETTLE: Duration = Duration::from_millis(150);
 
 fn median_ms(samples: &mut [Duration]) -> f64 {
     samples.sort();
@@ -44,23 +50,27 @@ async fn main() {
     };
     let (mut rest_plug, mut rest_unplug, mut agent_plug, mut agent_unplug) = (vec![], vec![], vec![], vec![]);
     for _ in 0..rounds {
+        tokio::time::sleep(SETTLE).await;
         let start = Instant::now();
         let (status, plugged) = stack.action(vm, &nic, "plug").await;
         rest_plug.push(start.elapsed());
         assert_eq!(status, 200, "{plugged}");
         let address = pci_text(&plugged);
         stack.wait_guest_sees(vm, &address, true).await;
+        tokio::time::sleep(SETTLE).await;
         let start = Instant::now();
         assert_eq!(stack.action(vm, &nic, "unplug").await.0, 200);
         rest_unplug.push(start.elapsed());
         stack.wait_guest_sees(vm, &address, false).await;
 
+        tokio::time::sleep(SETTLE).await;
         let start = Instant::now();
         let plugged = client.hotplug_nic(&direct).await.unwrap();
         agent_plug.push(start.elapsed());
         let a = plugged.nic.address.unwrap();
         let address = format!("0000:00:{}.0", a.slot.trim_start_matches("0x"));
         stack.wait_guest_sees(vm, &address, true).await;
+        tokio::time::sleep(SETTLE).await;
         let start = Instant::now();
         client.hotunplug_nic(&direct).await.unwrap();
         agent_unplug.push(start.elapsed());
