@@ -20,6 +20,7 @@ pub mod locks;
 mod mac_pool;
 mod measure;
 pub mod monitoring;
+mod monitored_nics;
 pub mod networks;
 mod outcome;
 pub mod pci_slots;
@@ -83,6 +84,8 @@ pub struct Engine {
     pub server_id: Uuid,
     pub server_name: String,
     changes: broadcast::Sender<Change>,
+    /// What monitoring last read of each resident VM's NICs.
+    monitored_nics: Arc<monitored_nics::MonitoredNics>,
 }
 
 /// Runs a flow in its own task, so it goes on to the end (the host's
@@ -122,6 +125,7 @@ impl Engine {
             server_id,
             server_name,
             changes,
+            monitored_nics: Default::default(),
         }
     }
 

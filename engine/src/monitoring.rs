@@ -11,7 +11,9 @@
 //! not polled twice.
 //!
 //! A host's report is first compared with what the database held just
-//! before the poll, without any lock: a VM the report would not change
+//! before the poll (its VM rows, and the NICs of those whose
+//! `nics_version` moved since the last pass: see `monitored_nics`),
+//! without any lock: a VM the report would not change
 //! (most VMs, most of the time) is left alone, so a pass never holds up a
 //! flow for nothing. A VM it would change is written only while monitoring
 //! holds its lock, so no flow can commit between the sample and the write:
@@ -27,6 +29,7 @@ use crate::audit::{self, Severity, Subject};
 use crate::entities::{audit_log, host, vm, vm_device};
 use crate::host_client::HostTarget;
 use crate::locks::VmGuard;
+use crate::monitored_nics::Nics;
 use crate::stored_nic;
 use crate::state::{HostStatus, VmStatus};
 use crate::{host_view, servers, vms, Engine, EngineResult};
@@ -108,7 +111,7 @@ async fn refresh_host_unmeasured(engine: &Engine, host: &host::Model) -> EngineR
     let db = engine.db();
     let resident = vm::Entity::find().filter(vm::Column::HostId.eq(host.id)).all(db).await?;
     let ids: Vec<Uuid> = resident.iter().map(|vm| vm.id).collect();
-    let stored = stored_nic::stored_nics_of(db, &ids).await?;
+    let stored = engine.monitored_nics.of(db, host.id, &resident).await?;
     let stats = match poll(engine, host).await {
         Ok(stats) => stats,
         Err(silence) => return unreachable_host(engine, host, &ids, &silence).await,
@@ -119,7 +122,7 @@ async fn refresh_host_unmeasured(engine: &Engine, host: &host::Model) -> EngineR
     let seen = by_vm(&stats);
     let unsettled: Vec<Uuid> = resident
         .iter()
-        .filter(|vm| !settled(vm, seen.get(&vm.id).copied(), stored.get(&vm.id).map(Vec::as_slice).unwrap_or_default()))
+        .filter(|vm| !settled(vm, seen.get(&vm.id).copied(), stored.get(&vm.id).map(|nics| &nics[..]).unwrap_or_default()))
         .map(|vm| vm.id)
         .collect();
     if !unsettled.is_empty() {
@@ -194,7 +197,7 @@ async fn reconcile_unless_changed(
     host: &host::Model,
     held: Vec<VmGuard>,
     before: &[vm::Model],
-    nics_before: &HashMap<Uuid, Vec<stored_nic::StoredNic>>,
+    nics_before: &HashMap<Uuid, Nics>,
     seen: &HashMap<Uuid, &VmStats>,
 ) -> EngineResult<()> {
     if held.is_empty() {
@@ -218,7 +221,7 @@ async fn reconcile_unless_changed(
     let mut result = Ok(());
     for vm in vms {
         let stored = nics.remove(&vm.id).unwrap_or_default();
-        if !before.contains(&vm) || nics_before.get(&vm.id) != Some(&stored) {
+        if !before.contains(&vm) || nics_before.get(&vm.id).map(|nics| &nics[..]) != Some(&stored[..]) {
             changed.push(vm.id);
             continue;
         }

@@ -184,6 +184,7 @@ pub async fn create_vm(engine: &Engine, actor: &Actor, new: NewVm) -> EngineResu
         pci_slots_free: Set(None),
         pci_slots_total: Set(None),
         unknown_nics: Set(None),
+        nics_version: sea_orm::NotSet,
     }
     .insert(db)
     .await?;

@@ -28,7 +28,7 @@ async fn up_down_up(database: &Database) {
     assert_eq!(tables_present(database).await, TABLES);
     assert!(Migrator::get_pending_migrations(&database.conn).await.unwrap().is_empty());
     let health = hotnic_engine::health::health(database).await.unwrap();
-    assert_eq!(health.schema_version, "m20261206_000003_vm_unknown_nics");
+    assert_eq!(health.schema_version, "m20261207_000001_vm_nics_version");
     assert_eq!(health.migrations_applied, Migrator::migrations().len());
 
     // The default MAC pool is seeded with oVirt's range.
@@ -114,12 +114,14 @@ async fn shared_addresses_are_cleared_then_refused(database: &Database) {
         pci_slots_free: None,
         pci_slots_total: None,
         unknown_nics: None,
+        nics_version: 0,
     };
     let mut row = vm.clone().into_active_model();
     // Columns of later migrations are not there yet.
     row.pci_slots_free = sea_orm::NotSet;
     row.pci_slots_total = sea_orm::NotSet;
     row.unknown_nics = sea_orm::NotSet;
+    row.nics_version = sea_orm::NotSet;
     vm::Entity::insert(row).exec_without_returning(db).await.unwrap();
     let slot = |n: u8| format!(r#"{{"domain":0,"bus":0,"slot":{n},"function":0}}"#);
     let mut nics = Vec::new();

@@ -285,3 +285,27 @@ async fn a_nic_gone_from_the_host_unasked_is_marked_not_unplugged(database: &Dat
     assert_eq!(events(&engine, "nic_drift_resolved").await, 2);
 }
 on_both_databases!(gone_unasked_db, a_nic_gone_from_the_host_unasked_is_marked_not_unplugged);
+
+/// Monitoring reads a VM's NICs again only when the VM's `nics_version`
+/// moved; the database moves it on every write to the NIC rows, whoever
+/// makes it. Here the address of a NIC is cleared by hand in the database
+/// (no flow, nothing in the engine knows): the next pass still sees the
+/// row as it is and writes the host's address back.
+async fn a_nic_row_changed_behind_the_engine_is_read_again(database: &Database) {
+    let Setup { engine, host, vm, nics } = running_vm(database, Slots::Fresh, 2).await;
+    monitoring::refresh_all(&engine).await.unwrap();
+    let version = |engine: Engine| async move { vm::Entity::find_by_id(vm).one(engine.db()).await.unwrap().unwrap().nics_version };
+    let before = version(engine.clone()).await;
+    monitoring::refresh_all(&engine).await.unwrap();
+    assert_eq!(version(engine.clone()).await, before, "a pass that changes nothing writes no NIC row");
+
+    let row = vm_device::Entity::find_by_id(nics[0].id).one(engine.db()).await.unwrap().unwrap();
+    let mut cleared = row.into_active_model();
+    cleared.address = Set(None);
+    cleared.update(engine.db()).await.unwrap();
+    assert!(version(engine.clone()).await > before, "the database raised the VM's number");
+
+    monitoring::refresh_all(&engine).await.unwrap();
+    assert_eq!(stored(&engine, vm).await, host.nics_of(vm), "the host's address is back");
+}
+on_both_databases!(nic_row_changed_behind_db, a_nic_row_changed_behind_the_engine_is_read_again);

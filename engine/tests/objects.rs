@@ -112,3 +112,53 @@ async fn edit_and_remove_around_nics(database: &Database) {
     assert!(clusters::list_clusters(db, &admin()).await.unwrap().is_empty());
 }
 on_both_databases!(edit_and_remove_db, edit_and_remove_around_nics);
+
+/// Every write to a VM's NIC rows raises the VM's `nics_version` (monitoring
+/// reads the NICs again only then), whoever makes it, and nothing else's:
+/// added, changed by hand, its network renamed, removed. Saving a VM row read
+/// earlier never puts an older number back.
+async fn nic_writes_raise_the_vms_nics_version(database: &Database) {
+    let engine = engine(database);
+    let db = engine.db();
+    let cluster = clusters::create_cluster(db, &admin(), NewCluster { name: "c1".into(), compatibility_version: "4.7".into() }).await.unwrap();
+    let blue = networks::create_network(db, &admin(), NewNetwork { name: "blue".into(), cluster_id: cluster.id, kind: "bridge".into() }).await.unwrap();
+    let new_vm = |name: &str| NewVm { name: name.into(), cluster_id: cluster.id, memory_mib: 128, vcpus: 1, kernel: None, initrd: None, cmdline: None, disk: None };
+    let vm = vms::create_vm(&engine, &admin(), new_vm("vm1")).await.unwrap().id;
+    let other = vms::create_vm(&engine, &admin(), new_vm("vm2")).await.unwrap().id;
+    let row = |id: Uuid| async move { vm::Entity::find_by_id(id).one(db).await.unwrap().unwrap() };
+    let version = |id: Uuid| async move { row(id).await.nics_version };
+    let (created, untouched) = (row(vm).await, version(other).await);
+
+    let new_nic = NewNic { name: "nic1".into(), network: Some("blue".into()), interface: "virtio".into(), mac: None, port_mirroring: false, boot_order: None };
+    let nic = nics::add_nic(&engine, &admin(), vm, new_nic).await.unwrap();
+    let added = version(vm).await;
+    assert!(added > created.nics_version, "adding a NIC: {added} after {}", created.nics_version);
+
+    let mut device = vm_device::Entity::find_by_id(nic.id).one(db).await.unwrap().unwrap().into_active_model();
+    device.is_plugged = Set(true);
+    device.update(db).await.unwrap();
+    let by_hand = version(vm).await;
+    assert!(by_hand > added, "a device row changed: {by_hand} after {added}");
+
+    networks::update_network(db, &admin(), blue.id, NetworkUpdate { name: Some("teal".into()) }).await.unwrap();
+    let renamed = version(vm).await;
+    assert!(renamed > by_hand, "its network renamed: {renamed} after {by_hand}");
+
+    let mut stale = created.into_active_model();
+    stale.status = Set("down".into());
+    stale.reset_all().update(db).await.unwrap();
+    assert_eq!(version(vm).await, renamed, "a VM row saved from an older read keeps the number");
+
+    nics::remove_nic(&engine, &admin(), vm, nic.id).await.unwrap();
+    let removed = version(vm).await;
+    assert!(removed > renamed, "removing the NIC: {removed} after {renamed}");
+    assert_eq!(version(other).await, untouched, "another VM's number stays");
+
+    // A VM removed with its NICs: the rows go by cascade, their triggers
+    // find no VM row to raise, and nothing fails.
+    let new_nic = NewNic { name: "nic2".into(), network: Some("teal".into()), interface: "virtio".into(), mac: None, port_mirroring: false, boot_order: None };
+    nics::add_nic(&engine, &admin(), vm, new_nic).await.unwrap();
+    vms::delete_vm(&engine, &admin(), vm).await.unwrap();
+    assert!(vm_device::Entity::find().all(db).await.unwrap().is_empty());
+}
+on_both_databases!(nics_version_db, nic_writes_raise_the_vms_nics_version);

@@ -13,6 +13,7 @@ mod m20261128_000005_nic_drift;
 mod m20261206_000001_nic_link;
 mod m20261206_000002_vm_pci_slots;
 mod m20261206_000003_vm_unknown_nics;
+mod m20261207_000001_vm_nics_version;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000001_nic_link::Migration),
             Box::new(m20261206_000002_vm_pci_slots::Migration),
             Box::new(m20261206_000003_vm_unknown_nics::Migration),
+            Box::new(m20261207_000001_vm_nics_version::Migration),
         ]
     }
 }

@@ -107,6 +107,7 @@ async fn fleet(engine: &Engine, files: &std::path::Path, host_count: usize, vms_
                 pci_slots_free: Set(None),
                 pci_slots_total: Set(None),
                 unknown_nics: Set(None),
+                nics_version: sea_orm::NotSet,
             });
             let mut nics = Vec::new();
             for n in 0..NICS_PER_VM {

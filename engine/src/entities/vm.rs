@@ -24,6 +24,9 @@ pub struct Model {
     /// NICs the host has that hotnic has no record of (JSON list of
     /// `UnknownNic`), as monitoring last saw them.
     pub unknown_nics: Option<String>,
+    /// Raised by the database on every change to the VM's NIC rows (see
+    /// the migration): equal numbers, equal NICs. Never written here.
+    pub nics_version: i64,
 }
 
 /// Joins for the reads every flow makes (a VM with its cluster and host in
@@ -48,4 +51,12 @@ impl Related<super::host::Entity> for Entity {
     }
 }
 
-impl ActiveModelBehavior for ActiveModel {}
+#[async_trait::async_trait]
+impl ActiveModelBehavior for ActiveModel {
+    /// The database's triggers own `nics_version`: a save from a model read
+    /// earlier must not put an older number back.
+    async fn before_save<C: ConnectionTrait>(mut self, _db: &C, _insert: bool) -> Result<Self, DbErr> {
+        self.nics_version = sea_orm::ActiveValue::NotSet;
+        Ok(self)
+    }
+}
