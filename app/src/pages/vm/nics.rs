@@ -267,6 +267,11 @@ pub fn NicsTab() -> impl IntoView {
         }
     };
 
+    // Made here, not in the refetched view: a push that re-renders the
+    // list while an adopt or detach is on its way (monitoring sees the NIC
+    // go) must not drop the answer with the old view.
+    let unknown_done = Callback::new(move |(error, text): (bool, String)| notice.set(Some(Notice { error, text })));
+
     let table = view! {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -337,8 +342,7 @@ pub fn NicsTab() -> impl IntoView {
                     <div class="toolbar" role="toolbar" aria-label="Network interface actions">{buttons}</div>
                     <p class="hint" id="nic-actions-hint" aria-live="polite">{why_not}</p>
                     <NicTable list asked answers vm_status=vm.status.clone() selection running/>
-                    <UnknownNics vm_id=vm.id list=vm.unknown_nics.clone()
-                        on_done=Callback::new(move |(error, text): (bool, String)| notice.set(Some(Notice { error, text })))/>
+                    <UnknownNics vm_id=vm.id list=vm.unknown_nics.clone() on_done=unknown_done/>
                 }.into_any()
             })}
         </Transition>
