@@ -52,7 +52,7 @@ async fn health_reports_database_and_schema() {
     assert_eq!(body["status"], "ok");
     assert_eq!(body["database"], "sqlite");
     assert_eq!(body["schema_version"], "m20261207_000001_vm_nics_version");
-    assert_eq!(body["migrations_applied"], 11);
+    assert_eq!(body["migrations_applied"], 12);
 }
 
 #[tokio::test]
