@@ -127,7 +127,8 @@ async fn refresh_host_unmeasured(engine: &Engine, host: &host::Model) -> EngineR
         .collect();
     if !unsettled.is_empty() {
         let (free, busy) = engine.locks.try_lock_for_monitoring(&unsettled).await?;
-        let first = reconcile_unless_changed(engine, host, free, &resident, &stored, &seen);
+        let before: HashMap<Uuid, &vm::Model> = resident.iter().map(|vm| (vm.id, vm)).collect();
+        let first = reconcile_unless_changed(engine, host, free, &before, &stored, &seen);
         let after_flows = futures::future::join_all(busy.into_iter().map(|vm_id| async move {
             match engine.locks.lock_for_monitoring_when_free(vm_id, engine.config.monitoring_period).await? {
                 Some(guard) => poll_and_reconcile(engine, host, vec![guard]).await,
@@ -196,7 +197,7 @@ async fn reconcile_unless_changed(
     engine: &Engine,
     host: &host::Model,
     held: Vec<VmGuard>,
-    before: &[vm::Model],
+    before: &HashMap<Uuid, &vm::Model>,
     nics_before: &HashMap<Uuid, Nics>,
     seen: &HashMap<Uuid, &VmStats>,
 ) -> EngineResult<()> {
@@ -221,7 +222,7 @@ async fn reconcile_unless_changed(
     let mut result = Ok(());
     for vm in vms {
         let stored = nics.remove(&vm.id).unwrap_or_default();
-        if !before.contains(&vm) || nics_before.get(&vm.id).map(|nics| &nics[..]) != Some(&stored[..]) {
+        if before.get(&vm.id) != Some(&&vm) || nics_before.get(&vm.id).map(|nics| &nics[..]) != Some(&stored[..]) {
             changed.push(vm.id);
             continue;
         }

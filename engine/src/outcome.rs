@@ -26,7 +26,7 @@ pub(crate) async fn store_nic_change(
 ) -> EngineResult<vm_device::Model> {
     // Every column of the row is known (the flow read it): what it becomes.
     let stored = device.clone().try_into_model()?;
-    let update = vm_device::Entity::update_many().set(device).filter(vm_device::Column::DeviceId.eq(nic_id)).into_query();
+    let mut update = vm_device::Entity::update_many().set(device).filter(vm_device::Column::DeviceId.eq(nic_id)).into_query();
     let insert = audit_log::Entity::insert(event).into_query();
     let gone = || EngineError::NotFound(format!("NIC {nic_id} is gone"));
     let backend = db.get_database_backend();
@@ -53,7 +53,6 @@ pub(crate) async fn store_nic_change(
         with.cte(CommonTableExpression::new().query(change).table_name(Alias::new("slot_change")).to_owned());
     }
     with.cte(CommonTableExpression::new().query(insert).table_name(Alias::new("audit_event")).to_owned());
-    let mut update = update;
     update.returning_all();
     let row = db.query_one(&update.with(with)).await?.ok_or_else(gone)?;
     Ok(vm_device::Model::from_query_result(&row, "")?)
