@@ -197,6 +197,7 @@ pub async fn create_vm(engine: &Engine, actor: &Actor, new: NewVm) -> EngineResu
         Subject { cluster_id: Some(row.cluster_id), vm_id: Some(row.id), ..Default::default() },
     )
     .await?;
+    engine.changed(Some(row.id));
     read_vm(engine, actor, row).await
 }
 

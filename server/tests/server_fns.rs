@@ -261,4 +261,9 @@ async fn changes_are_pushed_as_server_sent_events() {
 
     server.ok("add_nic", json!({"vm_id": vm["id"], "nic": {"name": "nic1"}})).await;
     assert_eq!(next_data(&mut body).await, vm["id"].as_str().unwrap());
+    // A VM created or deleted elsewhere shows in (or leaves) an open VMs list.
+    let created = server.ok("create_vm", json!({"vm": {"name": "vm2", "cluster_id": vm["cluster_id"], "memory_mib": 128}})).await;
+    assert_eq!(next_data(&mut body).await, created["id"].as_str().unwrap());
+    server.ok("delete_vm", json!({"vm_id": created["id"]})).await;
+    assert_eq!(next_data(&mut body).await, created["id"].as_str().unwrap());
 }
