@@ -67,6 +67,12 @@ fn SlotMap() -> impl IntoView {
         <h2 id="slot-map-title">"PCI slot map"</h2>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
+                // The tab re-creates this map on every push for the VM. The
+                // old map's view can still be asked to re-run in the same
+                // tick its resource was disposed; awaiting that panics.
+                if map.is_disposed() {
+                    return ().into_any();
+                }
                 match map.await {
                     Err(e) => view! { <p class="error" role="alert">{e.reason().to_owned()}</p> }.into_any(),
                     Ok(slots) => view! {
