@@ -9,6 +9,8 @@ export default defineConfig({
   fullyParallel: false,
   workers: 1,
   retries: 0,
+  // HOTNIC_E2E_GREP (a regular expression on test titles) runs only those.
+  grep: process.env.HOTNIC_E2E_GREP ? new RegExp(process.env.HOTNIC_E2E_GREP) : undefined,
   reporter: 'list',
   outputDir: 'test-results',
   // Signs admin in once; every page starts with that session.
