@@ -46,13 +46,13 @@ export async function setUp(request: APIRequestContext): Promise<Setup> {
 }
 
 /** A VM through the REST API: the test guest, or firmware only (no kernel). */
-export async function createVm(request: APIRequestContext, setup: Setup, withGuest: boolean, prefix = 'vm') {
+export async function createVm(request: APIRequestContext, setup: Setup, withGuest: boolean) {
   const guest = withGuest
     ? { kernel: 'vmlinuz', initrd: 'initrd.img', cmdline: CMDLINE }
     : {};
   return ok(
     await request.post('/api/vms', {
-      data: { name: uniqueName(prefix), cluster_id: setup.clusterId, memory_mib: 128, vcpus: 1, ...guest },
+      data: { name: uniqueName('vm'), cluster_id: setup.clusterId, memory_mib: 128, vcpus: 1, ...guest },
     }),
   );
 }

@@ -149,7 +149,7 @@ pub struct CreatedApiToken {
 }
 
 /// Whether the caller may take an action now; when not, why.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Allowed {
     pub ok: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -199,7 +199,7 @@ pub struct ClusterActions {
 }
 
 /// What the caller may do with one VM now.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct VmActions {
     pub run: Allowed,
     pub stop: Allowed,

@@ -34,7 +34,7 @@ pub struct Nic {
 /// A NIC the VM's host has that hotnic has no record of (attached behind
 /// hotnic's back), as monitoring last saw it; adopting it makes it one of
 /// the VM's NICs, detaching removes it from the VM.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnknownNic {
     pub mac: String,
     /// The host's name for the device (libvirt's alias).

@@ -8,7 +8,7 @@ use crate::PciAddress;
 
 /// How many hot-pluggable slots a running VM has, and how many are free,
 /// as the host last reported them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PciSlots {
     pub free: u32,
     pub total: u32,

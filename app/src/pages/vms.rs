@@ -2,15 +2,14 @@
 //! Run / Stop on each row; select rows to plug or unplug the NIC of one name
 //! on each of them in one call.
 
-use crate::json_resource::{page_resource, PageResource};
-use super::common::{cluster_permit, form_needing_cluster, name_of, ClusterSelect, ErrorLine, VmStatusBadge};
+use crate::json_resource::page_resource;
+use super::common::{cluster_permit, form_needing_cluster, list_view, name_of, ClusterSelect, ErrorLine, VmStatusBadge};
 use crate::error::FnError;
 use crate::push::refresh_on_change;
 use crate::server_fns::clusters::list_clusters;
 use crate::server_fns::hosts::{list_hosts, list_images};
 use crate::server_fns::vms::{list_vms, plug_nic_on_vms, run_vm, stop_vm, unplug_nic_on_vms, CreateVm};
-use hotnic_model::{Cluster, Host, NewVm, Vm};
-use leptos::reactive::computed::ScopedFuture;
+use hotnic_model::{NewVm, Vm};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use uuid::Uuid;
@@ -35,9 +34,8 @@ pub fn VmsPage() -> impl IntoView {
         said: RwSignal::new(None),
     };
     let selected = across.selected;
-    let on_done = Callback::new(move |()| local.update(|n| *n += 1));
 
-    let run_or_stop = Callback::new(move |(id, run): (Uuid, bool)| {
+    let run_or_stop = move |id: Uuid, run: bool| {
         busy.set(Some(id));
         action_error.set(None);
         spawn_local(async move {
@@ -48,7 +46,7 @@ pub fn VmsPage() -> impl IntoView {
             busy.set(None);
             local.update(|n| *n += 1);
         });
-    });
+    };
 
     view! {
         <h1>"Virtual machines"</h1>
@@ -64,149 +62,63 @@ pub fn VmsPage() -> impl IntoView {
         </Transition>
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
-                // Waits for the first answers only, untracked: a refetch
-                // does not rebuild this view. Later answers flow into the
-                // keyed rows of the table, which keep their elements (and
-                // the focus on them) where they are.
-                let first = ScopedFuture::new_untracked(async move {
-                    Answers { vms: vms.await, hosts: hosts.await.unwrap_or_default(), clusters: clusters.await.unwrap_or_default() }
-                })
-                .await;
+                let clusters = clusters.await.unwrap_or_default();
+                let hosts = hosts.await.unwrap_or_default();
+                let table = list_view(vms.await, "No VMs yet.", |list| {
+                        // VMs gone since they were selected drop out.
+                        let ids: Vec<Uuid> = list.iter().map(|vm| vm.id).collect();
+                        if selected.with_untracked(|s| s.iter().any(|(id, _)| !ids.contains(id))) {
+                            selected.update(|s| s.retain(|(id, _)| ids.contains(id)));
+                        }
+                        view! {
+                        <table class="grid" aria-label="VMs">
+                            <thead><tr><th class="select"></th><th>"Name"</th><th>"Status"</th><th>"Cluster"</th><th>"Host"</th><th>"NICs"</th><th>"Actions"</th></tr></thead>
+                            <tbody>
+                                {list.into_iter().map(|vm| {
+                                    let id = vm.id;
+                                    let picked = move || selected.with(|s| s.iter().any(|(v, _)| *v == id));
+                                    let name = vm.name.clone();
+                                    let toggle = move |_| selected.update(|s| match s.iter().position(|(v, _)| *v == id) {
+                                        Some(at) => { s.remove(at); }
+                                        None => s.push((id, name.clone())),
+                                    });
+                                    let (run_ok, stop_ok) = (vm.actions.run.ok, vm.actions.stop.ok);
+                                    let tip = |a: &hotnic_model::Allowed, what: &str| a.why_not.clone().map(|w| format!("Not now: {w}")).unwrap_or_else(|| what.to_owned());
+                                    let (run_tip, stop_tip) = (tip(&vm.actions.run, "Start the VM on a host of its cluster"), tip(&vm.actions.stop, "Power the VM off"));
+                                    let host = name_of(&hosts, vm.host_id, |h| (h.id, &h.name));
+                                    let cluster = name_of(&clusters, Some(vm.cluster_id), |c| (c.id, &c.name));
+                                    let label_run = format!("Run {}", vm.name);
+                                    let label_stop = format!("Stop {}", vm.name);
+                                    view! {
+                                        <tr aria-selected=move || picked().to_string()>
+                                            <td class="select"><input type="checkbox" aria-label=format!("Select {}", vm.name) prop:checked=picked on:change=toggle/></td>
+                                            <td><a href=format!("/vms/{id}")>{vm.name.clone()}</a></td>
+                                            <td><VmStatusBadge status=vm.status.clone()/></td>
+                                            <td>{cluster}</td>
+                                            <td>{host}</td>
+                                            <td class="num">{vm.nic_count}</td>
+                                            <td class="row-actions">
+                                                <button type="button" aria-label=label_run title=run_tip
+                                                    disabled=move || !run_ok || busy.get().is_some()
+                                                    on:click=move |_| run_or_stop(id, true)>"Run"</button>
+                                                <button type="button" class="secondary" aria-label=label_stop title=stop_tip
+                                                    disabled=move || !stop_ok || busy.get().is_some()
+                                                    on:click=move |_| run_or_stop(id, false)>"Stop"</button>
+                                            </td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }.into_any()});
                 view! {
-                    {vms_table(first, Lists { vms, hosts, clusters }, selected, busy, run_or_stop)}
-                    <NicAcrossVms state=across on_done/>
+                    {table}
+                    <NicAcrossVms state=across on_done=Callback::new(move |()| local.update(|n| *n += 1))/>
                 }
+                .into_any()
             })}
         </Transition>
         <ErrorLine message=action_error/>
-    }
-}
-
-/// The page's lists, as the server last answered.
-#[derive(Clone, Copy)]
-struct Lists {
-    vms: PageResource<Result<Vec<Vm>, FnError>>,
-    hosts: PageResource<Result<Vec<Host>, FnError>>,
-    clusters: PageResource<Result<Vec<Cluster>, FnError>>,
-}
-
-/// The lists' answers the table shows.
-#[derive(Clone)]
-struct Answers {
-    vms: Result<Vec<Vm>, FnError>,
-    hosts: Vec<Host>,
-    clusters: Vec<Cluster>,
-}
-
-/// One row of the VMs table: the VM and the names its columns show.
-#[derive(Clone, PartialEq, Eq, Hash)]
-struct VmRow {
-    vm: Vm,
-    cluster: String,
-    host: String,
-}
-
-/// What the VMs list shows: changes only when a refetch turns the list
-/// empty, failed or back, not with each new answer.
-#[derive(Clone, PartialEq)]
-enum Listed {
-    Failed(String),
-    Empty,
-    Rows,
-}
-
-/// The VMs table. Rows are keyed by all they show: a push that adds,
-/// removes or changes other VMs leaves a row's elements in place, instead
-/// of handing them (and the focus, mid-keystroke) to whatever VM now sorts
-/// at the same position.
-fn vms_table(
-    first: Answers,
-    lists: Lists,
-    selected: RwSignal<Vec<(Uuid, String)>>,
-    busy: RwSignal<Option<Uuid>>,
-    run_or_stop: Callback<(Uuid, bool)>,
-) -> impl IntoView {
-    let Lists { vms, hosts, clusters } = lists;
-    // Hydrates from the answers the server rendered; later ones arrive
-    // through this effect, which runs only in the browser, after hydration.
-    let shown = RwSignal::new(first);
-    Effect::new(move |_| {
-        let (Some(vms), Some(hosts), Some(clusters)) = (vms.get(), hosts.get(), clusters.get()) else { return };
-        // VMs gone since they were selected drop out.
-        if let Ok(list) = &vms {
-            if selected.with_untracked(|s| s.iter().any(|(id, _)| !list.iter().any(|vm| vm.id == *id))) {
-                selected.update(|s| s.retain(|(id, _)| list.iter().any(|vm| vm.id == *id)));
-            }
-        }
-        shown.set(Answers { vms, hosts: hosts.unwrap_or_default(), clusters: clusters.unwrap_or_default() });
-    });
-    let listed = Memo::new(move |_| {
-        shown.with(|answers| match &answers.vms {
-            Err(e) => Listed::Failed(e.reason().to_owned()),
-            Ok(list) if list.is_empty() => Listed::Empty,
-            Ok(_) => Listed::Rows,
-        })
-    });
-    let rows = move || {
-        shown.with(|Answers { vms, hosts, clusters }| {
-            vms.iter()
-                .flatten()
-                .map(|vm| VmRow {
-                    host: name_of(hosts, vm.host_id, |h| (h.id, &h.name)),
-                    cluster: name_of(clusters, Some(vm.cluster_id), |c| (c.id, &c.name)),
-                    vm: vm.clone(),
-                })
-                .collect::<Vec<_>>()
-        })
-    };
-    move || match listed.get() {
-        Listed::Failed(reason) => view! { <p class="error" role="alert">{reason}</p> }.into_any(),
-        Listed::Empty => view! { <p class="empty">"No VMs yet."</p> }.into_any(),
-        Listed::Rows => view! {
-            <table class="grid" aria-label="VMs">
-                <thead><tr><th class="select"></th><th>"Name"</th><th>"Status"</th><th>"Cluster"</th><th>"Host"</th><th>"NICs"</th><th>"Actions"</th></tr></thead>
-                <tbody>
-                    <For each=rows key=|row| row.clone() children=move |row| vm_row(row, selected, busy, run_or_stop)/>
-                </tbody>
-            </table>
-        }
-        .into_any(),
-    }
-}
-
-fn vm_row(row: VmRow, selected: RwSignal<Vec<(Uuid, String)>>, busy: RwSignal<Option<Uuid>>, run_or_stop: Callback<(Uuid, bool)>) -> impl IntoView {
-    let VmRow { vm, cluster, host } = row;
-    let id = vm.id;
-    let picked = move || selected.with(|s| s.iter().any(|(v, _)| *v == id));
-    let name = vm.name.clone();
-    let toggle = move |_| {
-        selected.update(|s| match s.iter().position(|(v, _)| *v == id) {
-            Some(at) => {
-                s.remove(at);
-            }
-            None => s.push((id, name.clone())),
-        })
-    };
-    let (run_ok, stop_ok) = (vm.actions.run.ok, vm.actions.stop.ok);
-    let tip = |a: &hotnic_model::Allowed, what: &str| a.why_not.clone().map(|w| format!("Not now: {w}")).unwrap_or_else(|| what.to_owned());
-    let (run_tip, stop_tip) = (tip(&vm.actions.run, "Start the VM on a host of its cluster"), tip(&vm.actions.stop, "Power the VM off"));
-    view! {
-        <tr aria-selected=move || picked().to_string()>
-            <td class="select"><input type="checkbox" aria-label=format!("Select {}", vm.name) prop:checked=picked on:change=toggle/></td>
-            <td><a href=format!("/vms/{id}")>{vm.name.clone()}</a></td>
-            <td><VmStatusBadge status=vm.status.clone()/></td>
-            <td>{cluster}</td>
-            <td>{host}</td>
-            <td class="num">{vm.nic_count}</td>
-            <td class="row-actions">
-                <button type="button" aria-label=format!("Run {}", vm.name) title=run_tip
-                    disabled=move || !run_ok || busy.get().is_some()
-                    on:click=move |_| run_or_stop.run((id, true))>"Run"</button>
-                <button type="button" class="secondary" aria-label=format!("Stop {}", vm.name) title=stop_tip
-                    disabled=move || !stop_ok || busy.get().is_some()
-                    on:click=move |_| run_or_stop.run((id, false))>"Stop"</button>
-            </td>
-        </tr>
     }
 }
 
