@@ -5,7 +5,10 @@ use crate::locks::SharedLocks;
 use hotnic_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::postgres::PgPoolOptions;
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, DatabaseConnection, DbBackend, DbErr};
+use sea_orm::{
+    ConnectOptions, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, SqliteTransactionMode, TransactionOptions,
+    TransactionTrait,
+};
 use std::time::Duration;
 
 /// Where the database lives when `DATABASE_URL` is not set.
@@ -18,6 +21,15 @@ const LOCK_CONNECTIONS: u32 = 24;
 /// A pooled connection idle this long is pinged before use (it may have
 /// been dropped by the server or a firewall); busier ones are not.
 const PING_IF_IDLE_FOR: Duration = Duration::from_secs(30);
+
+/// A transaction that writes: on SQLite it takes the write lock at BEGIN
+/// (waiting its turn like any write), so a read inside it cannot leave it
+/// holding a snapshot that another writer's commit makes stale (SQLite
+/// refuses such a transaction its first write at once, without waiting).
+pub(crate) async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    db.begin_with_options(options).await
+}
 
 /// The engine's handle on its database: cheap to clone, shared by all flows.
 #[derive(Clone, Debug)]

@@ -35,7 +35,7 @@ pub(crate) fn set_unknown_nics(row: &mut vm::ActiveModel, list: &[UnknownNic]) {
 }
 
 /// One warning per unknown NIC, when it first appears.
-pub(crate) async fn record_new_unknown(engine: &Engine, host: &host::Model, vm: &vm::Model, before: &[UnknownNic], now: &[UnknownNic]) -> EngineResult<()> {
+pub(crate) async fn record_new_unknown(db: &impl ConnectionTrait, host: &host::Model, vm: &vm::Model, before: &[UnknownNic], now: &[UnknownNic]) -> EngineResult<()> {
     for nic in now.iter().filter(|n| !before.iter().any(|b| b.mac == n.mac)) {
         let on = nic.network.as_deref().map(|b| format!(" on bridge {b}")).unwrap_or_default();
         let message = format!(
@@ -43,30 +43,30 @@ pub(crate) async fn record_new_unknown(engine: &Engine, host: &host::Model, vm: 
             host.name, nic.mac, nic.alias, vm.name
         );
         let subject = Subject { vm_id: Some(vm.id), host_id: Some(host.id), ..Default::default() };
-        audit::record(engine.db(), audit::MONITORING, Severity::Warning, "nic_unknown_on_host", message, subject).await?;
+        audit::record(db, audit::MONITORING, Severity::Warning, "nic_unknown_on_host", message, subject).await?;
     }
     Ok(())
 }
 
 /// One warning per plugged NIC the host newly shows otherwise.
-pub(crate) async fn record_differences(engine: &Engine, host: &host::Model, vm: &vm::Model, applied: &Applied) -> EngineResult<()> {
+pub(crate) async fn record_differences(db: &impl ConnectionTrait, host: &host::Model, vm: &vm::Model, applied: &Applied) -> EngineResult<()> {
     for (nic, what) in &applied.differ {
         let message = format!("NIC {} of VM {}: {what} (host {}); resolve it on the NIC", nic.interface.name, vm.name, host.name);
         let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: Some(host.id), ..Default::default() };
-        audit::record(engine.db(), audit::MONITORING, Severity::Warning, "nic_differs_on_host", message, subject).await?;
+        audit::record(db, audit::MONITORING, Severity::Warning, "nic_differs_on_host", message, subject).await?;
     }
     Ok(())
 }
 
 /// One warning per plugged NIC newly found gone from the host.
-pub(crate) async fn record_missing(engine: &Engine, host: &host::Model, vm: &vm::Model, applied: &Applied) -> EngineResult<()> {
+pub(crate) async fn record_missing(db: &impl ConnectionTrait, host: &host::Model, vm: &vm::Model, applied: &Applied) -> EngineResult<()> {
     for nic in &applied.missing {
         let message = format!(
             "NIC {} is plugged into VM {} here but missing on host {} (detached behind hotnic's back?); resolve it on the NIC",
             nic.interface.name, vm.name, host.name
         );
         let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: Some(host.id), ..Default::default() };
-        audit::record(engine.db(), audit::MONITORING, Severity::Warning, "nic_missing_on_host", message, subject).await?;
+        audit::record(db, audit::MONITORING, Severity::Warning, "nic_missing_on_host", message, subject).await?;
     }
     Ok(())
 }

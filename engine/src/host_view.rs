@@ -12,7 +12,7 @@ use crate::EngineResult;
 use hotnic_agent_api::{NicInfo, VmStats};
 use hotnic_model::words::NicModel;
 use hotnic_model::{PciAddress, UnknownNic};
-use sea_orm::{ActiveModelTrait, DatabaseConnection, IntoActiveModel, Set, TransactionTrait};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, IntoActiveModel, Set};
 use uuid::Uuid;
 
 /// A NIC's `pending` word while its guest has not released it after an
@@ -132,20 +132,31 @@ pub(crate) fn agrees(nics: &[StoredNic], on_host: &VmStats) -> bool {
     writes.is_empty() && applied.reports_nothing()
 }
 
+/// [`apply`] in a transaction of its own, for a flow.
+pub(crate) async fn apply_alone(db: &DatabaseConnection, nics: &[StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> EngineResult<Applied> {
+    if plan(nics, on_host, adopt).1.is_empty() {
+        return apply(db, nics, on_host, adopt).await;
+    }
+    let txn = crate::db::begin_write(db).await?;
+    let applied = apply(&txn, nics, on_host, adopt).await?;
+    txn.commit().await?;
+    Ok(applied)
+}
+
 /// Brings `nics` (all NICs of one VM) in line with `on_host`, the host's
 /// report of that VM. NICs in `adopt` (one a flow just plugged) are
-/// recorded plugged when the host has them.
-pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> EngineResult<Applied> {
+/// recorded plugged when the host has them. Inside the caller's
+/// transaction: a NIC's address is cleared before another takes it.
+pub(crate) async fn apply(txn: &impl ConnectionTrait, nics: &[StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> EngineResult<Applied> {
     let (mut applied, writes) = plan(nics, on_host, adopt);
     if writes.is_empty() {
         return Ok(applied);
     }
-    let txn = db.begin().await?;
     for (nic, wanted) in &writes {
         if nic.device.address.is_some() && nic.address() != wanted.address {
             let mut row = nic.device.clone().into_active_model();
             row.address = Set(None);
-            row.update(&txn).await?;
+            row.update(txn).await?;
         }
     }
     for (nic, wanted) in &writes {
@@ -159,9 +170,8 @@ pub(crate) async fn apply(db: &DatabaseConnection, nics: &[StoredNic], on_host: 
         }
         row.drift = Set(wanted.drift.clone());
         // Every column set: the first pass may have written this row.
-        row.reset_all().update(&txn).await?;
+        row.reset_all().update(txn).await?;
     }
-    txn.commit().await?;
     applied.changed = true;
     Ok(applied)
 }

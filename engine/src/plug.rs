@@ -339,8 +339,8 @@ async fn store_after_collision(
         if let Some(on_host) = stats.stats_list.iter().find(|s| s.vm_id == vm.id) {
             if on_host.nics.iter().any(|n| n.device_id == Some(nic.interface.id)) {
                 let stored = stored_nic::stored_nics(db, vm.id).await?;
-                let applied = host_view::apply(db, &stored, on_host, &[nic.interface.id]).await?;
-                crate::monitoring::record_late_releases(engine, vm, &applied).await?;
+                let applied = host_view::apply_alone(db, &stored, on_host, &[nic.interface.id]).await?;
+                crate::monitoring::record_late_releases(db, vm, &applied).await?;
                 return Ok(stored_nic::find_nic(db, vm.id, nic.interface.id).await?.view());
             }
         }

@@ -111,7 +111,7 @@ async fn run_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uuid) -> E
         row = counted.update(db).await?;
     }
     let stored = stored_nic::stored_nics(db, vm_id).await?;
-    host_view::apply(db, &stored, &created.vm, &[]).await?;
+    host_view::apply_alone(db, &stored, &created.vm, &[]).await?;
     audit::record(db, &actor.audit_name(), Severity::Normal, "vm_started", format!("VM {} was started on host {}", vm.name, host.name), subject)
         .await?;
     engine.changed(Some(vm_id));

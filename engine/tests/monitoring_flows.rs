@@ -309,3 +309,27 @@ async fn a_nic_row_changed_behind_the_engine_is_read_again(database: &Database) 
     assert_eq!(stored(&engine, vm).await, host.nics_of(vm), "the host's address is back");
 }
 on_both_databases!(nic_row_changed_behind_db, a_nic_row_changed_behind_the_engine_is_read_again);
+
+/// A pass writes a host's changes together; a VM whose stored status it
+/// cannot read is an error of its own and does not hold back the writes
+/// for the host's other VMs.
+async fn an_unreadable_vm_row_does_not_hold_back_the_hosts_others(database: &Database) {
+    let Setup { engine, host, vm, nics } = running_vm(database, Slots::Fresh, 1).await;
+    let cluster = vm::Entity::find_by_id(vm).one(engine.db()).await.unwrap().unwrap().cluster_id;
+    let new_vm = NewVm { name: "other".into(), cluster_id: cluster, memory_mib: 128, vcpus: 1, kernel: None, initrd: None, cmdline: None, disk: None };
+    let other = vms::create_vm(&engine, &admin(), new_vm).await.unwrap().id;
+    run::run_vm(&engine, &admin(), other).await.unwrap();
+    monitoring::refresh_all(&engine).await.unwrap();
+
+    let mut garbled = vm::Entity::find_by_id(other).one(engine.db()).await.unwrap().unwrap().into_active_model();
+    garbled.status = Set("garbled".into());
+    garbled.update(engine.db()).await.unwrap();
+    let mut cleared = vm_device::Entity::find_by_id(nics[0].id).one(engine.db()).await.unwrap().unwrap().into_active_model();
+    cleared.address = Set(None);
+    cleared.update(engine.db()).await.unwrap();
+
+    let pass = monitoring::refresh_all(&engine).await;
+    assert!(pass.is_err(), "the unreadable status is reported");
+    assert_eq!(stored(&engine, vm).await, host.nics_of(vm), "the other VM's address was written all the same");
+}
+on_both_databases!(unreadable_vm_row, an_unreadable_vm_row_does_not_hold_back_the_hosts_others);
