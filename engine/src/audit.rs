@@ -51,6 +51,18 @@ pub async fn record(
     insert_row(db, event_row(by, severity, event, message, subject)).await
 }
 
+/// [`record`] as part of `writes`, which the caller sends in its transaction.
+pub(crate) fn record_in(
+    writes: &mut crate::write_batch::WriteBatch,
+    by: &str,
+    severity: Severity,
+    event: &str,
+    message: impl Into<String>,
+    subject: Subject,
+) {
+    writes.push(&audit_log::Entity::insert(event_row(by, severity, event, message, subject)).into_query());
+}
+
 /// Writes a row [`event_row`] made.
 pub(crate) async fn insert_row(db: &impl ConnectionTrait, row: audit_log::ActiveModel) -> EngineResult<()> {
     // Nothing is read back: one statement on every backend.

@@ -17,6 +17,7 @@ use crate::host_client::{host_error, HostTarget};
 use crate::host_view::{self, Applied};
 use crate::nic_wire::{mirror_networks, nic_params};
 use crate::stored_nic::{self, StoredNic};
+use crate::write_batch::WriteBatch;
 use crate::{nics, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::{HotplugNicParams, NicInfo, NicParams, VmStats};
 use hotnic_model::words::NicModel;
@@ -35,7 +36,7 @@ pub(crate) fn set_unknown_nics(row: &mut vm::ActiveModel, list: &[UnknownNic]) {
 }
 
 /// One warning per unknown NIC, when it first appears.
-pub(crate) async fn record_new_unknown(db: &impl ConnectionTrait, host: &host::Model, vm: &vm::Model, before: &[UnknownNic], now: &[UnknownNic]) -> EngineResult<()> {
+pub(crate) fn record_new_unknown(writes: &mut WriteBatch, host: &host::Model, vm: &vm::Model, before: &[UnknownNic], now: &[UnknownNic]) {
     for nic in now.iter().filter(|n| !before.iter().any(|b| b.mac == n.mac)) {
         let on = nic.network.as_deref().map(|b| format!(" on bridge {b}")).unwrap_or_default();
         let message = format!(
@@ -43,32 +44,29 @@ pub(crate) async fn record_new_unknown(db: &impl ConnectionTrait, host: &host::M
             host.name, nic.mac, nic.alias, vm.name
         );
         let subject = Subject { vm_id: Some(vm.id), host_id: Some(host.id), ..Default::default() };
-        audit::record(db, audit::MONITORING, Severity::Warning, "nic_unknown_on_host", message, subject).await?;
+        audit::record_in(writes, audit::MONITORING, Severity::Warning, "nic_unknown_on_host", message, subject);
     }
-    Ok(())
 }
 
 /// One warning per plugged NIC the host newly shows otherwise.
-pub(crate) async fn record_differences(db: &impl ConnectionTrait, host: &host::Model, vm: &vm::Model, applied: &Applied) -> EngineResult<()> {
+pub(crate) fn record_differences(writes: &mut WriteBatch, host: &host::Model, vm: &vm::Model, applied: &Applied) {
     for (nic, what) in &applied.differ {
         let message = format!("NIC {} of VM {}: {what} (host {}); resolve it on the NIC", nic.interface.name, vm.name, host.name);
         let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: Some(host.id), ..Default::default() };
-        audit::record(db, audit::MONITORING, Severity::Warning, "nic_differs_on_host", message, subject).await?;
+        audit::record_in(writes, audit::MONITORING, Severity::Warning, "nic_differs_on_host", message, subject);
     }
-    Ok(())
 }
 
 /// One warning per plugged NIC newly found gone from the host.
-pub(crate) async fn record_missing(db: &impl ConnectionTrait, host: &host::Model, vm: &vm::Model, applied: &Applied) -> EngineResult<()> {
+pub(crate) fn record_missing(writes: &mut WriteBatch, host: &host::Model, vm: &vm::Model, applied: &Applied) {
     for nic in &applied.missing {
         let message = format!(
             "NIC {} is plugged into VM {} here but missing on host {} (detached behind hotnic's back?); resolve it on the NIC",
             nic.interface.name, vm.name, host.name
         );
         let subject = Subject { vm_id: Some(vm.id), nic_id: Some(nic.interface.id), host_id: Some(host.id), ..Default::default() };
-        audit::record(db, audit::MONITORING, Severity::Warning, "nic_missing_on_host", message, subject).await?;
+        audit::record_in(writes, audit::MONITORING, Severity::Warning, "nic_missing_on_host", message, subject);
     }
-    Ok(())
 }
 
 /// The running VM, its host and the host's view of it now, asked under the

@@ -8,11 +8,13 @@
 use crate::entities::vm_device;
 use crate::nic_wire::from_wire_address;
 use crate::stored_nic::StoredNic;
+use crate::write_batch::WriteBatch;
 use crate::EngineResult;
 use hotnic_agent_api::{NicInfo, VmStats};
 use hotnic_model::words::NicModel;
 use hotnic_model::{PciAddress, UnknownNic};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, DatabaseConnection, IntoActiveModel, Set};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryTrait, Set};
 use uuid::Uuid;
 
 /// A NIC's `pending` word while its guest has not released it after an
@@ -134,32 +136,34 @@ pub(crate) fn agrees(nics: &[StoredNic], on_host: &VmStats) -> bool {
 
 /// [`apply`] in a transaction of its own, for a flow.
 pub(crate) async fn apply_alone(db: &DatabaseConnection, nics: &[StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> EngineResult<Applied> {
-    if plan(nics, on_host, adopt).1.is_empty() {
-        return apply(db, nics, on_host, adopt).await;
+    let mut writes = WriteBatch::new(db.get_database_backend());
+    let applied = apply(&mut writes, nics, on_host, adopt);
+    if !writes.is_empty() {
+        let txn = crate::db::begin_write(db).await?;
+        writes.send(&txn).await?;
+        txn.commit().await?;
     }
-    let txn = crate::db::begin_write(db).await?;
-    let applied = apply(&txn, nics, on_host, adopt).await?;
-    txn.commit().await?;
     Ok(applied)
 }
 
 /// Brings `nics` (all NICs of one VM) in line with `on_host`, the host's
-/// report of that VM. NICs in `adopt` (one a flow just plugged) are
-/// recorded plugged when the host has them. Inside the caller's
-/// transaction: a NIC's address is cleared before another takes it.
-pub(crate) async fn apply(txn: &impl ConnectionTrait, nics: &[StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> EngineResult<Applied> {
-    let (mut applied, writes) = plan(nics, on_host, adopt);
-    if writes.is_empty() {
-        return Ok(applied);
+/// report of that VM: adds the writes to `writes`, for the caller's
+/// transaction. NICs in `adopt` (one a flow just plugged) are recorded
+/// plugged when the host has them. An address changing hands is cleared
+/// before it is given, so no two NICs of the VM ever share it.
+pub(crate) fn apply(writes: &mut WriteBatch, nics: &[StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> Applied {
+    let (mut applied, wanted_rows) = plan(nics, on_host, adopt);
+    if wanted_rows.is_empty() {
+        return applied;
     }
-    for (nic, wanted) in &writes {
+    let row_of = |nic: &StoredNic| vm_device::Entity::update_many().filter(vm_device::Column::DeviceId.eq(nic.interface.id));
+    for (nic, wanted) in &wanted_rows {
         if nic.device.address.is_some() && nic.address() != wanted.address {
-            let mut row = nic.device.clone().into_active_model();
-            row.address = Set(None);
-            row.update(txn).await?;
+            let cleared = row_of(nic).col_expr(vm_device::Column::Address, Expr::value(Option::<String>::None));
+            writes.push(&cleared.into_query());
         }
     }
-    for (nic, wanted) in &writes {
+    for (nic, wanted) in &wanted_rows {
         let mut row: vm_device::ActiveModel = nic.device.clone().into_active_model();
         row.is_plugged = Set(wanted.plugged);
         row.address = Set(wanted.address.map(address_text));
@@ -169,11 +173,11 @@ pub(crate) async fn apply(txn: &impl ConnectionTrait, nics: &[StoredNic], on_hos
             row.pending_since = Set(wanted.pending.as_ref().map(|_| chrono::Utc::now()));
         }
         row.drift = Set(wanted.drift.clone());
-        // Every column set: the first pass may have written this row.
-        row.reset_all().update(txn).await?;
+        // Every column set: the first step may have written this row.
+        writes.push(&row_of(nic).set(row.reset_all()).into_query());
     }
     applied.changed = true;
-    Ok(applied)
+    applied
 }
 
 /// What applying `on_host` would write (each NIC and the row it should

@@ -34,6 +34,7 @@ pub mod servers;
 pub mod state;
 pub mod stored_nic;
 pub mod vms;
+mod write_batch;
 
 pub use db::Database;
 pub use error::{EngineError, EngineResult};

@@ -40,7 +40,7 @@ pub(crate) async fn store_nic_change(
         parts.push(backend.build(&update));
         parts.push(Statement::from_string(backend, "SELECT changes() AS changed"));
         let txn = db.begin().await?;
-        let rows = txn.query_all_raw(batch(backend, parts)).await?;
+        let rows = txn.query_all_raw(crate::write_batch::joined(backend, parts)).await?;
         let changed: i64 = rows.last().map(|row| row.try_get("", "changed")).transpose()?.unwrap_or(0);
         if changed != 1 {
             return Err(gone());
@@ -56,16 +56,4 @@ pub(crate) async fn store_nic_change(
     update.returning_all();
     let row = db.query_one(&update.with(with)).await?.ok_or_else(gone)?;
     Ok(vm_device::Model::from_query_result(&row, "")?)
-}
-
-/// Statements joined into one text, their values in order: SQLite numbers
-/// `?` placeholders across the statements of one text.
-fn batch(backend: DbBackend, parts: Vec<Statement>) -> Statement {
-    let mut sql = Vec::with_capacity(parts.len());
-    let mut values = Vec::new();
-    for part in parts {
-        sql.push(part.sql);
-        values.extend(part.values.map(|v| v.0).unwrap_or_default());
-    }
-    Statement::from_sql_and_values(backend, sql.join(";\n"), values)
 }

@@ -9,6 +9,7 @@ use crate::host_client::{host_error, HostTarget};
 use crate::nic_wire::{from_wire_address, mirror_networks, nic_params};
 use crate::stored_nic::{self, StoredNic};
 use crate::state::NicChangePath;
+use crate::write_batch::WriteBatch;
 use crate::{host_view, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::HotplugNicParams;
 use hotnic_model::{Nic, PciAddress};
@@ -339,8 +340,12 @@ async fn store_after_collision(
         if let Some(on_host) = stats.stats_list.iter().find(|s| s.vm_id == vm.id) {
             if on_host.nics.iter().any(|n| n.device_id == Some(nic.interface.id)) {
                 let stored = stored_nic::stored_nics(db, vm.id).await?;
-                let applied = host_view::apply_alone(db, &stored, on_host, &[nic.interface.id]).await?;
-                crate::monitoring::record_late_releases(db, vm, &applied).await?;
+                let mut writes = WriteBatch::new(db.get_database_backend());
+                let applied = host_view::apply(&mut writes, &stored, on_host, &[nic.interface.id]);
+                crate::monitoring::record_late_releases(&mut writes, vm, &applied);
+                let txn = crate::db::begin_write(db).await?;
+                writes.send(&txn).await?;
+                txn.commit().await?;
                 return Ok(stored_nic::find_nic(db, vm.id, nic.interface.id).await?.view());
             }
         }
