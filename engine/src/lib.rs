@@ -81,6 +81,8 @@ pub struct Engine {
     pub locks: locks::VmLocks,
     pub config: EngineConfig,
     pub sign_in_throttle: access::throttle::SignInThrottle,
+    /// API tokens resolved a moment ago (see `access::signed_in`).
+    pub signed_in: Arc<access::signed_in::SignedIn>,
     /// This server among those sharing the database (see `servers`).
     pub server_id: Uuid,
     pub server_name: String,
@@ -123,6 +125,7 @@ impl Engine {
             hosts,
             config,
             sign_in_throttle: Default::default(),
+            signed_in: Default::default(),
             server_id,
             server_name,
             changes,

@@ -127,3 +127,20 @@ async fn permissions_keep_an_administrator(database: &Database) {
     assert!(err.to_string().contains("SuperUser"), "{err}");
 }
 on_both_databases!(permissions_keep_an_administrator_db, permissions_keep_an_administrator);
+
+/// A token resolved a moment ago is believed for `signed_in::KEPT_FOR`
+/// without another read; a change through the same server ends that at
+/// once, one through another server sharing the database within that time.
+async fn a_token_revoked_elsewhere_stops_working_within_a_second(database: &Database) {
+    let (here, elsewhere) = (engine(database, Duration::from_secs(3600)), engine(database, Duration::from_secs(3600)));
+    let admin = first_admin(&here).await;
+    let token = tokens::create_token(&here, &admin, NewApiToken { name: "burst".into() }).await.unwrap();
+    assert!(tokens::resolve(&here, &token.secret).await.unwrap().is_some());
+    assert!(tokens::resolve(&elsewhere, &token.secret).await.unwrap().is_some());
+
+    tokens::revoke_token(&elsewhere, &admin, token.token.id).await.unwrap();
+    assert!(tokens::resolve(&elsewhere, &token.secret).await.unwrap().is_none(), "refused at once where it was revoked");
+    tokio::time::sleep(hotnic_engine::access::signed_in::KEPT_FOR).await;
+    assert!(tokens::resolve(&here, &token.secret).await.unwrap().is_none(), "refused on the other server after KEPT_FOR");
+}
+on_both_databases!(token_revoked_elsewhere_db, a_token_revoked_elsewhere_stops_working_within_a_second);

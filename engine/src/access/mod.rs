@@ -8,12 +8,14 @@
 //! - `sessions`: sign-in, browser sessions (idle expiry), sign-out;
 //! - `tokens`: API tokens for scripts;
 //! - `permissions`: granting and revoking roles;
-//! - `throttle`: back-off after failed sign-ins.
+//! - `throttle`: back-off after failed sign-ins;
+//! - `signed_in`: API tokens resolved a moment ago, kept for bursts.
 
 mod actor;
 pub mod permissions;
 mod secrets;
 pub mod sessions;
+pub mod signed_in;
 pub mod throttle;
 pub mod tokens;
 pub mod users;

@@ -73,6 +73,7 @@ pub async fn revoke_token(engine: &Engine, actor: &Actor, id: Uuid) -> EngineRes
         .filter(|t| t.user_id == actor.user_id)
         .ok_or_else(|| EngineError::NotFound(format!("you have no token with id {id}")))?;
     api_token::Entity::delete_by_id(id).exec(db).await?;
+    engine.signed_in.forget_all();
     let message = format!("{} revoked API token {}", actor.name, row.name);
     audit::record(db, &actor.audit_name(), Severity::Normal, "token_revoked", message, Subject::default()).await?;
     Ok(())
@@ -84,10 +85,15 @@ pub async fn resolve(engine: &Engine, secret: &str) -> EngineResult<Option<Actor
     if !secret.starts_with(PREFIX) {
         return Ok(None);
     }
+    let hash = secrets::hash(secret);
+    if let Some(actor) = engine.signed_in.recent(&hash) {
+        return Ok(Some(actor));
+    }
+    let generation = engine.signed_in.generation();
     let db = engine.db();
     // Every API request comes here: token, user and permissions in one read.
     let rows = api_token::Entity::find()
-        .filter(api_token::Column::SecretHash.eq(secrets::hash(secret)))
+        .filter(api_token::Column::SecretHash.eq(hash.clone()))
         .find_also_related(user::Entity)
         .and_also_related(permission::Entity)
         .all(db)
@@ -103,5 +109,7 @@ pub async fn resolve(engine: &Engine, secret: &str) -> EngineResult<Option<Actor
         active.last_used_at = Set(Some(now));
         active.update(db).await?;
     }
-    Ok(Some(Actor::with_permissions(db, user.id, user.name, Some(name), permissions).await?))
+    let actor = Actor::with_permissions(db, user.id, user.name, Some(name), permissions).await?;
+    engine.signed_in.keep(generation, hash, &actor);
+    Ok(Some(actor))
 }
