@@ -40,7 +40,7 @@ use hotnic_agent_api::client::ClientError;
 use hotnic_agent_api::{VmList, VmStats};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QueryTrait, Set};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use uuid::Uuid;
 
 /// Hosts polled at once by one server: enough for hundreds of hosts at
@@ -337,6 +337,8 @@ async fn poll_and_reconcile_held(engine: &Engine, host: &host::Model, held: &[Vm
 /// not hotnic's VMs belong to someone else and are left alone.
 async fn record_misplaced(engine: &Engine, host: &host::Model, stats: &VmList, resident: &[Uuid]) -> EngineResult<()> {
     const EVENT: &str = "vm_unexpected_on_host";
+    // A set: a host may list thousands of VMs.
+    let resident: HashSet<&Uuid> = resident.iter().collect();
     let others: Vec<Uuid> = stats.stats_list.iter().map(|s| s.vm_id).filter(|id| !resident.contains(id)).collect();
     if others.is_empty() {
         return Ok(());
