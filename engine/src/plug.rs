@@ -14,7 +14,7 @@ use crate::{host_view, vms, Engine, EngineError, EngineResult};
 use hotnic_agent_api::HotplugNicParams;
 use hotnic_model::{Nic, PciAddress};
 use sea_orm::sea_query::{Expr, UpdateStatement};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter, QueryTrait, Set};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,9 +69,7 @@ async fn set_plugged_to_the_end_locked(engine: &Engine, actor: &Actor, vm_id: Uu
     // before the host is asked). It is written only on a NIC that has no
     // intent yet and is not already as wanted, so that when a check below
     // refuses the flow, clearing it undoes exactly this write.
-    let (found, early_intent) =
-        tokio::join!(stored_nic::find_nic_placed(db, vm_id, nic_id), record_intent_early(db, vm_id, nic_id, action));
-    let written = early_intent?;
+    let (found, written) = read_and_record_intent(db, vm_id, nic_id, action).await?;
     let checked = found.and_then(|(placed, nic)| Ok((checks(placed, &nic, action)?, nic)));
     let (Checked { vm, host, level, path }, nic) = match checked {
         Ok(checked) => checked,
@@ -153,25 +151,42 @@ fn checks(placed: stored_nic::NicPlacement, nic: &StoredNic, action: Action) -> 
     Ok(Checked { vm, host, level, path })
 }
 
+/// Reads the NIC placed (its VM, cluster and host) and records the intent
+/// early (see [`early_intent`]); the read, and whether the intent was
+/// written. On PostgreSQL one statement does both; elsewhere two go out at
+/// once.
+async fn read_and_record_intent(
+    db: &DatabaseConnection,
+    vm_id: Uuid,
+    nic_id: Uuid,
+    action: Action,
+) -> EngineResult<(EngineResult<(stored_nic::NicPlacement, StoredNic)>, bool)> {
+    let intent = early_intent(vm_id, nic_id, action);
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        let (found, written) = stored_nic::find_nic_placed_while(db, vm_id, nic_id, intent).await?;
+        return Ok((found, written == 1));
+    }
+    let (found, written) = tokio::join!(stored_nic::find_nic_placed(db, vm_id, nic_id), db.execute(&intent));
+    Ok((found, written?.rows_affected() == 1))
+}
+
 /// Records, before the host is asked, what it is asked to do: a crash
 /// after the host acted and before the answer is stored leaves this for
 /// monitoring to resolve against the host (`host_view::apply`). Early:
 /// before the NIC is read, so only on a NIC of `vm_id` that has no intent
-/// and is not already as `action` wants; whether it was written.
-async fn record_intent_early(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid, action: Action) -> EngineResult<bool> {
-    let written = vm_device::Entity::update_many()
+/// and is not already as `action` wants.
+fn early_intent(vm_id: Uuid, nic_id: Uuid, action: Action) -> UpdateStatement {
+    vm_device::Entity::update_many()
         .col_expr(vm_device::Column::Pending, Expr::value(action.verb()))
         .col_expr(vm_device::Column::PendingSince, Expr::value(chrono::Utc::now()))
         .filter(vm_device::Column::DeviceId.eq(nic_id))
         .filter(vm_device::Column::VmId.eq(vm_id))
         .filter(vm_device::Column::IsPlugged.eq(action == Action::Unplug))
         .filter(vm_device::Column::Pending.is_null())
-        .exec(db)
-        .await?;
-    Ok(written.rows_affected == 1)
+        .into_query()
 }
 
-/// Undoes [`record_intent_early`] for a flow the checks refused.
+/// Undoes [`early_intent`] for a flow the checks refused.
 async fn clear_early_intent(db: &impl ConnectionTrait, nic_id: Uuid) -> EngineResult<()> {
     vm_device::Entity::update_many()
         .col_expr(vm_device::Column::Pending, Expr::value(Option::<String>::None))
@@ -182,7 +197,7 @@ async fn clear_early_intent(db: &impl ConnectionTrait, nic_id: Uuid) -> EngineRe
     Ok(())
 }
 
-/// [`record_intent_early`] for a NIC that had an intent already (left by a
+/// [`early_intent`] for a NIC that had an intent already (left by a
 /// flow the host did not answer): this flow's replaces it.
 async fn record_intent(db: &impl ConnectionTrait, nic: &StoredNic, action: Action) -> EngineResult<()> {
     let mut row = nic.device.clone().into_active_model();

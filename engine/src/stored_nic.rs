@@ -8,7 +8,8 @@ use crate::entities::{cluster, host, network, vm, vm_device, vm_interface};
 use crate::state::{NetworkKind, NicModel};
 use crate::{Engine, EngineError, EngineResult};
 use hotnic_model::{Nic, PciAddress};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::sea_query::{Alias, CommonTableExpression, Expr, SelectStatement, UpdateStatement, WithClause};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult, QueryTrait};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -122,26 +123,65 @@ pub async fn find_nic(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> E
 /// A NIC with its VM and the VM's cluster and host, all in one statement:
 /// every flow on one NIC starts with this read, so each round trip counts.
 pub(crate) async fn find_nic_placed(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid) -> EngineResult<(NicPlacement, StoredNic)> {
-    let found = vm_interface::Entity::find_by_id(nic_id)
+    let statement = db.get_database_backend().build(&placed_nic(vm_id, nic_id));
+    let row = db.query_one_raw(statement).await?;
+    found_placed(db, vm_id, nic_id, row.as_ref()).await
+}
+
+/// [`find_nic_placed`] with a write to the NIC's rows in the same statement
+/// (PostgreSQL's data-modifying WITH): one round trip where two went out.
+/// The read sees the rows as they were before the write. Returns the read
+/// (its own errors apart: they are the caller's to weigh) and how many rows
+/// the write changed.
+pub(crate) async fn find_nic_placed_while(
+    db: &impl ConnectionTrait,
+    vm_id: Uuid,
+    nic_id: Uuid,
+    mut write: UpdateStatement,
+) -> EngineResult<(EngineResult<(NicPlacement, StoredNic)>, u64)> {
+    write.returning_col(vm_device::Column::DeviceId);
+    let written = Alias::new("written_first");
+    let mut read = placed_nic(vm_id, nic_id);
+    read.expr_as(Expr::cust("(SELECT count(*) FROM written_first)"), Alias::new("written_rows"));
+    let with = WithClause::new().cte(CommonTableExpression::new().query(write).table_name(written).to_owned()).to_owned();
+    let statement = db.get_database_backend().build(&read.with(with));
+    let row = db.query_one_raw(statement).await?;
+    // No row read: no NIC of that VM, so the write (on the same NIC of the same VM) changed none.
+    let rows: i64 = row.as_ref().map(|row| row.try_get("", "written_rows")).transpose()?.unwrap_or(0);
+    Ok((found_placed(db, vm_id, nic_id, row.as_ref()).await, rows as u64))
+}
+
+/// The select behind [`find_nic_placed`]: sea-orm names the six rows'
+/// columns A_ (interface) to F_ (host).
+fn placed_nic(vm_id: Uuid, nic_id: Uuid) -> SelectStatement {
+    vm_interface::Entity::find_by_id(nic_id)
         .filter(vm_interface::Column::VmId.eq(vm_id))
         .find_also_related(vm_device::Entity)
         .find_also(vm_interface::Entity, network::Entity)
         .find_also(vm_interface::Entity, vm::Entity)
         .find_also(vm::Entity, cluster::Entity)
         .find_also(vm::Entity, host::Entity)
-        .one(db)
-        .await?;
-    match found {
-        Some((interface, device, network, Some(vm), Some(cluster), host)) => {
-            let device = device.ok_or_else(|| missing_device(interface.id))?;
-            Ok(((vm, cluster, host), StoredNic { interface, device, network }))
-        }
-        // The foreign keys keep a NIC's VM and a VM's cluster.
-        Some((interface, ..)) => Err(EngineError::Database(sea_orm::DbErr::Custom(format!("NIC {} has no VM or cluster row", interface.id)))),
+        .into_query()
+}
+
+async fn found_placed(db: &impl ConnectionTrait, vm_id: Uuid, nic_id: Uuid, row: Option<&QueryResult>) -> EngineResult<(NicPlacement, StoredNic)> {
+    let Some(row) = row else {
         // Rare: say which of the two is missing.
-        None if vm::Entity::find_by_id(vm_id).one(db).await?.is_none() => Err(EngineError::NotFound(format!("no VM with id {vm_id}"))),
-        None => Err(no_such_nic(nic_id)),
-    }
+        return match vm::Entity::find_by_id(vm_id).one(db).await? {
+            None => Err(EngineError::NotFound(format!("no VM with id {vm_id}"))),
+            Some(_) => Err(no_such_nic(nic_id)),
+        };
+    };
+    let interface = vm_interface::Model::from_query_result(row, "A_")?;
+    let device = vm_device::Model::from_query_result_optional(row, "B_")?.ok_or_else(|| missing_device(interface.id))?;
+    let network = network::Model::from_query_result_optional(row, "C_")?;
+    let (Some(vm), Some(cluster)) = (vm::Model::from_query_result_optional(row, "D_")?, cluster::Model::from_query_result_optional(row, "E_")?)
+    else {
+        // The foreign keys keep a NIC's VM and a VM's cluster.
+        return Err(EngineError::Database(sea_orm::DbErr::Custom(format!("NIC {} has no VM or cluster row", interface.id))));
+    };
+    let host = host::Model::from_query_result_optional(row, "F_")?;
+    Ok(((vm, cluster, host), StoredNic { interface, device, network }))
 }
 
 /// A VM, its cluster and the host it runs on (if any).
