@@ -138,11 +138,7 @@ pub(crate) fn agrees(nics: &[StoredNic], on_host: &VmStats) -> bool {
 pub(crate) async fn apply_alone(db: &DatabaseConnection, nics: &[StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> EngineResult<Applied> {
     let mut writes = WriteBatch::new(db.get_database_backend());
     let applied = apply(&mut writes, nics, on_host, adopt);
-    if !writes.is_empty() {
-        let txn = crate::db::begin_write(db).await?;
-        writes.send(&txn).await?;
-        txn.commit().await?;
-    }
+    writes.send_alone(db).await?;
     Ok(applied)
 }
 

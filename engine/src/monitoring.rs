@@ -241,9 +241,10 @@ async fn reconcile_unless_changed(
 
 /// Writes what the host's report makes of each VM (held by monitoring) in
 /// one transaction, all or nothing: one commit for a host's changes instead
-/// of one per row, and a crash leaves none of them half written. Announced
-/// once committed. A VM whose stored status cannot be read is an error,
-/// and left out so that the host's other VMs are still written.
+/// of one per row, and a crash leaves none of them half written (none when
+/// nothing changed). Announced once committed. A VM whose stored status
+/// cannot be read is an error, and left out so that the host's other VMs
+/// are still written.
 async fn reconcile_together(
     engine: &Engine,
     host: &host::Model,
@@ -254,17 +255,16 @@ async fn reconcile_together(
     if readable.is_empty() {
         return unreadable;
     }
-    let txn = crate::db::begin_write(engine.db()).await?;
-    let mut writes = WriteBatch::new(txn.get_database_backend());
+    let db = engine.db();
+    let mut writes = WriteBatch::new(db.get_database_backend());
     let mut announce = Vec::new();
     for (vm, on_host, stored) in readable {
         let vm_id = vm.id;
-        if reconcile_vm(&txn, &mut writes, host, vm, on_host, stored).await? {
+        if reconcile_vm(db, &mut writes, host, vm, on_host, stored).await? {
             announce.push(vm_id);
         }
     }
-    writes.send(&txn).await?;
-    txn.commit().await?;
+    writes.send_alone(db).await?;
     for vm_id in announce {
         crate::measure::vm_changed_by_monitoring();
         engine.changed(Some(vm_id));
@@ -464,7 +464,6 @@ async fn reconcile_vm(
     stored: Vec<stored_nic::StoredNic>,
 ) -> EngineResult<bool> {
     let mut changed = false;
-    vms::status_of(&vm)?; // a status word it cannot read is an error
     let report = RowReport::of(stats, &stored);
     if report.differs(&vm) {
         let RowReport { status, slots, unknown } = report;

@@ -358,9 +358,7 @@ async fn store_after_collision(
                 let mut writes = WriteBatch::new(db.get_database_backend());
                 let applied = host_view::apply(&mut writes, &stored, on_host, &[nic.interface.id]);
                 crate::monitoring::record_late_releases(&mut writes, vm, &applied);
-                let txn = crate::db::begin_write(db).await?;
-                writes.send(&txn).await?;
-                txn.commit().await?;
+                writes.send_alone(db).await?;
                 return Ok(stored_nic::find_nic(db, vm.id, nic.interface.id).await?.view());
             }
         }

@@ -139,11 +139,11 @@ pub(crate) async fn find_nic_placed_while(
     nic_id: Uuid,
     mut write: UpdateStatement,
 ) -> EngineResult<(EngineResult<(NicPlacement, StoredNic)>, u64)> {
+    const WRITTEN: &str = "written_first";
     write.returning_col(vm_device::Column::DeviceId);
-    let written = Alias::new("written_first");
     let mut read = placed_nic(vm_id, nic_id);
-    read.expr_as(Expr::cust("(SELECT count(*) FROM written_first)"), Alias::new("written_rows"));
-    let with = WithClause::new().cte(CommonTableExpression::new().query(write).table_name(written).to_owned()).to_owned();
+    read.expr_as(Expr::cust(format!("(SELECT count(*) FROM {WRITTEN})")), Alias::new("written_rows"));
+    let with = WithClause::new().cte(CommonTableExpression::new().query(write).table_name(Alias::new(WRITTEN)).to_owned()).to_owned();
     let statement = db.get_database_backend().build(&read.with(with));
     let row = db.query_one_raw(statement).await?;
     // No row read: no NIC of that VM, so the write (on the same NIC of the same VM) changed none.

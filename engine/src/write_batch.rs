@@ -5,7 +5,7 @@
 //! of them. PostgreSQL takes one parameterised statement per message, so
 //! there they go one after another (still one commit).
 
-use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, StatementBuilder};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, DbErr, Statement, StatementBuilder};
 
 /// Statements per text sent to SQLite. sqlx keeps each text it ran
 /// prepared, per connection (a hundred texts): a few short statements per
@@ -27,8 +27,15 @@ impl WriteBatch {
         self.statements.push(self.backend.build(statement));
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.statements.is_empty()
+    /// Runs the writes in a transaction of their own, all or nothing; no
+    /// transaction at all when there is nothing to write.
+    pub(crate) async fn send_alone(self, db: &DatabaseConnection) -> Result<(), DbErr> {
+        if self.statements.is_empty() {
+            return Ok(());
+        }
+        let txn = crate::db::begin_write(db).await?;
+        self.send(&txn).await?;
+        txn.commit().await
     }
 
     /// Runs the writes, in order, on `txn` (a transaction: the batch is
