@@ -57,6 +57,9 @@ pub fn spawn(engine: Engine) -> tokio::task::JoinHandle<()> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            if let Err(err) = servers::beat(&engine).await {
+                tracing::warn!(error = %err, "monitoring: cannot record that this server is alive");
+            }
             let hosts = match servers::hosts_to_monitor(&engine).await {
                 Ok(hosts) => hosts,
                 Err(err) => {
@@ -83,7 +86,8 @@ pub fn spawn(engine: Engine) -> tokio::task::JoinHandle<()> {
 
 /// One pass over every host this server monitors (all of them, unless
 /// several servers share the database: see `servers`), concurrently; waits
-/// for all. An error on one host does not stop the others; the first is
+/// for all. It does not beat (the loop in [`spawn`] does, once per period):
+/// a pass over hosts where nothing changed writes nothing. An error on one host does not stop the others; the first is
 /// returned once all are done.
 pub async fn refresh_all(engine: &Engine) -> EngineResult<()> {
     let hosts = servers::hosts_to_monitor(engine).await?;

@@ -1,5 +1,5 @@
 //! Servers sharing one database share monitoring, with no coordinator: each
-//! server beats (its row in `servers`, once per monitoring pass) and polls
+//! server beats (its row in `servers`, once per monitoring period) and polls
 //! the hosts that name it. A host that names no server, or one that has not
 //! beaten for two monitoring periods (it died), is taken by the next pass
 //! of any live server. Hosts do not move between live servers.
@@ -19,30 +19,45 @@ const SILENT_PERIODS: u32 = 2;
 /// A gone server's row is kept this many periods, for the operator, then dropped.
 const FORGET_PERIODS: u32 = 100;
 
-/// Beats, takes the hosts no live server monitors, and returns the hosts
-/// this server monitors now (those in maintenance too: VMs may still run
-/// there).
+/// Takes the hosts no live server monitors, and returns the hosts this
+/// server monitors now (those in maintenance too: VMs may still run there).
+/// Writes only when there is a host to take: one read otherwise. It does
+/// not beat: the monitoring loop beats once per period (see [`beat`]).
 pub async fn hosts_to_monitor(engine: &Engine) -> EngineResult<Vec<host::Model>> {
-    beat(engine).await?;
     let db = engine.db();
-    let silent_since = Utc::now() - engine.config.monitoring_period * SILENT_PERIODS;
-    let live = Query::select().column(server::Column::Id).from(server::Entity).and_where(server::Column::SeenAt.gt(silent_since)).to_owned();
+    let mine = host::Column::MonitoredBy.eq(engine.server_id);
+    let candidates = host::Entity::find().filter(Condition::any().add(mine.clone()).add(takeable(engine))).all(db).await?;
+    if candidates.iter().all(|host| host.monitored_by == Some(engine.server_id)) {
+        return Ok(candidates);
+    }
+    // The same condition again in the write: another server may have
+    // taken some of them since the read.
     let taken = host::Entity::update_many()
         .col_expr(host::Column::MonitoredBy, Expr::value(engine.server_id))
-        .filter(Condition::any().add(host::Column::MonitoredBy.is_null()).add(host::Column::MonitoredBy.not_in_subquery(live)))
+        .filter(takeable(engine))
         .exec(db)
         .await?;
     if taken.rows_affected > 0 {
         tracing::info!(server = %engine.server_id, hosts = taken.rows_affected, "monitoring took over hosts no live server watched");
     }
-    Ok(host::Entity::find()
-        .filter(host::Column::MonitoredBy.eq(engine.server_id))
-        .all(db)
-        .await?)
+    Ok(host::Entity::find().filter(mine).all(db).await?)
 }
 
-/// This server is alive: its row says so, now.
-async fn beat(engine: &Engine) -> EngineResult<()> {
+/// A host that names no server, or another one silent for
+/// [`SILENT_PERIODS`]. Never this server's own: it monitors them whether
+/// or not it has beaten yet.
+fn takeable(engine: &Engine) -> Condition {
+    let silent_since = Utc::now() - engine.config.monitoring_period * SILENT_PERIODS;
+    let live = Query::select().column(server::Column::Id).from(server::Entity).and_where(server::Column::SeenAt.gt(silent_since)).to_owned();
+    Condition::any().add(host::Column::MonitoredBy.is_null()).add(
+        Condition::all().add(host::Column::MonitoredBy.ne(engine.server_id)).add(host::Column::MonitoredBy.not_in_subquery(live)),
+    )
+}
+
+/// This server is alive: its row says so, now. The monitoring loop calls
+/// it once per period, whether or not any host changed: the one write a
+/// quiet period makes (a row per server, not per host or VM).
+pub async fn beat(engine: &Engine) -> EngineResult<()> {
     let now = Utc::now();
     let row = server::ActiveModel { id: Set(engine.server_id), name: Set(engine.server_name.clone()), started_at: Set(now), seen_at: Set(now) };
     server::Entity::insert(row)

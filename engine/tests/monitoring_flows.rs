@@ -7,6 +7,7 @@
 //!   another NIC reconciles that NIC first: no two NICs share an address.
 //! - a VM the host runs while the database places it nowhere is reported
 //!   once, not adopted.
+//! - a pass over a host where nothing changed writes nothing.
 //! The same sequences on a real guest are in server/tests/booting.rs.
 
 mod common;
@@ -333,3 +334,25 @@ async fn an_unreadable_vm_row_does_not_hold_back_the_hosts_others(database: &Dat
     assert_eq!(stored(&engine, vm).await, host.nics_of(vm), "the other VM's address was written all the same");
 }
 on_both_databases!(unreadable_vm_row, an_unreadable_vm_row_does_not_hold_back_the_hosts_others);
+
+/// A pass over a host where nothing changed sends reads only: no write,
+/// not even one that changes no row (the server's heartbeat is the
+/// monitoring loop's, once per period, not the pass's).
+async fn a_pass_where_nothing_changed_writes_nothing(database: &Database) {
+    let sent = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let mut counted = database.clone();
+    let log = sent.clone();
+    counted.conn.set_metric_callback(move |info| log.lock().unwrap().push(info.statement.sql.clone()));
+    let Setup { engine, .. } = running_vm(&counted, Slots::Fresh, 2).await;
+    monitoring::refresh_all(&engine).await.unwrap(); // the plugs' addresses are stored by now
+    sent.lock().unwrap().clear();
+    monitoring::refresh_all(&engine).await.unwrap();
+    let sent = sent.lock().unwrap().clone();
+    assert!(!sent.is_empty(), "the pass read the host's VMs");
+    let writes: Vec<&String> = sent
+        .iter()
+        .filter(|sql| ["INSERT", "UPDATE", "DELETE"].iter().any(|verb| sql.trim_start().to_ascii_uppercase().starts_with(verb)))
+        .collect();
+    assert!(writes.is_empty(), "a quiet pass wrote: {writes:#?}");
+}
+on_both_databases!(quiet_pass_db, a_pass_where_nothing_changed_writes_nothing);

@@ -129,11 +129,15 @@ async fn two_servers_on_one_postgres_share_locks_monitoring_and_changes() {
 
     // Monitoring: the first server to pass takes the host; the other leaves
     // it alone while the first beats, and takes it once the first is silent.
+    // Each beats before its pass, as its monitoring loop does every period.
+    servers::beat(&a).await.unwrap();
     monitoring::refresh_all(&a).await.unwrap();
     assert_eq!(monitored_by(&a).await, Some(a.server_id));
+    servers::beat(&b).await.unwrap();
     monitoring::refresh_all(&b).await.unwrap();
     assert_eq!(monitored_by(&a).await, Some(a.server_id), "a live server keeps its hosts");
     tokio::time::sleep(PERIOD * 2 + Duration::from_millis(100)).await;
+    servers::beat(&b).await.unwrap();
     monitoring::refresh_all(&b).await.unwrap();
     assert_eq!(monitored_by(&a).await, Some(b.server_id), "a silent server's hosts move");
     servers::leave(&b).await.unwrap();
