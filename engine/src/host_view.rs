@@ -134,6 +134,14 @@ pub(crate) fn agrees(nics: &[StoredNic], on_host: &VmStats) -> bool {
     writes.is_empty() && applied.reports_nothing()
 }
 
+/// Whether `on_host` would change nothing of `nics` apart from the NICs a
+/// flow is plugging or unplugging (an intent not yet resolved): that flow
+/// stores the host's answer for them itself.
+pub(crate) fn agrees_but_for_intents(nics: &[StoredNic], on_host: &VmStats) -> bool {
+    let (applied, writes) = plan(nics.iter().filter(|nic| unfinished_intent(&nic.device).is_none()), on_host, &[]);
+    writes.is_empty() && applied.reports_nothing()
+}
+
 /// [`apply`] in a transaction of its own, for a flow.
 pub(crate) async fn apply_alone(db: &DatabaseConnection, nics: &[StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> EngineResult<Applied> {
     let mut writes = WriteBatch::new(db.get_database_backend());
@@ -178,7 +186,7 @@ pub(crate) fn apply(writes: &mut WriteBatch, nics: &[StoredNic], on_host: &VmSta
 
 /// What applying `on_host` would write (each NIC and the row it should
 /// become) and report, without writing.
-fn plan<'a>(nics: &'a [StoredNic], on_host: &VmStats, adopt: &[Uuid]) -> (Applied, Vec<(&'a StoredNic, Wanted)>) {
+fn plan<'a>(nics: impl IntoIterator<Item = &'a StoredNic>, on_host: &VmStats, adopt: &[Uuid]) -> (Applied, Vec<(&'a StoredNic, Wanted)>) {
     let mut applied = Applied::default();
     let mut writes: Vec<(&StoredNic, Wanted)> = Vec::new();
     for nic in nics {

@@ -135,6 +135,12 @@ async fn refresh_host_unmeasured(engine: &Engine, host: &host::Model) -> EngineR
     if !unsettled.is_empty() {
         let (free, busy) = engine.locks.try_lock_for_monitoring(&unsettled).await?;
         let before: HashMap<Uuid, &vm::Model> = resident.iter().map(|vm| (vm.id, vm)).collect();
+        let nics_of = |vm_id: &Uuid| stored.get(vm_id).map(|nics| &nics[..]).unwrap_or_default();
+        // A held VM the report finds as the flows under way leave it
+        // needs no poll of its own: under load, most VMs a pass finds
+        // held are, and each poll would wait for its flow and ask the
+        // host again.
+        let busy: Vec<Uuid> = busy.into_iter().filter(|id| !settled_but_for_flows(before[id], seen.get(id).copied(), nics_of(id))).collect();
         let first = reconcile_unless_changed(engine, host, free, &before, &stored, &seen);
         let after_flows = futures::future::join_all(busy.into_iter().map(|vm_id| async move {
             match engine.locks.lock_for_monitoring_when_free(vm_id, engine.config.monitoring_period).await? {
@@ -172,6 +178,16 @@ fn settled(vm: &vm::Model, stats: Option<&VmStats>, nics: &[stored_nic::StoredNi
     !RowReport::of(stats, nics).differs(vm) && stats.is_none_or(|s| host_view::agrees(nics, s))
 }
 
+/// Whether the report differs from the VM only in what the plugs and
+/// unplugs under way change: their NICs, and so its free PCI slots.
+fn settled_but_for_flows(vm: &vm::Model, stats: Option<&VmStats>, nics: &[stored_nic::StoredNic]) -> bool {
+    let in_flight = nics.iter().filter(|nic| host_view::unfinished_intent(&nic.device).is_some()).count();
+    let report = RowReport::of(stats, nics);
+    !report.differs_but_for_slots(vm)
+        && crate::pci_slots::count_explained_by_flows(vm, report.slots, in_flight)
+        && stats.is_none_or(|s| host_view::agrees_but_for_intents(nics, s))
+}
+
 /// What a host's report (`stats`, None: the host does not run it) says of
 /// the VM's own row: its status, free PCI slots and NICs hotnic does not know.
 struct RowReport {
@@ -192,9 +208,11 @@ impl RowReport {
     /// Whether the row holds something else (a status word it cannot read
     /// differs from every status).
     fn differs(&self, vm: &vm::Model) -> bool {
-        vms::status_of(vm).ok() != Some(self.status)
-            || crate::pci_slots::count_changed(vm, self.slots)
-            || self.unknown != crate::drift::unknown_nics_of(vm)
+        self.differs_but_for_slots(vm) || crate::pci_slots::count_changed(vm, self.slots)
+    }
+
+    fn differs_but_for_slots(&self, vm: &vm::Model) -> bool {
+        vms::status_of(vm).ok() != Some(self.status) || self.unknown != crate::drift::unknown_nics_of(vm)
     }
 }
 

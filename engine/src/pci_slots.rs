@@ -50,6 +50,16 @@ pub(crate) fn count_changed(vm: &vm::Model, count: Option<PciSlotCount>) -> bool
     (vm.pci_slots_free, vm.pci_slots_total) != (count.map(|c| c.free as i32), count.map(|c| c.total as i32))
 }
 
+/// Whether the stored count differs from the host's by no more than
+/// `in_flight` plugs and unplugs under way can explain (each moves the free
+/// count by one, and writes it itself).
+pub(crate) fn count_explained_by_flows(vm: &vm::Model, count: Option<PciSlotCount>, in_flight: usize) -> bool {
+    match ((vm.pci_slots_free, vm.pci_slots_total), count) {
+        ((Some(free), Some(total)), Some(count)) => total == count.total as i32 && (free - count.free as i32).unsigned_abs() as usize <= in_flight,
+        (stored, count) => stored == (count.map(|c| c.free as i32), count.map(|c| c.total as i32)),
+    }
+}
+
 /// A NIC took (`-1`) or left (`+1`) a slot: the stored count follows in one
 /// statement, kept within 0..=total; monitoring replaces it with the
 /// host's next report.

@@ -36,8 +36,12 @@ struct Setup {
 
 /// A running VM on the fake host with `count` NICs, all plugged.
 async fn running_vm(database: &Database, slots: Slots, count: usize) -> Setup {
+    running_vm_monitored_every(database, slots, count, PERIOD).await
+}
+
+async fn running_vm_monitored_every(database: &Database, slots: Slots, count: usize, period: Duration) -> Setup {
     let host = Arc::new(FakeHost::new(slots, Duration::from_millis(15)));
-    let config = EngineConfig { monitoring_period: PERIOD, ..Default::default() };
+    let config = EngineConfig { monitoring_period: period, ..Default::default() };
     let engine = Engine::new(database.clone(), host.clone(), config);
     let cluster = fake_host::cluster_with_fake_host(&engine).await;
     let new_vm = NewVm { name: "vm".into(), cluster_id: cluster, memory_mib: 128, vcpus: 1, kernel: None, initrd: None, cmdline: None, disk: None };
@@ -356,3 +360,31 @@ async fn a_pass_where_nothing_changed_writes_nothing(database: &Database) {
     assert!(writes.is_empty(), "a quiet pass wrote: {writes:#?}");
 }
 on_both_databases!(quiet_pass_db, a_pass_where_nothing_changed_writes_nothing);
+
+/// A pass that finds a VM held by a plug, the host differing from the
+/// database only in that plug's NIC (attached, its answer on the way) and
+/// so in a free slot, leaves the VM to the plug: it neither waits for the
+/// flow (up to a monitoring period, long here) nor polls the host again.
+/// The plug stores the host's answer itself.
+async fn a_pass_leaves_a_vm_to_the_plug_that_holds_it(database: &Database) {
+    let long = Duration::from_secs(30);
+    let Setup { engine, host, vm, .. } = running_vm_monitored_every(database, Slots::Fresh, 1, long).await;
+    monitoring::refresh_all(&engine).await.unwrap();
+    let nic = nics::add_nic(&engine, &admin(), vm, new_nic("held")).await.unwrap();
+    let hold = host.hold_next_plug();
+    let flow = tokio::spawn({
+        let engine = engine.clone();
+        async move { plug::plug_nic(&engine, &admin(), vm, nic.id).await }
+    });
+    wait_until(|| host.plug_waiting(), "the plug never reached the host").await;
+    let polls = host.stats_polls();
+    tokio::time::timeout(long / 3, monitoring::refresh_all(&engine)).await.expect("the pass waited for the plug").unwrap();
+    assert_eq!(host.stats_polls() - polls, 1, "one poll: none of its own for the held VM");
+    hold.notify_one();
+    let plugged = flow.await.unwrap().unwrap();
+    assert!(plugged.plugged && plugged.address.is_some(), "{plugged:?}");
+    monitoring::refresh_all(&engine).await.unwrap();
+    assert_eq!(stored(&engine, vm).await, host.nics_of(vm), "database and host agree");
+    assert_eq!(events(&engine, "nic_intent_resolved").await, 0, "no intent left for monitoring to resolve");
+}
+on_both_databases!(pass_leaves_held_vm_db, a_pass_leaves_a_vm_to_the_plug_that_holds_it);

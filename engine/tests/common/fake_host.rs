@@ -35,6 +35,13 @@ pub struct FakeHost {
     stats_hold: Mutex<Option<std::sync::Arc<tokio::sync::Notify>>>,
     /// A getAllVmStats is waiting for its hold.
     holding: std::sync::atomic::AtomicBool,
+    /// getAllVmStats answered so far.
+    stats_polls: std::sync::atomic::AtomicUsize,
+    /// The next hotplugNic attaches the NIC, then waits for this before it
+    /// answers (a plug under way, as a pass sees it).
+    plug_hold: Mutex<Option<std::sync::Arc<tokio::sync::Notify>>>,
+    /// A hotplugNic is waiting for its hold.
+    plug_holding: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Default)]
@@ -55,7 +62,28 @@ impl FakeHost {
             state: Mutex::new(State { next_fresh_slot: FIRST_SLOT, ..Default::default() }),
             stats_hold: Mutex::new(None),
             holding: Default::default(),
+            stats_polls: Default::default(),
+            plug_hold: Mutex::new(None),
+            plug_holding: Default::default(),
         }
+    }
+
+    /// How many getAllVmStats the host has answered.
+    pub fn stats_polls(&self) -> usize {
+        self.stats_polls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Holds the next hotplugNic answer (the NIC attached already) until
+    /// the returned notify fires.
+    pub fn hold_next_plug(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        let hold = std::sync::Arc::new(tokio::sync::Notify::new());
+        *self.plug_hold.lock().unwrap() = Some(hold.clone());
+        hold
+    }
+
+    /// Whether a hotplugNic is waiting for its hold now.
+    pub fn plug_waiting(&self) -> bool {
+        self.plug_holding.load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Holds the next getAllVmStats answer until the returned notify fires.
@@ -104,6 +132,24 @@ impl FakeHost {
 
     async fn pause(&self) {
         tokio::time::sleep(self.latency).await;
+    }
+
+    /// hotplugNic's work, before any hold.
+    async fn attach_nic(&self, params: &HotplugNicParams) -> Result<HotplugNicResult, ClientError> {
+        self.pause().await;
+        let mut state = self.state.lock().unwrap();
+        let vm = state.vms.get(&params.vm_id).ok_or_else(|| refused(code::NO_VM, "no such VM"))?;
+        // As the real agent: the same NIC again is plugged already; the
+        // same device with another MAC is refused.
+        if let Some(existing) = vm.nics.iter().find(|n| n.device_id == Some(params.nic.device_id)) {
+            if existing.mac_addr == params.nic.mac_addr {
+                return Ok(HotplugNicResult { vm_id: params.vm_id, nic: existing.clone() });
+            }
+            return Err(refused(code::HOTPLUG_NIC_FAILED, "the VM has this NIC with another MAC"));
+        }
+        let info = self.attach(&mut state, params.vm_id, &params.nic)?;
+        state.vms.get_mut(&params.vm_id).unwrap().nics.push(info.clone());
+        Ok(HotplugNicResult { vm_id: params.vm_id, nic: info })
     }
 
     fn attach(&self, state: &mut State, vm: Uuid, params: &hotnic_agent_api::NicParams) -> Result<NicInfo, ClientError> {
@@ -202,26 +248,21 @@ impl HostClient for FakeHost {
             notified.await;
             self.holding.store(false, std::sync::atomic::Ordering::SeqCst);
         }
+        self.stats_polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(VmList { stats_list })
     }
 
     async fn hotplug_nic(&self, _host: &HostTarget, params: &HotplugNicParams) -> Result<HotplugNicResult, ClientError> {
-        self.pause().await;
-        let mut state = self.state.lock().unwrap();
-        let vm = state.vms.get(&params.vm_id).ok_or_else(|| refused(code::NO_VM, "no such VM"))?;
-        // As the real agent: the same NIC again is plugged already; the
-        // same device with another MAC is refused.
-        if let Some(existing) = vm.nics.iter().find(|n| n.device_id == Some(params.nic.device_id)) {
-            if existing.mac_addr == params.nic.mac_addr {
-                return Ok(HotplugNicResult { vm_id: params.vm_id, nic: existing.clone() });
-            }
-            return Err(refused(code::HOTPLUG_NIC_FAILED, "the VM has this NIC with another MAC"));
+        let answer = self.attach_nic(params).await;
+        let hold = self.plug_hold.lock().unwrap().take();
+        if let Some(hold) = hold {
+            let notified = hold.notified();
+            self.plug_holding.store(true, std::sync::atomic::Ordering::SeqCst);
+            notified.await;
+            self.plug_holding.store(false, std::sync::atomic::Ordering::SeqCst);
         }
-        let info = self.attach(&mut state, params.vm_id, &params.nic)?;
-        state.vms.get_mut(&params.vm_id).unwrap().nics.push(info.clone());
-        Ok(HotplugNicResult { vm_id: params.vm_id, nic: info })
+        answer
     }
-
     async fn hotunplug_nic(&self, _host: &HostTarget, params: &HotunplugNicParams) -> Result<HotunplugNicResult, ClientError> {
         self.pause().await;
         let mut state = self.state.lock().unwrap();
