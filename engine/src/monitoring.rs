@@ -25,7 +25,9 @@
 //! monitoring takes it the moment the flow ends (see `locks`), polls again
 //! and writes, within the same pass. So a late release is recorded within
 //! one monitoring period even while flows on the VM's other NICs keep
-//! running.
+//! running. Unless the report differs from it only in what the flows under
+//! way change (their NICs, and the free slots they move): those flows store
+//! the host's answer themselves, and a burst of plugs costs no extra polls.
 
 use crate::audit::{self, Severity, Subject};
 use crate::entities::{audit_log, host, vm, vm_device};
