@@ -157,8 +157,10 @@ async fn postgres_down_during_a_plug_gives_a_clear_error_and_loses_nothing() {
     let nic = stack.add_nic(vm, "nic1", json!({})).await;
     let nic_path = format!("/api/vms/{vm}/nics/{}", nic["id"].as_str().unwrap());
     // The flow pauses once after the host's answer, long enough for the
-    // database to be stopped under it.
-    let server = ServerProcess::start(&stack.database_url, &stack.admin_token, Some("plug-after-host=1*sleep(2000)")).await;
+    // database to be stopped under it: 6 s, as guests booting in the other
+    // tests can slow the look at the host and the stop to over 2 s (a clean
+    // run once saw the plug stored before the database went down).
+    let server = ServerProcess::start(&stack.database_url, &stack.admin_token, Some("plug-after-host=1*sleep(6000)")).await;
 
     let request = send_and_forget(&server, format!("{nic_path}/plug"));
     wait_until("the host has the NIC", async || stack.host_nics(vm).await.len() == 1).await;
