@@ -24,6 +24,7 @@ macro_rules! lazy_pages {
             }
 
             fn view(_this: Self) -> AnyView {
+                crate::mark_hydrated();
                 $page().into_any()
             }
         }

@@ -40,7 +40,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     push::provide_changes();
-    mark_hydrated();
     // Pages wait for their data on the server (SsrMode::Async), so the HTML
     // holds the tables and reads fine before (or without) WASM.
     let ssr = SsrMode::Async;
@@ -59,7 +58,10 @@ pub fn App() -> impl IntoView {
                     <pages::signin::AccountLinks/>
                 </nav>
                 <main class="content">
-                    <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                    <Routes fallback=|| {
+                        mark_hydrated();
+                        view! { <p>"Page not found."</p> }
+                    }>
                         <Route path=path!("/") view={Lazy::<lazy_pages::Clusters>::new()}/>
                         <Route path=path!("/clusters") view={Lazy::<lazy_pages::Clusters>::new()}/>
                         <Route path=path!("/clusters/:id/permissions") view={Lazy::<lazy_pages::ClusterPermissions>::new()} ssr=ssr.clone()/>
@@ -85,8 +87,12 @@ pub fn App() -> impl IntoView {
 }
 
 /// Effects run only in the browser, so this attribute appears once the
-/// page has hydrated; end-to-end tests wait for it before clicking.
-fn mark_hydrated() {
+/// page has hydrated; end-to-end tests wait for it before clicking or
+/// typing. Called by each leaf route's view (the lazy pages through their
+/// wrapper), not by the shell: a lazy page hydrates only once its chunk
+/// has arrived, after the shell, and hydrating an input sets its value, so
+/// text typed into it before that is lost.
+pub fn mark_hydrated() {
     Effect::new(move |_| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");

@@ -200,6 +200,7 @@ struct Notice {
 
 #[component]
 pub fn NicsTab() -> impl IntoView {
+    crate::mark_hydrated();
     let ctx = use_vm();
     let answers = Answers::new();
     let nics = page_resource(move || (ctx.id.get(), ctx.version.get()), move |(id, _)| async move {
