@@ -47,7 +47,7 @@ pub(crate) fn set_count(row: &mut vm::ActiveModel, count: Option<PciSlotCount>) 
 
 /// Whether the stored count differs from what the host reported.
 pub(crate) fn count_changed(vm: &vm::Model, count: Option<PciSlotCount>) -> bool {
-    (vm.pci_slots_free, vm.pci_slots_total) != (count.map(|c| c.free as i32), count.map(|c| c.total as i32))
+    !count_explained_by_flows(vm, count, 0)
 }
 
 /// Whether the stored count differs from the host's by no more than

@@ -30,18 +30,44 @@ pub struct FakeHost {
     pub latency: Duration,
     slots: Slots,
     state: Mutex<State>,
-    /// The next getAllVmStats reads the VMs, then waits for this before
-    /// it answers (an answer that arrives late, and stale).
-    stats_hold: Mutex<Option<std::sync::Arc<tokio::sync::Notify>>>,
-    /// A getAllVmStats is waiting for its hold.
-    holding: std::sync::atomic::AtomicBool,
+    /// The next getAllVmStats reads the VMs, then waits before it answers
+    /// (an answer that arrives late, and stale).
+    stats_hold: AnswerHold,
     /// getAllVmStats answered so far.
     stats_polls: std::sync::atomic::AtomicUsize,
-    /// The next hotplugNic attaches the NIC, then waits for this before it
-    /// answers (a plug under way, as a pass sees it).
-    plug_hold: Mutex<Option<std::sync::Arc<tokio::sync::Notify>>>,
-    /// A hotplugNic is waiting for its hold.
-    plug_holding: std::sync::atomic::AtomicBool,
+    /// The next hotplugNic attaches the NIC, then waits before it answers
+    /// (a plug under way, as a pass sees it).
+    plug_hold: AnswerHold,
+}
+
+/// Holds one answer of a verb, once armed, until the test lets it go.
+#[derive(Default)]
+struct AnswerHold {
+    next: Mutex<Option<std::sync::Arc<tokio::sync::Notify>>>,
+    waiting: std::sync::atomic::AtomicBool,
+}
+
+impl AnswerHold {
+    fn arm(&self) -> std::sync::Arc<tokio::sync::Notify> {
+        let hold = std::sync::Arc::new(tokio::sync::Notify::new());
+        *self.next.lock().unwrap() = Some(hold.clone());
+        hold
+    }
+
+    fn waiting(&self) -> bool {
+        self.waiting.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Waits for the release when armed (once), else returns at once.
+    async fn wait_if_armed(&self) {
+        let hold = self.next.lock().unwrap().take();
+        if let Some(hold) = hold {
+            let notified = hold.notified();
+            self.waiting.store(true, std::sync::atomic::Ordering::SeqCst);
+            notified.await;
+            self.waiting.store(false, std::sync::atomic::Ordering::SeqCst);
+        }
+    }
 }
 
 #[derive(Default)]
@@ -60,11 +86,9 @@ impl FakeHost {
             latency,
             slots,
             state: Mutex::new(State { next_fresh_slot: FIRST_SLOT, ..Default::default() }),
-            stats_hold: Mutex::new(None),
-            holding: Default::default(),
+            stats_hold: Default::default(),
             stats_polls: Default::default(),
-            plug_hold: Mutex::new(None),
-            plug_holding: Default::default(),
+            plug_hold: Default::default(),
         }
     }
 
@@ -76,26 +100,22 @@ impl FakeHost {
     /// Holds the next hotplugNic answer (the NIC attached already) until
     /// the returned notify fires.
     pub fn hold_next_plug(&self) -> std::sync::Arc<tokio::sync::Notify> {
-        let hold = std::sync::Arc::new(tokio::sync::Notify::new());
-        *self.plug_hold.lock().unwrap() = Some(hold.clone());
-        hold
+        self.plug_hold.arm()
     }
 
     /// Whether a hotplugNic is waiting for its hold now.
     pub fn plug_waiting(&self) -> bool {
-        self.plug_holding.load(std::sync::atomic::Ordering::SeqCst)
+        self.plug_hold.waiting()
     }
 
     /// Holds the next getAllVmStats answer until the returned notify fires.
     pub fn hold_next_stats(&self) -> std::sync::Arc<tokio::sync::Notify> {
-        let hold = std::sync::Arc::new(tokio::sync::Notify::new());
-        *self.stats_hold.lock().unwrap() = Some(hold.clone());
-        hold
+        self.stats_hold.arm()
     }
 
     /// Whether a getAllVmStats is waiting for its hold now.
     pub fn stats_waiting(&self) -> bool {
-        self.holding.load(std::sync::atomic::Ordering::SeqCst)
+        self.stats_hold.waiting()
     }
 
     /// The guest will ignore the unplug of this NIC: the agent answers 50.
@@ -241,26 +261,14 @@ impl HostClient for FakeHost {
     async fn get_all_vm_stats(&self, _host: &HostTarget) -> Result<VmList, ClientError> {
         self.pause().await;
         let stats_list = self.state.lock().unwrap().vms.values().cloned().collect();
-        let hold = self.stats_hold.lock().unwrap().take();
-        if let Some(hold) = hold {
-            let notified = hold.notified();
-            self.holding.store(true, std::sync::atomic::Ordering::SeqCst);
-            notified.await;
-            self.holding.store(false, std::sync::atomic::Ordering::SeqCst);
-        }
+        self.stats_hold.wait_if_armed().await;
         self.stats_polls.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(VmList { stats_list })
     }
 
     async fn hotplug_nic(&self, _host: &HostTarget, params: &HotplugNicParams) -> Result<HotplugNicResult, ClientError> {
         let answer = self.attach_nic(params).await;
-        let hold = self.plug_hold.lock().unwrap().take();
-        if let Some(hold) = hold {
-            let notified = hold.notified();
-            self.plug_holding.store(true, std::sync::atomic::Ordering::SeqCst);
-            notified.await;
-            self.plug_holding.store(false, std::sync::atomic::Ordering::SeqCst);
-        }
+        self.plug_hold.wait_if_armed().await;
         answer
     }
     async fn hotunplug_nic(&self, _host: &HostTarget, params: &HotunplugNicParams) -> Result<HotunplugNicResult, ClientError> {
