@@ -89,8 +89,8 @@ pub fn spawn(engine: Engine) -> tokio::task::JoinHandle<()> {
 /// One pass over every host this server monitors (all of them, unless
 /// several servers share the database: see `servers`), concurrently; waits
 /// for all. It does not beat (the loop in [`spawn`] does, once per period):
-/// a pass over hosts where nothing changed writes nothing. An error on one host does not stop the others; the first is
-/// returned once all are done.
+/// a pass over hosts where nothing changed writes nothing. An error on one
+/// host does not stop the others; the first is returned once all are done.
 pub async fn refresh_all(engine: &Engine) -> EngineResult<()> {
     let hosts = servers::hosts_to_monitor(engine).await?;
     let slots = tokio::sync::Semaphore::new(CONCURRENT_HOSTS);
