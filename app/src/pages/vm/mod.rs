@@ -30,12 +30,27 @@ pub struct VmContext {
     pub version: Signal<u64>,
     pub vm: PageResource<Result<Vm, FnError>>,
     local: RwSignal<u64>,
+    acting: StoredValue<u32>,
 }
 
 impl VmContext {
     /// Refetch now (after this page's own action), without waiting for push.
     pub fn refetch(&self) {
         self.local.update(|n| *n += 1);
+    }
+
+    /// Runs this page's own action on the VM, shows its answer, then
+    /// refetches. Pushes about the VM while the action runs are not
+    /// fetched at once: the refetch at the end comes after them, and a
+    /// fetch meanwhile would only compete with the answer for the page's
+    /// one thread. Nor does the refetch start until the answer is on the
+    /// page: it waits for the next task, after the updates `show` queued.
+    pub async fn act<T>(self, action: impl std::future::Future<Output = T>, show: impl FnOnce(T)) {
+        self.acting.update_value(|n| *n += 1);
+        let answer = action.await;
+        self.acting.update_value(|n| *n -= 1);
+        show(answer);
+        set_timeout(move || self.refetch(), std::time::Duration::ZERO);
     }
 }
 
@@ -49,14 +64,23 @@ pub fn VmPage() -> impl IntoView {
     let id = Memo::new(move |_| params.with(|p| p.get("id").and_then(|id| id.parse::<Uuid>().ok())));
     let changed = refresh_on_change(move || id.get());
     let local = RwSignal::new(0u64);
-    let version = Signal::derive(move || changed.get() + local.get());
+    let acting = StoredValue::new(0u32);
+    // Pushes, except those that arrive while this page acts (see `acting`).
+    let pushed = Memo::new(move |before: Option<&u64>| {
+        let now = changed.get();
+        match before {
+            Some(&before) if acting.get_value() > 0 => before,
+            _ => now,
+        }
+    });
+    let version = Signal::derive(move || pushed.get() + local.get());
     let vm = page_resource(move || (id.get(), version.get()), |(id, _)| async move {
         match id {
             Some(id) => get_vm(id).await,
             None => Err(FnError(hotnic_model::ApiError::new("that is not a VM id"))),
         }
     });
-    let ctx = VmContext { id, version, vm, local };
+    let ctx = VmContext { id, version, vm, local, acting };
     provide_context(ctx);
     // Outside the refetched part, so a push does not reset them.
     let header = HeaderState { error: RwSignal::new(None), busy: RwSignal::new(false), confirm_delete: RwSignal::new(false) };

@@ -221,10 +221,9 @@ pub fn NicsTab() -> impl IntoView {
         let Some(vm_id) = ctx.id.get_untracked() else { return };
         running.set(Some(Running { nics: targets.iter().map(|n| n.id).collect(), action }));
         notice.set(None);
-        spawn_local(async move {
-            let results = act(vm_id, action, &targets).await;
+        let show = move |results: Vec<(Nic, Result<Option<Nic>, String>)>| {
             // Show the answers at once, in place (each NIC as its flow
-            // stored it); the refetch below only confirms them.
+            // stored it); the refetch after it only confirms them.
             for stored in results.iter().filter_map(|(_, r)| r.as_ref().ok().cloned().flatten()) {
                 answers.record(stored);
             }
@@ -252,8 +251,8 @@ pub fn NicsTab() -> impl IntoView {
             if action == NicAction::Remove {
                 selection.update(|s| s.ids.retain(|id| !results.iter().any(|(n, r)| n.id == *id && r.is_ok())));
             }
-            ctx.refetch();
-        });
+        };
+        spawn_local(ctx.act(async move { act(vm_id, action, &targets).await }, show));
     };
 
     let on_button = move |action: NicAction, vm: Vm, list: Vec<Nic>, asked: u64| {

@@ -22,19 +22,20 @@ pub fn UnknownNics(vm_id: Uuid, list: Vec<UnknownNic>, on_done: Callback<(bool, 
     }
     let run = move |adopt: bool, mac: String| {
         busy.set(Some(mac.clone()));
-        spawn_local(async move {
-            let result = if adopt {
+        let call = async move {
+            if adopt {
                 adopt_unknown_nic(vm_id, mac.clone()).await.map(|nic| format!("The NIC with MAC {mac} is now {} of this VM.", nic.name))
             } else {
                 detach_unknown_nic(vm_id, mac.clone()).await.map(|()| format!("The NIC with MAC {mac} was detached from the VM."))
-            };
+            }
+        };
+        spawn_local(ctx.act(call, move |result| {
             busy.set(None);
             match result {
                 Ok(text) => on_done.run((false, text)),
                 Err(e) => on_done.run((true, e.reason().to_owned())),
             }
-            ctx.refetch();
-        });
+        }));
     };
     let rows = list
         .into_iter()
