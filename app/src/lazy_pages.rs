@@ -24,7 +24,6 @@ macro_rules! lazy_pages {
             }
 
             fn view(_this: Self) -> AnyView {
-                crate::typed_early::remember();
                 crate::mark_hydrated();
                 $page().into_any()
             }

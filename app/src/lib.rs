@@ -10,7 +10,6 @@ pub mod lazy_pages;
 pub mod pages;
 pub mod push;
 pub mod server_fns;
-pub mod typed_early;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -91,22 +90,12 @@ pub fn App() -> impl IntoView {
 /// page has hydrated; end-to-end tests wait for it before clicking or
 /// typing. Called by each leaf route's view (the lazy pages through their
 /// wrapper), not by the shell: a lazy page hydrates only once its chunk
-/// has arrived, after the shell. A task later, when the page's own
-/// hydration is done, form fields typed into before it get their values
-/// back ([`typed_early`]), then the attribute is set and the server's
-/// change feed connects ([`push::connect`]).
+/// has arrived, after the shell, and hydrating an input sets its value, so
+/// text typed into it before that is lost.
 pub fn mark_hydrated() {
-    let changes = use_context::<push::Changes>();
     Effect::new(move |_| {
-        set_timeout(
-            move || {
-                typed_early::give_back();
-                if let Some(body) = document().body() {
-                    let _ = body.set_attribute("data-hydrated", "true");
-                }
-                push::connect(changes);
-            },
-            std::time::Duration::ZERO,
-        )
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
     });
 }

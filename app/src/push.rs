@@ -16,36 +16,24 @@ pub struct Change {
 #[derive(Debug, Clone, Copy)]
 pub struct Changes(pub RwSignal<Change>);
 
-/// Provides the change feed to every page; [`connect`] starts it.
+/// Provides the change feed to every page and, in the browser, connects it.
 pub fn provide_changes() {
-    provide_context(Changes(RwSignal::new(Change::default())));
-}
-
-/// Connects the feed, once per page load, when the page has hydrated
-/// (called by [`crate::mark_hydrated`]) and the document has loaded. Not
-/// before: the stream's first open asks every page to refetch, and a
-/// refetch that lands while a part of the page still hydrates (a lazily
-/// loaded page whose chunk came after the load event, a streamed part)
-/// renders other rows than the server sent (a hydration panic).
-#[cfg_attr(not(feature = "hydrate"), allow(unused_variables))]
-pub fn connect(changes: Option<Changes>) {
+    let changes = Changes(RwSignal::new(Change::default()));
+    provide_context(changes);
+    // Not before the whole page has hydrated: the stream's first open asks
+    // every page to refetch, and a refetch that lands while a streamed part
+    // still hydrates renders other rows than the server sent (a hydration
+    // panic). So: once the document has loaded, after the tasks queued now.
     #[cfg(feature = "hydrate")]
-    {
-        thread_local! {
-            static CONNECTED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-        }
-        let Some(Changes(signal)) = changes else { return };
-        if CONNECTED.with(|connected| connected.replace(true)) {
-            return;
-        }
-        let start = move || set_timeout(move || open(signal), std::time::Duration::ZERO);
+    Effect::new(move |_| {
+        let start = move || set_timeout(move || connect(changes.0), std::time::Duration::ZERO);
         if document().ready_state() == "complete" {
             start();
         } else {
             // The page keeps the listener for its whole life; load fires once.
             let _ = window_event_listener(leptos::ev::load, move |_| start());
         }
-    }
+    });
 }
 
 #[cfg(feature = "hydrate")]
@@ -54,7 +42,7 @@ fn announce(signal: RwSignal<Change>, vm: Option<Uuid>) {
 }
 
 #[cfg(feature = "hydrate")]
-fn open(signal: RwSignal<Change>) {
+fn connect(signal: RwSignal<Change>) {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 

@@ -25,37 +25,6 @@ test('creates a cluster through the UI and sees it listed', async ({ page, reque
   await expect(page.getByRole('table', { name: 'Clusters' }).getByRole('row').filter({ hasText: name })).toHaveCount(1);
 });
 
-test('text typed into a form before its page has hydrated is kept, and used', async ({ page }) => {
-  // The page's own WASM chunk is held back: on a slow link a person can type
-  // into the server-rendered form before it arrives, and hydrating a field
-  // sets it from the page's (empty) state.
-  let release!: () => void;
-  const held = new Promise<void>((resolve) => (release = resolve));
-  await page.route(/\/pkg\/split___clusters_view_[^/]*\.wasm$/, async (route) => {
-    await held;
-    await route.continue();
-  });
-  const errors: string[] = [];
-  page.on('pageerror', (err) => errors.push(err.message));
-  await page.goto('/clusters');
-  const form = page.getByRole('form', { name: 'New cluster' });
-  const name = uniqueName('early');
-  await form.getByLabel('Name').fill(name);
-  await form.getByLabel('Compatibility version').selectOption('3.1');
-  await expect(page.locator('body[data-hydrated="true"]')).toHaveCount(0);
-
-  release();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
-  expect(errors, 'no script errors while hydrating').toEqual([]);
-  await expect(form.getByLabel('Name')).toHaveValue(name);
-  await expect(form.getByLabel('Compatibility version')).toHaveValue('3.1');
-  // The page took them, not only the screen: the cluster is created so.
-  await page.getByRole('button', { name: 'Create cluster' }).click();
-  const row = page.getByRole('table', { name: 'Clusters' }).getByRole('row').filter({ hasText: name });
-  await expect(row).toHaveCount(1);
-  await expect(row.getByRole('combobox', { name: `Compatibility version of cluster ${name}` })).toHaveValue('3.1');
-});
-
 test('a duplicate cluster name is refused with a reason', async ({ page }) => {
   await openHydrated(page, '/clusters');
   const name = uniqueName('dup');

@@ -5,6 +5,5 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    hotnic_app::typed_early::remember();
     leptos::mount::hydrate_lazy(hotnic_app::App);
 }
