@@ -252,7 +252,7 @@ pub fn NicsTab() -> impl IntoView {
                 selection.update(|s| s.ids.retain(|id| !results.iter().any(|(n, r)| n.id == *id && r.is_ok())));
             }
         };
-        spawn_local(ctx.act(async move { act(vm_id, action, &targets).await }, show));
+        spawn_local(ctx.act(async move { call_server(vm_id, action, &targets).await }, show));
     };
 
     let on_button = move |action: NicAction, vm: Vm, list: Vec<Nic>, asked: u64| {
@@ -407,14 +407,15 @@ fn chosen(list: &[Nic], selection: &Selection, answers: Answers, asked: u64) -> 
     list.iter().filter(|n| selection.contains(n.id)).map(|n| answers.current(n, asked)).collect()
 }
 
-/// Runs `action` on `targets`: one NIC through its own server function,
-/// several through the bulk ones (one call, in order, under one VM lock);
-/// each NIC's result: the NIC as stored (None once removed) or why not.
+/// The side a drift button keeps.
 fn keep(action: NicAction) -> DriftChoice {
     if action == NicAction::KeepHost { DriftChoice::Host } else { DriftChoice::Hotnic }
 }
 
-async fn act(vm_id: Uuid, action: NicAction, targets: &[Nic]) -> Vec<(Nic, Result<Option<Nic>, String>)> {
+/// Runs `action` on `targets`: one NIC through its own server function,
+/// several through the bulk ones (one call, in order, under one VM lock);
+/// each NIC's result: the NIC as stored (None once removed) or why not.
+async fn call_server(vm_id: Uuid, action: NicAction, targets: &[Nic]) -> Vec<(Nic, Result<Option<Nic>, String>)> {
     let reason = |e: crate::error::FnError| e.reason().to_owned();
     let link = |up: bool| NicUpdate { linked: Some(up), ..Default::default() };
     if let [nic] = targets {
