@@ -4,6 +4,10 @@ use clap::Parser;
 use hotnic_agent::{config::Args, Config};
 use tracing_subscriber::EnvFilter;
 
+/// The server's allocator, for the same reason (see its main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     // FAILPOINTS, in test builds only; a release build has none.
