@@ -5,6 +5,7 @@ pub mod assets;
 pub mod auth;
 pub mod guard;
 pub mod ovirt;
+pub mod panics;
 pub mod prometheus;
 pub mod request_id;
 pub mod push;

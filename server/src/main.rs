@@ -72,6 +72,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Ok("json") => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
         _ => tracing_subscriber::fmt().with_env_filter(filter).init(),
     }
+    hotnic::panics::install();
     for (key, value) in SITE_DEFAULTS {
         if std::env::var_os(key).is_none() {
             // Single-threaded here: nothing else reads the environment yet.
