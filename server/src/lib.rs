@@ -6,6 +6,7 @@ pub mod auth;
 pub mod guard;
 pub mod ovirt;
 pub mod panics;
+pub mod preload;
 pub mod prometheus;
 pub mod request_id;
 pub mod push;
@@ -38,6 +39,7 @@ pub fn router_with(engine: Engine, leptos_options: LeptosOptions, origin: auth::
     if tokio::runtime::Handle::try_current().is_ok() {
         assets.warm();
     }
+    let preload_links = preload::links(&leptos_options);
     Router::new()
         .route("/pkg/{file}", axum::routing::get(assets::serve).with_state(assets))
         .route("/metrics", axum::routing::get(move |request| prometheus::render(metrics_access, request)))
@@ -56,6 +58,7 @@ pub fn router_with(engine: Engine, leptos_options: LeptosOptions, origin: auth::
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(leptos_options)
         .layer(axum::middleware::from_fn(prometheus::track))
+        .layer(axum::middleware::from_fn_with_state(preload_links, preload::add))
         // Layers run bottom up: who calls (401 before any argument is
         // read), then the Host, body and argument checks.
         .layer(axum::middleware::from_fn_with_state(guard::AllowedHosts::from_env(), guard::guard))

@@ -138,3 +138,33 @@ async fn nothing_outside_the_folder_or_missing_is_served() {
         assert!(!String::from_utf8_lossy(&body).contains("not for the web"), "{uri}");
     }
 }
+
+/// The URLs a `Link` header names, in order.
+fn linked(links: &str) -> Vec<String> {
+    links.split(',').filter_map(|link| link.trim().strip_prefix('<')?.split_once('>').map(|(url, _)| url.to_owned())).collect()
+}
+
+#[tokio::test]
+async fn a_page_names_its_wasm_js_and_css_in_a_link_header_as_its_head_does() {
+    let site = site(&wasm_like(4096)).await;
+    // Signed out, the sign-in page (whatever its status).
+    let (_, headers, body) = get(&site.router, "/signin", &[]).await;
+    assert!(headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    let links = headers.get(header::LINK).expect("a page carries a Link header").to_str().unwrap().to_owned();
+    let urls = linked(&links);
+    // The WASM first: it is most of the bytes, and the page waits for it.
+    assert_eq!(urls, ["/pkg/hotnic_bg.wasm", "/pkg/hotnic.js", "/pkg/hotnic.css"], "{links}");
+    assert!(links.contains("rel=preload; as=fetch; type=\"application/wasm\"; crossorigin"), "{links}");
+    // The same URLs the page's <head> asks for, or the browser would fetch
+    // both (the WASM twice).
+    let page = String::from_utf8(body).unwrap();
+    for url in &urls {
+        assert!(page.contains(&format!("href=\"{url}\"")), "the page's head does not name {url}");
+    }
+
+    // Not on what is not a page.
+    let (_, headers, _) = get(&site.router, "/pkg/hotnic_bg.wasm", &[]).await;
+    assert!(headers.get(header::LINK).is_none());
+    let (_, headers, _) = get(&site.router, "/api/vms", &[]).await;
+    assert!(headers.get(header::LINK).is_none());
+}
