@@ -36,6 +36,8 @@ lazy_pages! {
     Clusters => pages::clusters::ClustersPage;
     /// `/clusters/:id/permissions`.
     ClusterPermissions => pages::clusters::ClusterPermissionsPage;
+    /// `/signin`.
+    SignIn => pages::signin::SignInPage;
     /// `/users`.
     Users => pages::users::UsersPage;
     /// `/tokens`.

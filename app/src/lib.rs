@@ -65,7 +65,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view={Lazy::<lazy_pages::Clusters>::new()}/>
                         <Route path=path!("/clusters") view={Lazy::<lazy_pages::Clusters>::new()}/>
                         <Route path=path!("/clusters/:id/permissions") view={Lazy::<lazy_pages::ClusterPermissions>::new()} ssr=ssr.clone()/>
-                        <Route path=path!("/signin") view=pages::signin::SignInPage/>
+                        <Route path=path!("/signin") view={Lazy::<lazy_pages::SignIn>::new()}/>
                         <Route path=path!("/users") view={Lazy::<lazy_pages::Users>::new()} ssr=ssr.clone()/>
                         <Route path=path!("/tokens") view={Lazy::<lazy_pages::Tokens>::new()} ssr=ssr.clone()/>
                         <Route path=path!("/hosts") view={Lazy::<lazy_pages::Hosts>::new()} ssr=ssr.clone()/>

@@ -16,7 +16,6 @@ fn safe_next(next: Option<String>) -> String {
 
 #[component]
 pub fn SignInPage() -> impl IntoView {
-    crate::mark_hydrated();
     let query = use_query_map();
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());

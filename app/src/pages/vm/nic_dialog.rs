@@ -46,6 +46,24 @@ pub enum DialogMode {
     Edit(Nic),
 }
 
+/// What opening the dialog takes: [`NicDialog`]'s properties.
+pub struct DialogArgs {
+    pub mode: DialogMode,
+    pub vm_id: Uuid,
+    pub cluster_id: Uuid,
+    pub taken: Vec<String>,
+    pub on_close: Callback<Option<Nic>>,
+}
+
+/// The dialog, in a WASM chunk of its own (`cargo leptos --split`): the
+/// browser fetches it the first time an admin opens it, so the NIC tab's
+/// first load, which waits for its WASM, does not carry it.
+#[lazy]
+pub fn nic_dialog_view(args: DialogArgs) -> AnyView {
+    let DialogArgs { mode, vm_id, cluster_id, taken, on_close } = args;
+    view! { <NicDialog mode vm_id cluster_id taken on_close/> }.into_any()
+}
+
 #[component]
 pub fn NicDialog(
     mode: DialogMode,
@@ -142,8 +160,12 @@ pub fn NicDialog(
     let first = NodeRef::<leptos::html::Input>::new();
     Effect::new(move |_| {
         if let Some(input) = first.get() {
-            let _ = input.focus();
-            input.select();
+            // Once on the page: the dialog comes lazily, and Suspense puts
+            // it in the document after its elements exist.
+            request_animation_frame(move || {
+                let _ = input.focus();
+                input.select();
+            });
         }
     });
 

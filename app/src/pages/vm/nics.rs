@@ -9,7 +9,7 @@
 //! The table follows server pushes; the selection survives refetches.
 
 use crate::json_resource::page_resource;
-use super::nic_dialog::{model_label, DialogMode, NicDialog};
+use super::nic_dialog::{model_label, nic_dialog_view, DialogArgs, DialogMode};
 use super::unknown_nics::UnknownNics;
 use super::use_vm;
 use crate::pages::common::ConfirmDialog;
@@ -386,18 +386,18 @@ pub fn NicsTab() -> impl IntoView {
             }
             .into_any()
         })}
-        {move || dialog.get().map(|(mode, vm, taken)| view! {
-            <NicDialog mode vm_id=vm.id cluster_id=vm.cluster_id taken
-                on_close=Callback::new(move |saved: Option<Nic>| {
-                    dialog.set(None);
-                    if let Some(nic) = saved {
-                        selection.update(|s| s.only(nic.id));
-                        notice.set(Some(Notice { error: false, text: format!("{} was saved.", nic.name) }));
-                        ctx.refetch();
-                    }
-                })
-            />
-        }.into_any())}
+        {move || dialog.get().map(|(mode, vm, taken)| {
+            let on_close = Callback::new(move |saved: Option<Nic>| {
+                dialog.set(None);
+                if let Some(nic) = saved {
+                    selection.update(|s| s.only(nic.id));
+                    notice.set(Some(Notice { error: false, text: format!("{} was saved.", nic.name) }));
+                    ctx.refetch();
+                }
+            });
+            let args = DialogArgs { mode, vm_id: vm.id, cluster_id: vm.cluster_id, taken, on_close };
+            view! { <Suspense fallback=|| ()>{Suspend::new(nic_dialog_view(args))}</Suspense> }.into_any()
+        })}
     }
     .into_any()
 }
