@@ -84,4 +84,30 @@ async fn main() {
     println!("| plug (until answered) | {rp:.1} | {ap:.1} | {:.2} |", rp / ap);
     println!("| unplug (until the host no longer has it) | {ru:.1} | {au:.1} | {:.2} |", ru / au);
     println!("\nA plug through hotnic is one hotplugNic to the host (the host checks MAC and slot itself).");
+    where_a_plug_goes(&stack).await;
+}
+
+/// The server's own view of the same plugs, from its /metrics: the mean
+/// time of the HTTP request, of the flow, and of the flow's host call. The
+/// flow minus the host call is the engine's own work (its database
+/// statements), what the REST/agent ratio above pays for.
+async fn where_a_plug_goes(stack: &Stack) {
+    let metrics = reqwest::get(format!("{}/metrics", stack.base)).await.unwrap().text().await.unwrap();
+    let mean_ms = |name: &str, labels: &str| {
+        let value = |suffix: &str| {
+            metrics
+                .lines()
+                .find(|l| l.starts_with(&format!("{name}_{suffix}{{")) && l.contains(labels))
+                .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+                .unwrap_or_else(|| panic!("{name}_{suffix} with {labels} is not in /metrics"))
+        };
+        value("sum") / value("count") * 1000.0
+    };
+    let request = mean_ms("hotnic_http_request_duration_seconds", "route=\"/api/vms/{vm}/nics/{nic}/plug\"");
+    let flow = mean_ms("hotnic_flow_duration_seconds", "flow=\"plug\",outcome=\"ok\"");
+    let host = mean_ms("hotnic_agent_call_duration_seconds", "verb=\"hotplugNic\"");
+    println!("\nWhere a REST plug's time goes, from the server's /metrics (means, ms)\n");
+    println!("| request, server side | plug flow | its hotplugNic call | engine's own (flow minus call) |");
+    println!("|---|---|---|---|");
+    println!("| {request:.2} | {flow:.2} | {host:.2} | {:.2} |", flow - host);
 }
