@@ -2,8 +2,11 @@
 //! publishes its own with NOTIFY (ids only, never data: the page reads the
 //! rest through its own permission checks) and passes its peers' on to its
 //! page streams, so a page served by one server shows a plug made through
-//! another. A lost listening connection is answered with one "everything
-//! changed", since notifications sent meanwhile are gone.
+//! another. "Everything changed" covers who may do what too: a peer's
+//! change to tokens, users or permissions says it, and its receiver reads
+//! every token again (`access::signed_in`). A lost listening connection is
+//! answered with one "everything changed", since notifications sent
+//! meanwhile are gone.
 
 use crate::{Change, Engine};
 use sea_orm::sqlx::{self, postgres::PgListener};
@@ -83,13 +86,22 @@ async fn listen(engine: Engine) {
                 if let Err(err) = listener.listen(CHANNEL).await {
                     tracing::warn!(error = %err, "cannot listen for other servers' changes");
                 } else {
+                    // What changed before this server listened is unknown.
+                    engine.peer_changed(None);
                     loop {
-                        match listener.recv().await {
-                            Ok(note) => match parse(note.payload()) {
+                        // Not `recv`: it reconnects without saying so, and
+                        // the notices sent meanwhile are gone unnoticed.
+                        match listener.try_recv().await {
+                            Ok(Some(note)) => match parse(note.payload()) {
                                 Some((from, vm_id)) if from != engine.server_id => engine.peer_changed(vm_id),
                                 Some(_) => {}
                                 None => tracing::warn!(payload = note.payload(), "ignoring a change notice that does not parse"),
                             },
+                            // Listening again already (eager reconnect).
+                            Ok(None) => {
+                                tracing::warn!("lost the change notices of other servers for a moment; pages reload everything");
+                                engine.peer_changed(None);
+                            }
                             Err(err) => {
                                 tracing::warn!(error = %err, "lost the change notices of other servers; pages reload everything");
                                 engine.peer_changed(None);

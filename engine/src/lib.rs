@@ -147,7 +147,20 @@ impl Engine {
         let _ = self.changes.send(Change { vm_id, from_peer: false });
     }
 
+    /// A server sharing the database changed `vm_id`, or anything (None):
+    /// who may do what included, so the tokens kept here are read again.
     pub(crate) fn peer_changed(&self, vm_id: Option<Uuid>) {
+        if vm_id.is_none() {
+            self.signed_in.forget_all();
+        }
         let _ = self.changes.send(Change { vm_id, from_peer: true });
+    }
+
+    /// Tokens, users or permissions changed: the tokens kept here are read
+    /// again, and so are those kept by the servers sharing the database
+    /// (an "everything changed" notice: see `change_feed`).
+    pub(crate) fn access_changed(&self) {
+        self.signed_in.forget_all();
+        self.changed(None);
     }
 }

@@ -116,7 +116,7 @@ pub async fn grant(engine: &Engine, actor: &Actor, new: NewPermission) -> Engine
         return Err(EngineError::Conflict(format!("{} already has {} on {what}", user.name, new.role)));
     }
     let row = insert(db, user.id, new.role, new.object).await?;
-    engine.signed_in.forget_all();
+    engine.access_changed();
     let message = format!("{} was granted {} on {what}", user.name, new.role);
     audit::record(db, &actor.audit_name(), Severity::Normal, "permission_granted", message, subject(new.object)).await?;
     Ok(Permission { id: row.id, user_id: user.id, user_name: user.name, role: new.role, object: new.object })
@@ -150,7 +150,7 @@ pub async fn revoke(engine: &Engine, actor: &Actor, id: Uuid) -> EngineResult<()
         }
     }
     permission::Entity::delete_by_id(id).exec(db).await?;
-    engine.signed_in.forget_all();
+    engine.access_changed();
     let name = user::Entity::find_by_id(row.user_id).one(db).await?.map(|u| u.name).unwrap_or_default();
     let what = match object_of(&row) {
         PermissionObject::System => "the system".to_owned(),

@@ -1,12 +1,15 @@
-//! API tokens resolved in the last moment, kept so that a script's burst of
-//! requests reads its token, user and permissions once, not once per
-//! request (that read was one of the six statements of a plug).
+//! API tokens resolved lately, kept so that a script's requests read its
+//! token, user and permissions once, not once per request (that read was
+//! a third of the engine's own time in a plug, a script plugging every few
+//! seconds paid it every time).
 //!
-//! A change to tokens, users or permissions made through this server
-//! forgets them all at once; one made through another server sharing the
-//! database takes effect here within [`KEPT_FOR`]. (keystonemiddleware
-//! keeps validated tokens for five minutes by default; this is far
-//! shorter on purpose.) Browser sessions are not kept: they sign out.
+//! A change to tokens, users or permissions forgets them all at once: on
+//! this server directly, on the servers sharing its PostgreSQL database by
+//! the change feed's "everything changed" notice (`change_feed`), which
+//! also forgets them whenever a server lost its notices. [`KEPT_FOR`]
+//! only bounds a notice that never came (keystonemiddleware believes a
+//! validated token for five minutes). Browser sessions are not kept: they
+//! sign out.
 
 use super::Actor;
 use std::collections::HashMap;
@@ -14,8 +17,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// How long a resolved token is believed without reading it again.
-pub const KEPT_FOR: Duration = Duration::from_secs(1);
+/// How long a resolved token is believed without reading it again, when
+/// no change says otherwise.
+pub const KEPT_FOR: Duration = Duration::from_secs(30);
 /// Past this many tokens, the stale ones are dropped at the next keep.
 const PRUNE_PAST: usize = 1024;
 

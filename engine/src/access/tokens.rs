@@ -73,7 +73,7 @@ pub async fn revoke_token(engine: &Engine, actor: &Actor, id: Uuid) -> EngineRes
         .filter(|t| t.user_id == actor.user_id)
         .ok_or_else(|| EngineError::NotFound(format!("you have no token with id {id}")))?;
     api_token::Entity::delete_by_id(id).exec(db).await?;
-    engine.signed_in.forget_all();
+    engine.access_changed();
     let message = format!("{} revoked API token {}", actor.name, row.name);
     audit::record(db, &actor.audit_name(), Severity::Normal, "token_revoked", message, Subject::default()).await?;
     Ok(())

@@ -116,7 +116,7 @@ pub async fn update_user(engine: &Engine, actor: &Actor, id: Uuid, update: UserU
         done.push("given a new password");
     }
     let row = active.update(db).await?;
-    engine.signed_in.forget_all();
+    engine.access_changed();
     if !done.is_empty() {
         session::Entity::delete_many().filter(session::Column::UserId.eq(id)).exec(db).await?;
         let message = format!("user {name} was {}", done.join(" and "));
