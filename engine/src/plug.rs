@@ -152,9 +152,8 @@ fn checks(placed: stored_nic::NicPlacement, nic: &StoredNic, action: Action) -> 
 }
 
 /// Reads the NIC placed (its VM, cluster and host) and records the intent
-/// early (see [`early_intent`]); the read, and whether the intent was
-/// written. On PostgreSQL one statement does both; elsewhere two go out at
-/// once.
+/// early (see [`early_intent`]), in one round trip; the read, and whether
+/// the intent was written. The flow reads nothing the intent changes.
 async fn read_and_record_intent(
     db: &DatabaseConnection,
     vm_id: Uuid,
@@ -162,12 +161,8 @@ async fn read_and_record_intent(
     action: Action,
 ) -> EngineResult<(EngineResult<(stored_nic::NicPlacement, StoredNic)>, bool)> {
     let intent = early_intent(vm_id, nic_id, action);
-    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
-        let (found, written) = stored_nic::find_nic_placed_while(db, vm_id, nic_id, intent).await?;
-        return Ok((found, written == 1));
-    }
-    let (found, written) = tokio::join!(stored_nic::find_nic_placed(db, vm_id, nic_id), db.execute(&intent));
-    Ok((found, written?.rows_affected() == 1))
+    let (found, written) = stored_nic::find_nic_placed_while(db, vm_id, nic_id, intent).await?;
+    Ok((found, written == 1))
 }
 
 /// Records, before the host is asked, what it is asked to do: a crash

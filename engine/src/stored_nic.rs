@@ -9,7 +9,7 @@ use crate::state::{NetworkKind, NicModel};
 use crate::{Engine, EngineError, EngineResult};
 use hotnic_model::{Nic, PciAddress};
 use sea_orm::sea_query::{Alias, CommonTableExpression, Expr, SelectStatement, UpdateStatement, WithClause};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult, QueryTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QueryResult, QueryTrait};
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -128,11 +128,14 @@ pub(crate) async fn find_nic_placed(db: &impl ConnectionTrait, vm_id: Uuid, nic_
     found_placed(db, vm_id, nic_id, row.as_ref()).await
 }
 
-/// [`find_nic_placed`] with a write to the NIC's rows in the same statement
-/// (PostgreSQL's data-modifying WITH): one round trip where two went out.
-/// The read sees the rows as they were before the write. Returns the read
-/// (its own errors apart: they are the caller's to weigh) and how many rows
-/// the write changed.
+/// [`find_nic_placed`] with a write to the NIC's rows sent with it, in one
+/// round trip: on PostgreSQL one statement (a data-modifying WITH), whose
+/// read sees the rows as they were before the write; on SQLite the write,
+/// then the read, in one text to the connection's worker thread (each text
+/// sent costs a thread wake-up), whose read sees the rows after it. So the
+/// caller must not read what the write changes. Returns the read (its own
+/// errors apart: they are the caller's to weigh) and how many rows the
+/// write changed.
 pub(crate) async fn find_nic_placed_while(
     db: &impl ConnectionTrait,
     vm_id: Uuid,
@@ -140,12 +143,20 @@ pub(crate) async fn find_nic_placed_while(
     mut write: UpdateStatement,
 ) -> EngineResult<(EngineResult<(NicPlacement, StoredNic)>, u64)> {
     const WRITTEN: &str = "written_first";
-    write.returning_col(vm_device::Column::DeviceId);
+    let backend = db.get_database_backend();
     let mut read = placed_nic(vm_id, nic_id);
-    read.expr_as(Expr::cust(format!("(SELECT count(*) FROM {WRITTEN})")), Alias::new("written_rows"));
-    let with = WithClause::new().cte(CommonTableExpression::new().query(write).table_name(Alias::new(WRITTEN)).to_owned()).to_owned();
-    let statement = db.get_database_backend().build(&read.with(with));
-    let row = db.query_one_raw(statement).await?;
+    let statement = if backend == DbBackend::Postgres {
+        write.returning_col(vm_device::Column::DeviceId);
+        read.expr_as(Expr::cust(format!("(SELECT count(*) FROM {WRITTEN})")), Alias::new("written_rows"));
+        let with = WithClause::new().cte(CommonTableExpression::new().query(write).table_name(Alias::new(WRITTEN)).to_owned()).to_owned();
+        backend.build(&read.with(with))
+    } else {
+        // changes(): the rows the text's write changed, on this connection.
+        read.expr_as(Expr::cust("changes()"), Alias::new("written_rows"));
+        crate::write_batch::joined(backend, vec![backend.build(&write), backend.build(&read)])
+    };
+    // The write answers no rows: the read's row, if any, is the only one.
+    let row = db.query_all_raw(statement).await?.pop();
     // No row read: no NIC of that VM, so the write (on the same NIC of the same VM) changed none.
     let rows: i64 = row.as_ref().map(|row| row.try_get("", "written_rows")).transpose()?.unwrap_or(0);
     Ok((found_placed(db, vm_id, nic_id, row.as_ref()).await, rows as u64))
