@@ -2,9 +2,10 @@
 //! call, database writes) against the same hotplugNic/hotunplugNic sent
 //! straight to the agent, alternating on one running test guest: the
 //! difference is what the engine adds. Rounds from HOTNIC_BENCH_ROUNDS
-//! (default 150: the TCG guest's own time for a hot plug spreads over 10 to
-//! 25 ms, in clusters, and a median of 40 still moved by 0.1 in ratio
-//! between runs; 150 rounds take about 3 minutes). Every timed call starts
+//! (default 300: the TCG guest's own time for a hot plug spreads over 10 to
+//! 25 ms, in clusters, so the plug ratio of medians moved by 0.1 between
+//! runs of 40 rounds; at 300 its 90 % interval is about 0.07 wide. They
+//! take about 7 minutes). Every timed call starts
 //! from a settled guest: the TCG guest handling the last hot plug event
 //! takes the host's CPUs, which would tax whichever call came next. Run by
 //! `make bench`.
@@ -49,7 +50,7 @@ fn ratio_interval(rest: &[Duration], agent: &[Duration]) -> (f64, f64) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let rounds: usize = std::env::var("HOTNIC_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(150);
+    let rounds: usize = std::env::var("HOTNIC_BENCH_ROUNDS").ok().and_then(|v| v.parse().ok()).unwrap_or(300);
     let stack = Stack::start("4.7", Duration::from_secs(30)).await;
     let vm = stack.create_vm("bench", true).await;
     stack.run(vm, true).await;
