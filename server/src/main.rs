@@ -63,9 +63,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(other) => return Err(format!("unknown argument {other}; hotnic takes its settings from the environment (hotnic --help)").into()),
         None => {}
     }
-    // FAILPOINTS, in test builds only (fault tests stop a flow half way);
-    // a release build has no failpoints and ignores it.
+    // FAILPOINTS, in test builds only (fault tests stop a flow half way).
     let _failpoints = fail::FailScenario::setup();
+    if std::env::var_os("FAILPOINTS").is_some() && !fail::has_failpoints() {
+        // A fault test's faults would silently not happen.
+        return Err("FAILPOINTS is set, but this build has no fail points (the workspace's test build has them: cargo test --workspace --no-run)".into());
+    }
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // HOTNIC_LOG=json: one JSON object per line, request ids included.
     match std::env::var("HOTNIC_LOG").as_deref() {

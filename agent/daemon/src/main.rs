@@ -12,6 +12,11 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> std::process::ExitCode {
     // FAILPOINTS, in test builds only; a release build has none.
     let _failpoints = fail::FailScenario::setup();
+    if std::env::var_os("FAILPOINTS").is_some() && !fail::has_failpoints() {
+        // A fault test's faults would silently not happen.
+        eprintln!("hotnic-agent: FAILPOINTS is set, but this build has no fail points (the workspace's test build has them: cargo test --workspace --no-run)");
+        return std::process::ExitCode::FAILURE;
+    }
     hotnic_agent::measure::install();
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     // HOTNIC_LOG=json: one JSON object per line, request ids included.
