@@ -22,10 +22,11 @@ pub fn install() {
         let message = message_of(info);
         let at = info.location().map(ToString::to_string).unwrap_or_default();
         if is_left_render(&message) {
-            tracing::debug!(%at, %message, "a page render went on after its browser left, and stopped there");
+            tracing::debug!(%at, panic = %message, "a page render went on after its browser left, and stopped there");
             return;
         }
-        tracing::error!(%at, %message, "panicked");
+        // `panic`, not `message`: that one is the line's own ("panicked").
+        tracing::error!(%at, panic = %message, "panicked");
         report(info);
     }));
 }

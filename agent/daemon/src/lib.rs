@@ -20,6 +20,7 @@ pub mod images;
 pub mod measure;
 pub mod libvirt;
 pub mod mirror;
+pub mod panics;
 pub mod params;
 pub mod simulated;
 pub mod slots;

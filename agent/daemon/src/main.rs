@@ -24,6 +24,7 @@ async fn main() -> std::process::ExitCode {
         Ok("json") => tracing_subscriber::fmt().json().with_env_filter(filter).init(),
         _ => tracing_subscriber::fmt().with_env_filter(filter).init(),
     }
+    hotnic_agent::panics::install();
     let config = match Config::try_from(Args::parse()) {
         Ok(config) => config,
         Err(err) => {
