@@ -22,6 +22,17 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 /// unplug the guest is slow to answer), the rest far less.
 const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
+/// The app's page routes, listed once per process. Listing renders the app
+/// with Leptos' resource loading switched off for the whole process (its
+/// flag is a global, not per thread), so a page rendered anywhere meanwhile
+/// never loads its data and its stream never ends. Listed once, before the
+/// first router exists, no listing can overlap a render: not in the server,
+/// nor in test binaries that build a router per test while others serve.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> = std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole HTTP surface of the server.
 pub fn router(engine: Engine, leptos_options: LeptosOptions) -> Router {
     router_with(engine, leptos_options, auth::PublicOrigin::from_env())
@@ -30,7 +41,7 @@ pub fn router(engine: Engine, leptos_options: LeptosOptions) -> Router {
 /// [`router`] with the public origin given (tests).
 pub fn router_with(engine: Engine, leptos_options: LeptosOptions, origin: auth::PublicOrigin) -> Router {
     let auth_state = auth::AuthState { engine: engine.clone(), origin };
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let context_engine = engine.clone();
     let metrics_access = prometheus::Access::from_env().unwrap_or(prometheus::Access::Loopback);
     // Installed before anything is counted.
