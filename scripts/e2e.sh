@@ -30,3 +30,9 @@ stop_e2e_stack() {
 }
 trap stop_e2e_stack EXIT
 cargo leptos end-to-end --release --split 2>&1 | tee "$logs/e2e.log"
+# cargo-leptos can end with 0 when the server's build failed (it then runs
+# no test): a run without Playwright's summary line is a failure.
+if ! grep -qE '^ +[0-9]+ passed' "$logs/e2e.log"; then
+  echo "e2e: the browser suite did not run; see $logs/e2e.log" >&2
+  exit 1
+fi
