@@ -91,11 +91,14 @@ pub fn App() -> impl IntoView {
 /// typing. Called by each leaf route's view (the lazy pages through their
 /// wrapper), not by the shell: a lazy page hydrates only once its chunk
 /// has arrived, after the shell, and hydrating an input sets its value, so
-/// text typed into it before that is lost.
+/// text typed into it before that is lost. The change stream connects then
+/// too.
 pub fn mark_hydrated() {
     Effect::new(move |_| {
         if let Some(body) = document().body() {
             let _ = body.set_attribute("data-hydrated", "true");
         }
+        #[cfg(feature = "hydrate")]
+        push::connect_once_hydrated();
     });
 }

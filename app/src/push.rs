@@ -16,24 +16,53 @@ pub struct Change {
 #[derive(Debug, Clone, Copy)]
 pub struct Changes(pub RwSignal<Change>);
 
-/// Provides the change feed to every page and, in the browser, connects it.
+/// Where the server's change feed stood when it rendered this page, until
+/// the stream is connected (then None).
+#[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(feature = "hydrate"), allow(dead_code))]
+struct Unconnected(StoredValue<Option<String>>);
+
+/// Provides the change feed to every page; the browser connects it once
+/// the page has hydrated (see [`connect_once_hydrated`]).
 pub fn provide_changes() {
-    let changes = Changes(RwSignal::new(Change::default()));
-    provide_context(changes);
-    // Not before the whole page has hydrated: the stream's first open asks
-    // every page to refetch, and a refetch that lands while a streamed part
-    // still hydrates renders other rows than the server sent (a hydration
-    // panic). So: once the document has loaded, after the tasks queued now.
-    #[cfg(feature = "hydrate")]
-    Effect::new(move |_| {
-        let start = move || set_timeout(move || connect(changes.0), std::time::Duration::ZERO);
-        if document().ready_state() == "complete" {
-            start();
-        } else {
-            // The page keeps the listener for its whole life; load fires once.
-            let _ = window_event_listener(leptos::ev::load, move |_| start());
-        }
-    });
+    provide_context(Changes(RwSignal::new(Change::default())));
+    // Carried in the page from the server to the browser.
+    let rendered_at = SharedValue::new_str(feed_position).into_inner();
+    provide_context(Unconnected(StoredValue::new(Some(rendered_at))));
+}
+
+/// Connects the change stream, the first time a page says it has hydrated
+/// (each leaf page does: a lazy one only once its chunk has arrived, well
+/// after the shell). Not before, and not before the document has loaded: a
+/// refetch that lands while a part of the page still hydrates renders other
+/// rows than the server sent, and hydration panics.
+#[cfg(feature = "hydrate")]
+pub fn connect_once_hydrated() {
+    let (Some(Changes(signal)), Some(Unconnected(rendered_at))) = (use_context::<Changes>(), use_context::<Unconnected>()) else {
+        return;
+    };
+    let Some(rendered_at) = rendered_at.try_update_value(Option::take).flatten() else { return };
+    // After the tasks queued now (the rest of this hydration's effects).
+    let start = move || {
+        let rendered_at = rendered_at.clone();
+        set_timeout(move || connect(signal, rendered_at), std::time::Duration::ZERO)
+    };
+    if document().ready_state() == "complete" {
+        start();
+    } else {
+        // The page keeps the listener for its whole life; load fires once.
+        let _ = window_event_listener(leptos::ev::load, move |_| start());
+    }
+}
+
+/// The server's feed position (empty where there is no engine: the
+/// browser, outside hydration).
+fn feed_position() -> String {
+    #[cfg(feature = "ssr")]
+    if let Some(engine) = use_context::<hotnic_engine::Engine>() {
+        return engine.feed_position();
+    }
+    String::new()
 }
 
 #[cfg(feature = "hydrate")]
@@ -42,7 +71,7 @@ fn announce(signal: RwSignal<Change>, vm: Option<Uuid>) {
 }
 
 #[cfg(feature = "hydrate")]
-fn connect(signal: RwSignal<Change>) {
+fn connect(signal: RwSignal<Change>, rendered_at: String) {
     use wasm_bindgen::closure::Closure;
     use wasm_bindgen::JsCast;
 
@@ -53,13 +82,21 @@ fn connect(signal: RwSignal<Change>) {
     });
     let _ = source.add_event_listener_with_callback("change", on_change.as_ref().unchecked_ref());
     on_change.forget();
-    // Whenever the stream (re)opens, changes may have been missed: between
-    // the server's render of this page and the first open, or during a
-    // reconnect (server restarted, network blip). Refetch everything; page
-    // state (selection, dialogs, forms) lives outside the refetched views.
-    let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| announce(signal, None));
-    source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
-    on_open.forget();
+    // Each time the stream opens it first says where the server's feed
+    // stands. The first time, the position the page was rendered at means
+    // nothing changed in between: the page is current. Any other position,
+    // and every reopen (server restarted, network blip), may hide missed
+    // changes: refetch everything. Page state (selection, dialogs, forms)
+    // lives outside the refetched views.
+    let mut current_at = Some(rendered_at).filter(|p| !p.is_empty());
+    let on_position = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+        let position = event.data().as_string().unwrap_or_default();
+        if current_at.take().as_deref() != Some(position.as_str()) {
+            announce(signal, None);
+        }
+    });
+    let _ = source.add_event_listener_with_callback("position", on_position.as_ref().unchecked_ref());
+    on_position.forget();
     // The page keeps the stream for its whole life.
     std::mem::forget(source);
 }

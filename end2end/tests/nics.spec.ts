@@ -2,7 +2,7 @@
 // (server + hotnic-agent + libvirtd + the test guest). Each test shows in
 // the guest (its serial console) or at the host what it claims.
 import { test, expect } from './fixtures';
-import { Page } from '@playwright/test';
+import { Page, Route } from '@playwright/test';
 import * as fs from 'fs';
 import { randomUUID } from 'crypto';
 import { openHydrated, saveScreenshot, uniqueName } from './helpers';
@@ -209,6 +209,48 @@ test('4: a NIC changed through the REST API changes in an open page, selection k
   await expect(row).toHaveAttribute('aria-selected', 'true');
   await expect(tab.row('nic9')).toHaveAttribute('aria-selected', 'false');
   await saveScreenshot(page, 'nic-4-changed-by-rest');
+});
+
+test('4b: a loaded page asks the server nothing more; a change made before its change stream opened still shows', async ({ page, request }) => {
+  const setup = await setUp(request);
+  const vm = await createVm(request, setup, false);
+  await addNic(request, vm.id, { name: 'nic1', network: NETWORK });
+  const calls: string[] = [];
+  page.on('request', (r) => {
+    if (new URL(r.url()).pathname.startsWith('/api/fn/')) calls.push(new URL(r.url()).pathname);
+  });
+
+  // The page comes with its data and where the server's change feed stood;
+  // its stream opens at the same place, so nothing is fetched again. Up to
+  // three loads: monitoring may change something in between (then the page
+  // rightly refetches).
+  const loads: string[][] = [];
+  while (loads.length < 3 && !loads.some((made) => made.length === 0)) {
+    calls.length = 0;
+    const streamOpened = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/changes');
+    await openNicTab(page, vm.id);
+    await streamOpened;
+    await page.waitForTimeout(1_500);
+    loads.push([...calls]);
+  }
+  console.log('server function calls after each load:', JSON.stringify(loads));
+  expect(loads.some((made) => made.length === 0), JSON.stringify(loads)).toBe(true);
+
+  // A NIC added after the page was rendered but before its stream opened:
+  // the stream's position says the page is behind, and it catches up.
+  let held: Route | undefined;
+  await page.route('**/api/changes', (route) => {
+    held = route;
+  });
+  await openNicTab(page, vm.id);
+  const tab = nicTab(page);
+  await expect(tab.row('nic1')).toHaveCount(1);
+  await expect.poll(() => held !== undefined).toBe(true);
+  await addNic(request, vm.id, { name: 'nic2', network: NETWORK });
+  await page.waitForTimeout(500);
+  await expect(tab.row('nic2')).toHaveCount(0);
+  await held!.continue();
+  await expect(tab.row('nic2')).toHaveCount(1);
 });
 
 test('5: a guest that ignores unplug: the error shows and the row stays plugged', async ({ page, request }) => {

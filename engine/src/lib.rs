@@ -40,6 +40,7 @@ pub use db::Database;
 pub use error::{EngineError, EngineResult};
 pub use host_client::{AgentHosts, HostClient};
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::broadcast;
@@ -87,6 +88,9 @@ pub struct Engine {
     pub server_id: Uuid,
     pub server_name: String,
     changes: broadcast::Sender<Change>,
+    /// How many changes this server has announced, its own and its peers'
+    /// (see `feed_position`).
+    announced: Arc<AtomicU64>,
     /// What monitoring last read of each resident VM's NICs.
     monitored_nics: Arc<monitored_nics::MonitoredNics>,
 }
@@ -129,6 +133,7 @@ impl Engine {
             server_id,
             server_name,
             changes,
+            announced: Default::default(),
             monitored_nics: Default::default(),
         }
     }
@@ -142,9 +147,24 @@ impl Engine {
         self.changes.subscribe()
     }
 
+    /// Where this server's change feed stands: two equal positions mean no
+    /// change was announced between them. A page takes one when it is
+    /// rendered (before it reads anything), its change stream one when it
+    /// opens (after it subscribes): equal, the page missed nothing.
+    pub fn feed_position(&self) -> String {
+        format!("{}.{}", self.server_id.simple(), self.announced.load(Ordering::SeqCst))
+    }
+
     pub(crate) fn changed(&self, vm_id: Option<Uuid>) {
+        self.announce(Change { vm_id, from_peer: false });
+    }
+
+    fn announce(&self, change: Change) {
+        // Counted before it is sent: a stream subscribed too late to hear
+        // it reads a position that counts it.
+        self.announced.fetch_add(1, Ordering::SeqCst);
         // No subscriber is fine: nobody is looking.
-        let _ = self.changes.send(Change { vm_id, from_peer: false });
+        let _ = self.changes.send(change);
     }
 
     /// A server sharing the database changed `vm_id`, or anything (None):
@@ -153,7 +173,7 @@ impl Engine {
         if vm_id.is_none() {
             self.signed_in.forget_all();
         }
-        let _ = self.changes.send(Change { vm_id, from_peer: true });
+        self.announce(Change { vm_id, from_peer: true });
     }
 
     /// Tokens, users or permissions changed: the tokens kept here are read

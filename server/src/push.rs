@@ -1,8 +1,11 @@
 //! GET /api/changes: server push for the pages. A Server-Sent Events stream
-//! with one event per engine change the caller may see; its data is the
-//! changed VM's id, or `all` when the change is not about one VM (or when
-//! this stream fell behind and missed some). Pages refetch what the event
-//! names. A VM the caller may not see is never named.
+//! that opens with a `position` event (where this server's change feed
+//! stood: see `Engine::feed_position`), then one `change` event per engine
+//! change the caller may see; its data is the changed VM's id, or `all`
+//! when the change is not about one VM (or when this stream fell behind and
+//! missed some). Pages refetch what the event names, and everything when
+//! the position is not the one they were rendered at. A VM the caller may
+//! not see is never named.
 
 use crate::rest::caller::Caller;
 use axum::extract::State;
@@ -19,9 +22,10 @@ use tokio_stream::wrappers::{errors::BroadcastStreamRecvError, BroadcastStream};
 use uuid::Uuid;
 
 pub async fn changes(State(engine): State<Engine>, Caller(actor): Caller) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    // Subscribed before the answer goes out: the page refetches when the
-    // stream opens, so nothing falls between its render and this.
+    // Subscribed, then the position read: a change announced after the
+    // read comes down this stream, one before it moved the position.
     let receiver = engine.subscribe();
+    let opened_at = Event::default().event("position").data(engine.feed_position());
     // Whether the caller sees each VM, asked once per VM per stream.
     let sees_all = actor.visible() == Visible::All;
     let seen = Arc::new(Mutex::new(HashMap::<Uuid, bool>::new()));
@@ -43,7 +47,8 @@ pub async fn changes(State(engine): State<Engine>, Caller(actor): Caller) -> Sse
             Some(Ok(Event::default().event("change").data(data)))
         }
     });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    let stream = futures::stream::once(async move { Ok(opened_at) }).chain(events);
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 /// A VM gone from the database is seen only by who saw it before (a

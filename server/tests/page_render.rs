@@ -68,3 +68,23 @@ async fn a_page_renders_whole_while_other_routers_are_built() {
     builder.join().unwrap();
     eprintln!("{rendered} pages rendered while 300 routers were built");
 }
+
+/// A page carries where the change feed stood when it was rendered, so its
+/// change stream can tell on opening whether it missed anything.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_page_carries_the_feed_position_it_was_rendered_at() {
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, router) = engine_with_a_cluster(&dir).await;
+    let before = engine.feed_position();
+    assert!(render(&router, "/clusters").await.contains(&before));
+
+    // A change a page may show: a VM created.
+    let (_, clusters) = support::call(&router, None, "GET", "/api/clusters", None).await;
+    let vm = json!({"name": "vm1", "cluster_id": clusters[0]["id"], "memory_mib": 128});
+    let (status, answer) = support::call(&router, None, "POST", "/api/vms", Some(vm)).await;
+    assert_eq!(status, 201, "{answer}");
+    let after = engine.feed_position();
+    assert_ne!(after, before);
+    let html = render(&router, "/clusters").await;
+    assert!(html.contains(&after) && !html.contains(&before), "{html}");
+}

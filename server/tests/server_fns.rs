@@ -14,6 +14,7 @@ use tower::ServiceExt;
 
 struct Server {
     router: Router,
+    engine: hotnic_engine::Engine,
     _dir: tempfile::TempDir,
 }
 
@@ -23,7 +24,7 @@ async fn server() -> Server {
     let database = hotnic_engine::Database::open(&url).await.unwrap();
     let hosts = hotnic_engine::AgentHosts::new(Duration::from_secs(5));
     let engine = hotnic_engine::Engine::new(database, hosts, Default::default());
-    Server { router: support::admin_router(engine).await, _dir: dir }
+    Server { router: support::admin_router(engine.clone()).await, engine, _dir: dir }
 }
 
 impl Server {
@@ -236,17 +237,42 @@ async fn hosts_are_registered_and_listed() {
     assert_eq!(server.ok("list_hosts", json!({})).await, json!([created]), "nothing registered");
 }
 
-/// The next `data:` of a Server-Sent Events body, within 5 s.
-async fn next_data(body: &mut Body) -> String {
-    let mut text = String::new();
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(5), body.frame()).await.expect("an event within 5 s");
-        let bytes = frame.expect("stream open").unwrap().into_data().unwrap();
-        text.push_str(std::str::from_utf8(&bytes).unwrap());
-        if let Some(line) = text.lines().find(|l| l.starts_with("data:")) {
-            assert!(text.contains("event: change"), "{text}");
-            return line["data:".len()..].trim().to_owned();
+/// A Server-Sent Events body read event by event.
+struct Events {
+    body: Body,
+    text: String,
+}
+
+impl Events {
+    async fn open(router: &Router) -> Events {
+        let response = router.clone().oneshot(Request::get("/api/changes").body(Body::empty()).unwrap()).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        Events { body: response.into_body(), text: String::new() }
+    }
+
+    /// The next event's name and data, within 5 s (keep-alive comments
+    /// skipped).
+    async fn next(&mut self) -> (String, String) {
+        loop {
+            if let Some(end) = self.text.find("\n\n") {
+                let block: String = self.text.drain(..end + 2).collect();
+                let field = |name: &str| block.lines().find_map(|l| l.strip_prefix(name)).map(|v| v.trim().to_owned());
+                if let Some(data) = field("data:") {
+                    return (field("event:").unwrap_or_default(), data);
+                }
+                continue;
+            }
+            let frame = tokio::time::timeout(Duration::from_secs(5), self.body.frame()).await.expect("an event within 5 s");
+            let bytes = frame.expect("stream open").unwrap().into_data().unwrap();
+            self.text.push_str(std::str::from_utf8(&bytes).unwrap());
         }
+    }
+
+    async fn next_change(&mut self) -> String {
+        let (event, data) = self.next().await;
+        assert_eq!(event, "change", "{data}");
+        data
     }
 }
 
@@ -254,16 +280,21 @@ async fn next_data(body: &mut Body) -> String {
 async fn changes_are_pushed_as_server_sent_events() {
     let server = server().await;
     let (_, vm) = server.vm().await;
-    let response = server.router.clone().oneshot(Request::get("/api/changes").body(Body::empty()).unwrap()).await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(response.headers()["content-type"], "text/event-stream");
-    let mut body = response.into_body();
+    let mut events = Events::open(&server.router).await;
+    // First where the feed stands, as a page rendered now would say.
+    let opened_at = server.engine.feed_position();
+    assert_eq!(events.next().await, ("position".to_owned(), opened_at.clone()));
 
     server.ok("add_nic", json!({"vm_id": vm["id"], "nic": {"name": "nic1"}})).await;
-    assert_eq!(next_data(&mut body).await, vm["id"].as_str().unwrap());
+    assert_eq!(events.next_change().await, vm["id"].as_str().unwrap());
+    // A page rendered before that change sees, when its stream opens, that
+    // the feed has moved since.
+    let (_, moved_to) = Events::open(&server.router).await.next().await;
+    assert_ne!(moved_to, opened_at);
+    assert_eq!(moved_to, server.engine.feed_position());
     // A VM created or deleted elsewhere shows in (or leaves) an open VMs list.
     let created = server.ok("create_vm", json!({"vm": {"name": "vm2", "cluster_id": vm["cluster_id"], "memory_mib": 128}})).await;
-    assert_eq!(next_data(&mut body).await, created["id"].as_str().unwrap());
+    assert_eq!(events.next_change().await, created["id"].as_str().unwrap());
     server.ok("delete_vm", json!({"vm_id": created["id"]})).await;
-    assert_eq!(next_data(&mut body).await, created["id"].as_str().unwrap());
+    assert_eq!(events.next_change().await, created["id"].as_str().unwrap());
 }
