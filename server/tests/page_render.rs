@@ -88,3 +88,20 @@ async fn a_page_carries_the_feed_position_it_was_rendered_at() {
     let html = render(&router, "/clusters").await;
     assert!(html.contains(&after) && !html.contains(&before), "{html}");
 }
+
+/// The sign-in page is what a signed-out browser is sent to: it answers
+/// 200 like any page (its sidebar's "who is signed in" finds nobody, and
+/// that is no error of the page's), while pages behind it still redirect.
+#[tokio::test(flavor = "multi_thread")]
+async fn the_sign_in_page_answers_200_to_the_signed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let (engine, _) = engine_with_a_cluster(&dir).await;
+    let options = leptos::prelude::LeptosOptions::builder().output_name("hotnic").build();
+    let signed_out = hotnic::router(engine, options);
+    let html = render(&signed_out, "/signin").await;
+    assert!(html.contains("<h1>Sign in</h1>"), "{html}");
+
+    let response = signed_out.oneshot(Request::builder().uri("/clusters").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(response.headers()["location"], "/signin?next=/clusters");
+}

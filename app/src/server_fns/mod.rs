@@ -21,16 +21,23 @@ pub(crate) fn engine() -> Result<hotnic_engine::Engine, crate::error::FnError> {
 }
 
 /// The engine and the signed-in caller (put in the request by the
-/// server's authentication layer); without one, 401.
+/// server's authentication layer); without one, the 401 error.
+///
+/// It leaves the response's status alone: the authentication layer has
+/// already answered 401 to every server function call without a caller,
+/// so the only request that gets here without one is a page anyone may
+/// see, the sign-in page, whose sidebar asks who is signed in. That page
+/// is a 200 all the same.
 #[cfg(feature = "ssr")]
 pub(crate) fn caller() -> Result<(hotnic_engine::Engine, hotnic_engine::access::Actor), crate::error::FnError> {
     let engine = engine()?;
     let actor = leptos::prelude::use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<hotnic_engine::access::Actor>().cloned())
         .ok_or_else(|| {
-            crate::error::from_engine(hotnic_engine::EngineError::Unauthenticated(
+            let signed_out = hotnic_engine::EngineError::Unauthenticated(
                 "sign in first: send 'Authorization: Bearer <API token>', or sign in at /signin".into(),
-            ))
+            );
+            crate::error::FnError(signed_out.to_http().1)
         })?;
     Ok((engine, actor))
 }
