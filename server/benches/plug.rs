@@ -79,13 +79,21 @@ async fn main() {
         let rest_first = round % 2 == 0;
         for rest in [rest_first, !rest_first] {
             if rest {
-                let (plug, unplug) = through_rest(&stack, vm, &nic).await;
-                rest_plug.push(plug);
-                rest_unplug.push(unplug);
+                let plug = async || {
+                    let (status, plugged) = stack.action(vm, &nic, "plug").await;
+                    assert_eq!(status, 200, "{plugged}");
+                    pci_text(&plugged)
+                };
+                let unplug = async || assert_eq!(stack.action(vm, &nic, "unplug").await.0, 200);
+                let (plugged, unplugged) = timed_round(&stack, vm, plug, unplug).await;
+                rest_plug.push(plugged);
+                rest_unplug.push(unplugged);
             } else {
-                let (plug, unplug) = straight_to_agent(&stack, &client, &direct, vm).await;
-                agent_plug.push(plug);
-                agent_unplug.push(unplug);
+                let plug = async || client.hotplug_nic(&direct).await.unwrap().nic.address.unwrap().address().unwrap().to_string();
+                let unplug = async || drop(client.hotunplug_nic(&direct).await.unwrap());
+                let (plugged, unplugged) = timed_round(&stack, vm, plug, unplug).await;
+                agent_plug.push(plugged);
+                agent_unplug.push(unplugged);
             }
         }
     }
@@ -104,39 +112,21 @@ async fn main() {
     where_a_plug_goes(&stack).await;
 }
 
-/// One plug and one unplug through hotnic's REST API, each timed from a
-/// settled guest until answered; the guest sees each before the next.
-async fn through_rest(stack: &Stack, vm: uuid::Uuid, nic: &serde_json::Value) -> (Duration, Duration) {
+/// One plug and one unplug by one path (REST, or the agent directly),
+/// each timed from a settled guest until answered; the guest sees each
+/// before the next. `plug` answers the PCI address the guest should show.
+async fn timed_round(stack: &Stack, vm: uuid::Uuid, plug: impl AsyncFnOnce() -> String, unplug: impl AsyncFnOnce()) -> (Duration, Duration) {
     tokio::time::sleep(SETTLE).await;
     let start = Instant::now();
-    let (status, plugged) = stack.action(vm, nic, "plug").await;
-    let plug = start.elapsed();
-    assert_eq!(status, 200, "{plugged}");
-    let address = pci_text(&plugged);
+    let address = plug().await;
+    let plugged = start.elapsed();
     stack.wait_guest_sees(vm, &address, true).await;
     tokio::time::sleep(SETTLE).await;
     let start = Instant::now();
-    assert_eq!(stack.action(vm, nic, "unplug").await.0, 200);
-    let unplug = start.elapsed();
+    unplug().await;
+    let unplugged = start.elapsed();
     stack.wait_guest_sees(vm, &address, false).await;
-    (plug, unplug)
-}
-
-/// [`through_rest`] with hotplugNic and hotunplugNic sent to the agent.
-async fn straight_to_agent(stack: &Stack, client: &AgentClient, direct: &HotplugNicParams, vm: uuid::Uuid) -> (Duration, Duration) {
-    tokio::time::sleep(SETTLE).await;
-    let start = Instant::now();
-    let plugged = client.hotplug_nic(direct).await.unwrap();
-    let plug = start.elapsed();
-    let a = plugged.nic.address.unwrap();
-    let address = format!("0000:00:{}.0", a.slot.trim_start_matches("0x"));
-    stack.wait_guest_sees(vm, &address, true).await;
-    tokio::time::sleep(SETTLE).await;
-    let start = Instant::now();
-    client.hotunplug_nic(direct).await.unwrap();
-    let unplug = start.elapsed();
-    stack.wait_guest_sees(vm, &address, false).await;
-    (plug, unplug)
+    (plugged, unplugged)
 }
 
 /// The server's own view of the same plugs, from its /metrics: the mean
